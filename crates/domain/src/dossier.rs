@@ -1,0 +1,114 @@
+//! The dossier as this product keeps it: what a citizen may be told, plus keyed hashes and
+//! sealed copies of contact data. No plaintext phone or ID number is ever part of it.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::code::DossierCode;
+use crate::status::NationalStatus;
+use crate::tenant::TenantId;
+
+/// How the result goes back to the citizen (DVCQG `HinhThuc`, `KenhThucHien`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum DeliveryMethod {
+    /// Picked up at the one-stop counter (Bộ phận Một cửa).
+    #[default]
+    Counter,
+    /// Delivered by public postal service (Bưu chính công ích, BCCI).
+    Postal,
+    /// Delivered online (electronic result).
+    Online,
+}
+
+/// A document the citizen may open: receipt slip, supplement form (Mẫu 02), apology slip, result.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DocumentLink {
+    pub kind: DocumentKind,
+    pub title: String,
+    pub url: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DocumentKind {
+    ReceiptSlip,
+    SupplementForm,
+    ApologySlip,
+    Result,
+    Other,
+}
+
+/// A contact value kept only as a keyed hash (for matching) and a sealed copy (for sending).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Protected {
+    /// Hex HMAC-SHA-256 with the tenant's matching key.
+    pub hash: String,
+    /// Base64 AES-256-GCM nonce ‖ ciphertext with the tenant's sealing key.
+    pub sealed: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Dossier {
+    pub tenant: TenantId,
+    pub code: DossierCode,
+    /// The code synced to DVCQG when the local system uses another ("mã hồ sơ liên thông").
+    pub national_code: Option<DossierCode>,
+    pub procedure_code: Option<String>,
+    pub procedure_name: String,
+    pub sector: Option<String>,
+    pub agency_code: Option<String>,
+    pub agency_name: Option<String>,
+    /// Already masked ("N. T. T. M***"); the full name is never stored.
+    pub applicant_name_masked: String,
+    pub applicant_phone: Option<Protected>,
+    /// Set when an authorised representative (ủy quyền) acts: notifications go to them.
+    pub representative_phone: Option<Protected>,
+    /// Keyed hash of the last four digits of the applicant's ID number (second factor).
+    pub id_suffix_hash: Option<String>,
+    pub received_at: Option<DateTime<Utc>>,
+    pub due_at: Option<DateTime<Utc>>,
+    pub completed_at: Option<DateTime<Utc>>,
+    pub returned_at: Option<DateTime<Utc>>,
+    pub status: NationalStatus,
+    /// The vendor's workflow step ("Thẩm định", "Ký duyệt") while processing.
+    pub step_label: Option<String>,
+    pub delivery: DeliveryMethod,
+    pub zalo_opt_in: bool,
+    pub documents: Vec<DocumentLink>,
+    /// The highest per-dossier version applied; older events never move the status back.
+    pub version: u64,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl Dossier {
+    /// Late: not finished, not waiting for the citizen, and past the appointment date.
+    pub fn is_overdue(&self, now: DateTime<Utc>) -> bool {
+        !self.status.is_final()
+            && !self.status.waits_for_citizen()
+            && self.due_at.is_some_and(|due| due < now)
+    }
+}
+
+/// One line of a dossier's history, in the order the one-stop system produced it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TimelineEntry {
+    pub at: DateTime<Utc>,
+    pub version: u64,
+    /// The event that produced this entry (unique within the dossier).
+    pub event_id: String,
+    /// Event type (`received`, `step_changed`…) or a notification/delivery record.
+    pub kind: String,
+    pub status: NationalStatus,
+    pub step_label: Option<String>,
+    /// Short operator-facing note (reason, channel chosen…), never personal data.
+    pub note: Option<String>,
+}
+
+/// A dossier with its history: what one store read returns.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DossierView {
+    pub dossier: Dossier,
+    pub timeline: Vec<TimelineEntry>,
+}

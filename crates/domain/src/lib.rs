@@ -1,0 +1,19 @@
+//! The dossier domain: receipt codes, tenants, statuses, events, masking and the message
+//! catalogue. Pure: no I/O, no clocks, no AWS.
+
+pub mod catalogue;
+pub mod code;
+pub mod dossier;
+pub mod event;
+pub mod mask;
+pub mod phone;
+pub mod status;
+pub mod tenant;
+pub mod time;
+
+pub use code::{CodeError, DossierCode};
+pub use dossier::{DeliveryMethod, DocumentKind, DocumentLink, Dossier, DossierView, Protected, TimelineEntry};
+pub use event::{DossierEvent, EventError, EventKind};
+pub use phone::{IdNumber, PhoneNumber};
+pub use status::NationalStatus;
+pub use tenant::{Tenant, TenantDirectory, TenantId};

@@ -1,0 +1,272 @@
+//! Tenants (provinces) and which receipt codes each owns.
+//!
+//! After the 1 July 2025 mergers a province owns its own level-1 code and those of the provinces
+//! merged into it (Bắc Ninh: H05 + H02), because old dossiers keep their old agency codes.
+//! Ownership is configuration (`infra/tenants/*.toml`), never code.
+
+use std::collections::HashMap;
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+use crate::code::DossierCode;
+
+/// A tenant's id: lower-case ASCII slug such as `tuyen-quang`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct TenantId(String);
+
+impl TenantId {
+    pub fn parse(s: &str) -> Result<Self, TenantError> {
+        let ok = !s.is_empty()
+            && s.len() <= 40
+            && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+        if ok {
+            Ok(TenantId(s.to_string()))
+        } else {
+            Err(TenantError::BadId(s.to_string()))
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for TenantId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl TryFrom<String> for TenantId {
+    type Error = TenantError;
+    fn try_from(s: String) -> Result<Self, TenantError> {
+        Self::parse(&s)
+    }
+}
+
+impl From<TenantId> for String {
+    fn from(t: TenantId) -> String {
+        t.0
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TenantError {
+    #[error("tenant id {0:?} must be 1–40 lower-case letters, digits or dashes")]
+    BadId(String),
+    #[error("tenant {0} is configured twice")]
+    DuplicateTenant(String),
+    #[error("agency code {code} is claimed by both {first} and {second}")]
+    DuplicateAgency {
+        code: String,
+        first: String,
+        second: String,
+    },
+    #[error("agency code {code:?} of tenant {tenant} is neither a level-1 code (H60) nor an agency identifier (000.00.04.H60)")]
+    BadAgency { tenant: String, code: String },
+    #[error("Zalo OA {oa} is configured for both {first} and {second}")]
+    DuplicateOa {
+        oa: String,
+        first: String,
+        second: String,
+    },
+    #[error("tenant {tenant} owns no agency codes")]
+    NoAgencies { tenant: String },
+}
+
+/// What the domain needs to know about a tenant. Secrets are referenced, never inlined.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Tenant {
+    pub id: TenantId,
+    /// Shown to citizens: "Tuyên Quang".
+    pub name: String,
+    /// Level-1 codes (`H60`) or full agency identifiers (`000.00.04.H60`) this tenant owns,
+    /// current and pre-2025.
+    pub agency_codes: Vec<String>,
+    /// The province's Zalo Official Account id, when connected.
+    #[serde(default)]
+    pub oa_id: Option<String>,
+    /// Host of the public lookup page (`dichvucong.tuyenquang.gov.vn`), for QR links.
+    #[serde(default)]
+    pub public_host: Option<String>,
+    /// Answer-time promise for questions and complaints, in working hours.
+    #[serde(default = "default_ticket_answer_hours")]
+    pub ticket_answer_hours: u32,
+}
+
+fn default_ticket_answer_hours() -> u32 {
+    24
+}
+
+/// All tenants served by one deployment, indexed for code and OA routing.
+#[derive(Debug, Clone, Default)]
+pub struct TenantDirectory {
+    tenants: Vec<Tenant>,
+    by_agency: HashMap<String, usize>,
+    by_id: HashMap<TenantId, usize>,
+    by_oa: HashMap<String, usize>,
+}
+
+impl TenantDirectory {
+    pub fn new(tenants: Vec<Tenant>) -> Result<Self, TenantError> {
+        let mut dir = TenantDirectory::default();
+        for (i, t) in tenants.iter().enumerate() {
+            if dir.by_id.insert(t.id.clone(), i).is_some() {
+                return Err(TenantError::DuplicateTenant(t.id.to_string()));
+            }
+            if t.agency_codes.is_empty() {
+                return Err(TenantError::NoAgencies {
+                    tenant: t.id.to_string(),
+                });
+            }
+            for raw in &t.agency_codes {
+                let code = raw.trim().to_ascii_uppercase();
+                if !is_agency_code(&code) {
+                    return Err(TenantError::BadAgency {
+                        tenant: t.id.to_string(),
+                        code: raw.clone(),
+                    });
+                }
+                if let Some(prev) = dir.by_agency.insert(code.clone(), i) {
+                    return Err(TenantError::DuplicateAgency {
+                        code,
+                        first: tenants[prev].id.to_string(),
+                        second: t.id.to_string(),
+                    });
+                }
+            }
+            if let Some(oa) = &t.oa_id
+                && let Some(prev) = dir.by_oa.insert(oa.clone(), i)
+            {
+                return Err(TenantError::DuplicateOa {
+                    oa: oa.clone(),
+                    first: tenants[prev].id.to_string(),
+                    second: t.id.to_string(),
+                });
+            }
+        }
+        dir.tenants = tenants;
+        Ok(dir)
+    }
+
+    /// The tenant that owns a receipt code: an exact agency identifier wins over its level-1 code.
+    pub fn for_code(&self, code: &DossierCode) -> Option<&Tenant> {
+        self.by_agency
+            .get(code.agency())
+            .or_else(|| self.by_agency.get(code.level1()))
+            .map(|&i| &self.tenants[i])
+    }
+
+    pub fn get(&self, id: &TenantId) -> Option<&Tenant> {
+        self.by_id.get(id).map(|&i| &self.tenants[i])
+    }
+
+    pub fn for_oa(&self, oa_id: &str) -> Option<&Tenant> {
+        self.by_oa.get(oa_id).map(|&i| &self.tenants[i])
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = &Tenant> {
+        self.tenants.iter()
+    }
+
+    pub fn len(&self) -> usize {
+        self.tenants.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.tenants.is_empty()
+    }
+}
+
+fn is_agency_code(code: &str) -> bool {
+    DossierCode::parse(&format!("{code}-230101-0001")).is_ok_and(|c| c.agency() == code)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tenant(id: &str, codes: &[&str], oa: Option<&str>) -> Tenant {
+        Tenant {
+            id: TenantId::parse(id).unwrap(),
+            name: id.to_string(),
+            agency_codes: codes.iter().map(|s| s.to_string()).collect(),
+            oa_id: oa.map(str::to_string),
+            public_host: None,
+            ticket_answer_hours: 24,
+        }
+    }
+
+    fn merged_provinces() -> TenantDirectory {
+        TenantDirectory::new(vec![
+            tenant("bac-ninh", &["H05", "H02"], Some("111")),
+            tenant("tay-ninh", &["H53", "H39"], None),
+            tenant("quang-tri", &["H50", "H46"], None),
+            tenant("tuyen-quang", &["H60", "H22"], Some("222")),
+            tenant("dak-lak", &["H16", "H45"], None),
+            // a DVCQG-hosted unit routed to one province by its exact identifier
+            tenant("tay-ninh-dvcqg", &["G22.99.08"], None),
+        ])
+        .unwrap()
+    }
+
+    #[test]
+    fn old_and_new_codes_resolve_to_the_merged_province() {
+        let dir = merged_provinces();
+        let owner = |c: &str| {
+            dir.for_code(&DossierCode::parse(c).unwrap())
+                .map(|t| t.id.as_str().to_string())
+        };
+        assert_eq!(owner("000.00.04.H02-230215-0028").as_deref(), Some("bac-ninh"));
+        assert_eq!(owner("000.00.04.H05-250815-0001").as_deref(), Some("bac-ninh"));
+        assert_eq!(owner("000.00.13.H39-200101-0001").as_deref(), Some("tay-ninh"));
+        assert_eq!(owner("000.00.13.H46-200101-0001").as_deref(), Some("quang-tri"));
+        assert_eq!(owner("000.00.04.H22-230215-0028").as_deref(), Some("tuyen-quang"));
+        assert_eq!(owner("H45.129-250812-0035").as_deref(), Some("dak-lak"));
+        assert_eq!(owner("G22.99.08-260921-896048").as_deref(), Some("tay-ninh-dvcqg"));
+        assert_eq!(owner("G22.99.09-260921-896048"), None);
+        assert_eq!(owner("000.00.04.H56-230215-0028"), None);
+        assert_eq!(dir.for_oa("222").unwrap().id.as_str(), "tuyen-quang");
+        assert!(dir.for_oa("999").is_none());
+    }
+
+    #[test]
+    fn conflicting_configuration_is_refused() {
+        let err = TenantDirectory::new(vec![
+            tenant("bac-ninh", &["H05", "H02"], None),
+            tenant("bac-giang", &["h02"], None),
+        ])
+        .unwrap_err();
+        assert_eq!(
+            err,
+            TenantError::DuplicateAgency {
+                code: "H02".into(),
+                first: "bac-ninh".into(),
+                second: "bac-giang".into()
+            }
+        );
+        assert!(matches!(
+            TenantDirectory::new(vec![tenant("a", &["H05"], None), tenant("a", &["H06"], None)]),
+            Err(TenantError::DuplicateTenant(_))
+        ));
+        assert!(matches!(
+            TenantDirectory::new(vec![tenant("a", &["H5"], None)]),
+            Err(TenantError::BadAgency { .. })
+        ));
+        assert!(matches!(
+            TenantDirectory::new(vec![tenant("a", &[], None)]),
+            Err(TenantError::NoAgencies { .. })
+        ));
+        assert!(matches!(
+            TenantDirectory::new(vec![
+                tenant("a", &["H05"], Some("1")),
+                tenant("b", &["H06"], Some("1"))
+            ]),
+            Err(TenantError::DuplicateOa { .. })
+        ));
+        assert!(TenantId::parse("Bắc Ninh").is_err());
+    }
+}
