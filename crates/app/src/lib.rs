@@ -1,0 +1,14 @@
+//! Use cases over ports. Adapters (DynamoDB, SQS, embedded store, Zalo) implement the ports;
+//! functions wire them together.
+
+pub mod ingest;
+pub mod lookup;
+pub mod pii;
+pub mod ports;
+pub mod tenancy;
+
+#[cfg(feature = "contract-tests")]
+pub mod contract;
+
+pub use ports::*;
+pub use tenancy::{ConfigError, Tenancy, TenantFile};
