@@ -1,0 +1,716 @@
+use std::time::Duration;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Datelike, NaiveDate, Utc};
+use motcua_app::*;
+use motcua_domain::{Dossier, DossierCode, DossierView, Protected, TenantId, TimelineEntry};
+use redb::{ReadableTable, TableDefinition};
+use serde::{Deserialize, Serialize};
+
+use crate::db::{
+    EmbeddedDb, Index, Json, get_json, json_with_prefix, key, keys_with_prefix, put_json,
+    unavailable,
+};
+
+const DOSSIERS: Json = TableDefinition::new("dossiers");
+const TIMELINE: Json = TableDefinition::new("timeline");
+/// `tenant/phone hash/code`: both applicant and representative phones.
+const PHONE_DOSSIERS: Index = TableDefinition::new("phone_dossiers");
+const USERS: Json = TableDefinition::new("zalo_users");
+/// `tenant/phone hash/user id`
+const PHONE_USERS: Index = TableDefinition::new("phone_users");
+const IDEMPOTENCY: Json = TableDefinition::new("idempotency");
+const TICKET_SEQ: TableDefinition<&str, u64> = TableDefinition::new("ticket_seq");
+const TICKETS: Json = TableDefinition::new("tickets");
+const TICKET_MESSAGES: Json = TableDefinition::new("ticket_messages");
+/// `tenant/number/message id`: uniqueness of message ids within a ticket.
+const TICKET_MESSAGE_IDS: Index = TableDefinition::new("ticket_message_ids");
+/// `tenant/user/opened ms/number`
+const USER_TICKETS: Index = TableDefinition::new("user_tickets");
+/// `tenant/status/opened ms/number`
+const STATUS_TICKETS: Index = TableDefinition::new("status_tickets");
+const TOKENS: Json = TableDefinition::new("oa_tokens");
+const LEASES: Json = TableDefinition::new("oa_leases");
+const COUNTERS: TableDefinition<&str, i64> = TableDefinition::new("counters");
+
+/// Creates every table so that read transactions never meet a missing one.
+pub(crate) fn create_tables(txn: &redb::WriteTransaction) -> Result<(), redb::TableError> {
+    for t in [
+        DOSSIERS,
+        TIMELINE,
+        USERS,
+        IDEMPOTENCY,
+        TICKETS,
+        TICKET_MESSAGES,
+        TOKENS,
+        LEASES,
+    ] {
+        txn.open_table(t)?;
+    }
+    for t in [
+        PHONE_DOSSIERS,
+        PHONE_USERS,
+        TICKET_MESSAGE_IDS,
+        USER_TICKETS,
+        STATUS_TICKETS,
+    ] {
+        txn.open_table(t)?;
+    }
+    txn.open_table(TICKET_SEQ)?;
+    txn.open_table(COUNTERS)?;
+    Ok(())
+}
+
+/// Every store port on one embedded database.
+#[derive(Clone)]
+pub struct EmbeddedStore {
+    db: EmbeddedDb,
+}
+
+impl EmbeddedStore {
+    pub(crate) fn new(db: EmbeddedDb) -> Self {
+        EmbeddedStore { db }
+    }
+}
+
+fn ms13(t: DateTime<Utc>) -> String {
+    format!("{:013}", t.timestamp_millis().max(0))
+}
+
+fn n20(n: u64) -> String {
+    format!("{n:020}")
+}
+
+fn phone_hashes(d: &Dossier) -> Vec<String> {
+    let mut v: Vec<String> = [&d.applicant_phone, &d.representative_phone]
+        .into_iter()
+        .flatten()
+        .map(|p| p.hash.clone())
+        .collect();
+    v.dedup();
+    v
+}
+
+#[async_trait]
+impl DossierStore for EmbeddedStore {
+    async fn load_dossier(
+        &self,
+        tenant: &TenantId,
+        code: &DossierCode,
+    ) -> StoreResult<Option<DossierView>> {
+        let k = key(&[tenant.as_str(), code.as_str()]);
+        self.db
+            .read(move |txn| {
+                let dossiers = txn.open_table(DOSSIERS).map_err(unavailable)?;
+                let Some(dossier) = get_json::<Dossier>(&dossiers, &k)? else {
+                    return Ok(None);
+                };
+                let timeline = txn.open_table(TIMELINE).map_err(unavailable)?;
+                let timeline = json_with_prefix(&timeline, &format!("{k}{}", crate::db::SEP))?;
+                Ok(Some(DossierView { dossier, timeline }))
+            })
+            .await
+    }
+
+    async fn upsert_dossier_if_newer(&self, dossier: &Dossier) -> StoreResult<Upsert> {
+        let d = dossier.clone();
+        self.db
+            .write(move |txn| {
+                let tenant = d.tenant.as_str();
+                let k = key(&[tenant, d.code.as_str()]);
+                let mut dossiers = txn.open_table(DOSSIERS).map_err(unavailable)?;
+                let old = get_json::<Dossier>(&dossiers, &k)?;
+                if let Some(old) = &old
+                    && old.version >= d.version
+                {
+                    return Ok(Upsert::Stale {
+                        stored_version: old.version,
+                    });
+                }
+                put_json(&mut dossiers, &k, &d)?;
+                let mut index = txn.open_table(PHONE_DOSSIERS).map_err(unavailable)?;
+                for h in old.iter().flat_map(phone_hashes) {
+                    index
+                        .remove(key(&[tenant, &h, d.code.as_str()]).as_str())
+                        .map_err(unavailable)?;
+                }
+                for h in phone_hashes(&d) {
+                    index
+                        .insert(key(&[tenant, &h, d.code.as_str()]).as_str(), ())
+                        .map_err(unavailable)?;
+                }
+                Ok(Upsert::Applied)
+            })
+            .await
+    }
+
+    async fn add_timeline_entry(
+        &self,
+        tenant: &TenantId,
+        code: &DossierCode,
+        entry: &TimelineEntry,
+    ) -> StoreResult<bool> {
+        let k = key(&[
+            tenant.as_str(),
+            code.as_str(),
+            &ms13(entry.at),
+            &entry.event_id,
+            &entry.kind,
+        ]);
+        let entry = entry.clone();
+        self.db
+            .write(move |txn| {
+                let mut t = txn.open_table(TIMELINE).map_err(unavailable)?;
+                if t.get(k.as_str()).map_err(unavailable)?.is_some() {
+                    return Ok(false);
+                }
+                put_json(&mut t, &k, &entry)?;
+                Ok(true)
+            })
+            .await
+    }
+
+    async fn dossiers_by_phone(
+        &self,
+        tenant: &TenantId,
+        phone_hash: &str,
+    ) -> StoreResult<Vec<Dossier>> {
+        let tenant = tenant.clone();
+        let prefix = format!("{}{}", key(&[tenant.as_str(), phone_hash]), crate::db::SEP);
+        self.db
+            .read(move |txn| {
+                let index = txn.open_table(PHONE_DOSSIERS).map_err(unavailable)?;
+                let dossiers = txn.open_table(DOSSIERS).map_err(unavailable)?;
+                let mut out = Vec::new();
+                for code in keys_with_prefix(&index, &prefix)? {
+                    if let Some(d) = get_json(&dossiers, &key(&[tenant.as_str(), &code]))? {
+                        out.push(d);
+                    }
+                }
+                Ok(out)
+            })
+            .await
+    }
+}
+
+impl EmbeddedStore {
+    /// Read-modify-write of one Zalo user, creating it when absent.
+    async fn update_user(
+        &self,
+        tenant: &TenantId,
+        user_id: &str,
+        at: DateTime<Utc>,
+        change: impl FnOnce(&mut ZaloUser) + Send + 'static,
+    ) -> StoreResult<()> {
+        let tenant = tenant.clone();
+        let user_id = user_id.to_string();
+        self.db
+            .write(move |txn| {
+                let k = key(&[tenant.as_str(), &user_id]);
+                let mut users = txn.open_table(USERS).map_err(unavailable)?;
+                let mut user = get_json::<ZaloUser>(&users, &k)?.unwrap_or(ZaloUser {
+                    tenant: tenant.clone(),
+                    user_id: user_id.clone(),
+                    following: false,
+                    last_interaction_at: None,
+                    phone: None,
+                    phone_linked_at: None,
+                    updated_at: at,
+                });
+                let old_hash = user.phone.as_ref().map(|p| p.hash.clone());
+                change(&mut user);
+                user.updated_at = user.updated_at.max(at);
+                put_json(&mut users, &k, &user)?;
+                let new_hash = user.phone.as_ref().map(|p| p.hash.clone());
+                if old_hash != new_hash {
+                    let mut index = txn.open_table(PHONE_USERS).map_err(unavailable)?;
+                    if let Some(h) = old_hash {
+                        index
+                            .remove(key(&[tenant.as_str(), &h, &user_id]).as_str())
+                            .map_err(unavailable)?;
+                    }
+                    if let Some(h) = new_hash {
+                        index
+                            .insert(key(&[tenant.as_str(), &h, &user_id]).as_str(), ())
+                            .map_err(unavailable)?;
+                    }
+                }
+                Ok(())
+            })
+            .await
+    }
+}
+
+#[async_trait]
+impl ZaloUserStore for EmbeddedStore {
+    async fn get_zalo_user(&self, tenant: &TenantId, user_id: &str) -> StoreResult<Option<ZaloUser>> {
+        let k = key(&[tenant.as_str(), user_id]);
+        self.db
+            .read(move |txn| get_json(&txn.open_table(USERS).map_err(unavailable)?, &k))
+            .await
+    }
+
+    async fn record_interaction(
+        &self,
+        tenant: &TenantId,
+        user_id: &str,
+        at: DateTime<Utc>,
+    ) -> StoreResult<()> {
+        self.update_user(tenant, user_id, at, move |u| {
+            u.last_interaction_at = u.last_interaction_at.max(Some(at));
+        })
+        .await
+    }
+
+    async fn set_following(
+        &self,
+        tenant: &TenantId,
+        user_id: &str,
+        following: bool,
+        at: DateTime<Utc>,
+    ) -> StoreResult<()> {
+        self.update_user(tenant, user_id, at, move |u| u.following = following)
+            .await
+    }
+
+    async fn link_phone(
+        &self,
+        tenant: &TenantId,
+        user_id: &str,
+        phone: &Protected,
+        at: DateTime<Utc>,
+    ) -> StoreResult<()> {
+        let phone = phone.clone();
+        self.update_user(tenant, user_id, at, move |u| {
+            u.phone = Some(phone);
+            u.phone_linked_at = Some(at);
+        })
+        .await
+    }
+
+    async fn zalo_users_by_phone(
+        &self,
+        tenant: &TenantId,
+        phone_hash: &str,
+    ) -> StoreResult<Vec<ZaloUser>> {
+        let tenant = tenant.clone();
+        let prefix = format!("{}{}", key(&[tenant.as_str(), phone_hash]), crate::db::SEP);
+        self.db
+            .read(move |txn| {
+                let index = txn.open_table(PHONE_USERS).map_err(unavailable)?;
+                let users = txn.open_table(USERS).map_err(unavailable)?;
+                let mut out = Vec::new();
+                for uid in keys_with_prefix(&index, &prefix)? {
+                    if let Some(u) = get_json(&users, &key(&[tenant.as_str(), &uid]))? {
+                        out.push(u);
+                    }
+                }
+                Ok(out)
+            })
+            .await
+    }
+
+    async fn delete_zalo_user(&self, tenant: &TenantId, user_id: &str) -> StoreResult<bool> {
+        let tenant = tenant.clone();
+        let user_id = user_id.to_string();
+        self.db
+            .write(move |txn| {
+                let k = key(&[tenant.as_str(), &user_id]);
+                let mut users = txn.open_table(USERS).map_err(unavailable)?;
+                let Some(user) = get_json::<ZaloUser>(&users, &k)? else {
+                    return Ok(false);
+                };
+                users.remove(k.as_str()).map_err(unavailable)?;
+                if let Some(p) = user.phone {
+                    let mut index = txn.open_table(PHONE_USERS).map_err(unavailable)?;
+                    index
+                        .remove(key(&[tenant.as_str(), &p.hash, &user_id]).as_str())
+                        .map_err(unavailable)?;
+                }
+                Ok(true)
+            })
+            .await
+    }
+}
+
+#[derive(Serialize, Deserialize)]
+struct IdemRecord {
+    completed: bool,
+    lease_until_ms: i64,
+    expires_at_ms: i64,
+    result: Option<String>,
+}
+
+fn millis(d: Duration) -> i64 {
+    i64::try_from(d.as_millis()).unwrap_or(i64::MAX)
+}
+
+#[async_trait]
+impl IdempotencyStore for EmbeddedStore {
+    async fn claim(
+        &self,
+        key_: &str,
+        now: DateTime<Utc>,
+        lease: Duration,
+        keep_for: Duration,
+    ) -> StoreResult<Claim> {
+        let k = key_.to_string();
+        let now_ms = now.timestamp_millis();
+        self.db
+            .write(move |txn| {
+                let mut t = txn.open_table(IDEMPOTENCY).map_err(unavailable)?;
+                if let Some(r) = get_json::<IdemRecord>(&t, &k)?
+                    && r.expires_at_ms >= now_ms
+                {
+                    if r.completed {
+                        return Ok(Claim::Completed { result: r.result });
+                    }
+                    if r.lease_until_ms >= now_ms {
+                        return Ok(Claim::InProgress);
+                    }
+                }
+                let record = IdemRecord {
+                    completed: false,
+                    lease_until_ms: now_ms.saturating_add(millis(lease)),
+                    expires_at_ms: now_ms.saturating_add(millis(keep_for)),
+                    result: None,
+                };
+                put_json(&mut t, &k, &record)?;
+                Ok(Claim::Acquired)
+            })
+            .await
+    }
+
+    async fn complete(
+        &self,
+        key_: &str,
+        result: Option<&str>,
+        now: DateTime<Utc>,
+        keep_for: Duration,
+    ) -> StoreResult<()> {
+        let k = key_.to_string();
+        let record = IdemRecord {
+            completed: true,
+            lease_until_ms: 0,
+            expires_at_ms: now.timestamp_millis().saturating_add(millis(keep_for)),
+            result: result.map(str::to_string),
+        };
+        self.db
+            .write(move |txn| {
+                let mut t = txn.open_table(IDEMPOTENCY).map_err(unavailable)?;
+                put_json(&mut t, &k, &record)
+            })
+            .await
+    }
+
+    async fn release(&self, key_: &str) -> StoreResult<()> {
+        let k = key_.to_string();
+        self.db
+            .write(move |txn| {
+                let mut t = txn.open_table(IDEMPOTENCY).map_err(unavailable)?;
+                t.remove(k.as_str()).map_err(unavailable)?;
+                Ok(())
+            })
+            .await
+    }
+}
+
+fn status_index_key(t: &Ticket) -> String {
+    key(&[
+        t.tenant.as_str(),
+        t.status.as_str(),
+        &ms13(t.opened_at),
+        &n20(t.number),
+    ])
+}
+
+#[async_trait]
+impl TicketStore for EmbeddedStore {
+    async fn open_ticket(&self, new: &NewTicket) -> StoreResult<Ticket> {
+        let new = new.clone();
+        self.db
+            .write(move |txn| {
+                let tenant = new.tenant.as_str();
+                let mut seq = txn.open_table(TICKET_SEQ).map_err(unavailable)?;
+                let number = seq.get(tenant).map_err(unavailable)?.map_or(0, |v| v.value()) + 1;
+                seq.insert(tenant, number).map_err(unavailable)?;
+                let ticket = Ticket {
+                    tenant: new.tenant.clone(),
+                    number,
+                    user_id: new.user_id.clone(),
+                    category: new.category,
+                    status: TicketStatus::New,
+                    agency: new.agency.clone(),
+                    opened_at: new.opened_at,
+                    updated_at: new.opened_at,
+                    due_at: new.due_at,
+                };
+                let mut tickets = txn.open_table(TICKETS).map_err(unavailable)?;
+                put_json(&mut tickets, &key(&[tenant, &n20(number)]), &ticket)?;
+                let mut by_user = txn.open_table(USER_TICKETS).map_err(unavailable)?;
+                let user_key = key(&[tenant, &new.user_id, &ms13(new.opened_at), &n20(number)]);
+                by_user.insert(user_key.as_str(), ()).map_err(unavailable)?;
+                let mut by_status = txn.open_table(STATUS_TICKETS).map_err(unavailable)?;
+                by_status
+                    .insert(status_index_key(&ticket).as_str(), ())
+                    .map_err(unavailable)?;
+                Ok(ticket)
+            })
+            .await
+    }
+
+    async fn get_ticket(
+        &self,
+        tenant: &TenantId,
+        number: u64,
+    ) -> StoreResult<Option<(Ticket, Vec<TicketMessage>)>> {
+        let k = key(&[tenant.as_str(), &n20(number)]);
+        self.db
+            .read(move |txn| {
+                let tickets = txn.open_table(TICKETS).map_err(unavailable)?;
+                let Some(ticket) = get_json::<Ticket>(&tickets, &k)? else {
+                    return Ok(None);
+                };
+                let messages = txn.open_table(TICKET_MESSAGES).map_err(unavailable)?;
+                let messages = json_with_prefix(&messages, &format!("{k}{}", crate::db::SEP))?;
+                Ok(Some((ticket, messages)))
+            })
+            .await
+    }
+
+    async fn add_ticket_message(
+        &self,
+        tenant: &TenantId,
+        number: u64,
+        message: &TicketMessage,
+    ) -> StoreResult<bool> {
+        let tenant = tenant.clone();
+        let message = message.clone();
+        self.db
+            .write(move |txn| {
+                let ticket_key = key(&[tenant.as_str(), &n20(number)]);
+                let id_key = key(&[&ticket_key, &message.message_id]);
+                let mut ids = txn.open_table(TICKET_MESSAGE_IDS).map_err(unavailable)?;
+                if ids.get(id_key.as_str()).map_err(unavailable)?.is_some() {
+                    return Ok(false);
+                }
+                ids.insert(id_key.as_str(), ()).map_err(unavailable)?;
+                let mut messages = txn.open_table(TICKET_MESSAGES).map_err(unavailable)?;
+                let k = key(&[&ticket_key, &ms13(message.at), &message.message_id]);
+                put_json(&mut messages, &k, &message)?;
+                Ok(true)
+            })
+            .await
+    }
+
+    async fn update_ticket(&self, ticket: &Ticket) -> StoreResult<()> {
+        let ticket = ticket.clone();
+        self.db
+            .write(move |txn| {
+                let k = key(&[ticket.tenant.as_str(), &n20(ticket.number)]);
+                let mut tickets = txn.open_table(TICKETS).map_err(unavailable)?;
+                let Some(old) = get_json::<Ticket>(&tickets, &k)? else {
+                    return Err(StoreError::Conflict(format!(
+                        "ticket {} of {} does not exist",
+                        ticket.number, ticket.tenant
+                    )));
+                };
+                put_json(&mut tickets, &k, &ticket)?;
+                let mut by_status = txn.open_table(STATUS_TICKETS).map_err(unavailable)?;
+                by_status
+                    .remove(status_index_key(&old).as_str())
+                    .map_err(unavailable)?;
+                by_status
+                    .insert(status_index_key(&ticket).as_str(), ())
+                    .map_err(unavailable)?;
+                Ok(())
+            })
+            .await
+    }
+
+    async fn latest_open_ticket(
+        &self,
+        tenant: &TenantId,
+        user_id: &str,
+    ) -> StoreResult<Option<Ticket>> {
+        let tenant = tenant.clone();
+        let prefix = format!("{}{}", key(&[tenant.as_str(), user_id]), crate::db::SEP);
+        self.db
+            .read(move |txn| {
+                let by_user = txn.open_table(USER_TICKETS).map_err(unavailable)?;
+                let tickets = txn.open_table(TICKETS).map_err(unavailable)?;
+                for rest in keys_with_prefix(&by_user, &prefix)?.iter().rev() {
+                    let number = rest.rsplit(crate::db::SEP).next().unwrap_or_default();
+                    if let Some(t) = get_json::<Ticket>(&tickets, &key(&[tenant.as_str(), number]))?
+                        && t.status != TicketStatus::Closed
+                    {
+                        return Ok(Some(t));
+                    }
+                }
+                Ok(None)
+            })
+            .await
+    }
+
+    async fn tickets_by_status(
+        &self,
+        tenant: &TenantId,
+        status: TicketStatus,
+        limit: usize,
+    ) -> StoreResult<Vec<Ticket>> {
+        let tenant = tenant.clone();
+        let prefix = format!("{}{}", key(&[tenant.as_str(), status.as_str()]), crate::db::SEP);
+        self.db
+            .read(move |txn| {
+                let by_status = txn.open_table(STATUS_TICKETS).map_err(unavailable)?;
+                let tickets = txn.open_table(TICKETS).map_err(unavailable)?;
+                let mut out = Vec::new();
+                for rest in keys_with_prefix(&by_status, &prefix)?.iter().take(limit) {
+                    let number = rest.rsplit(crate::db::SEP).next().unwrap_or_default();
+                    if let Some(t) = get_json(&tickets, &key(&[tenant.as_str(), number]))? {
+                        out.push(t);
+                    }
+                }
+                Ok(out)
+            })
+            .await
+    }
+}
+
+#[derive(Serialize, Deserialize)]
+struct Lease {
+    holder: String,
+    until_ms: i64,
+}
+
+#[async_trait]
+impl TokenStore for EmbeddedStore {
+    async fn get_tokens(&self, oa_id: &str) -> StoreResult<Option<OaTokens>> {
+        let k = oa_id.to_string();
+        self.db
+            .read(move |txn| get_json(&txn.open_table(TOKENS).map_err(unavailable)?, &k))
+            .await
+    }
+
+    async fn put_tokens(&self, tokens: &OaTokens) -> StoreResult<()> {
+        let tokens = tokens.clone();
+        self.db
+            .write(move |txn| {
+                let mut t = txn.open_table(TOKENS).map_err(unavailable)?;
+                let stored = get_json::<OaTokens>(&t, &tokens.oa_id)?.map_or(0, |s| s.version);
+                if tokens.version != stored + 1 {
+                    return Err(StoreError::Conflict(format!(
+                        "tokens of OA {} are at version {stored}, cannot write version {}",
+                        tokens.oa_id, tokens.version
+                    )));
+                }
+                put_json(&mut t, &tokens.oa_id, &tokens)
+            })
+            .await
+    }
+
+    async fn acquire_lease(
+        &self,
+        oa_id: &str,
+        holder: &str,
+        now: DateTime<Utc>,
+        ttl: Duration,
+    ) -> StoreResult<bool> {
+        let k = oa_id.to_string();
+        let holder = holder.to_string();
+        let now_ms = now.timestamp_millis();
+        self.db
+            .write(move |txn| {
+                let mut t = txn.open_table(LEASES).map_err(unavailable)?;
+                if let Some(l) = get_json::<Lease>(&t, &k)?
+                    && l.until_ms > now_ms
+                {
+                    return Ok(false);
+                }
+                let lease = Lease {
+                    holder,
+                    until_ms: now_ms.saturating_add(millis(ttl)),
+                };
+                put_json(&mut t, &k, &lease)?;
+                Ok(true)
+            })
+            .await
+    }
+
+    async fn release_lease(&self, oa_id: &str, holder: &str) -> StoreResult<()> {
+        let k = oa_id.to_string();
+        let holder = holder.to_string();
+        self.db
+            .write(move |txn| {
+                let mut t = txn.open_table(LEASES).map_err(unavailable)?;
+                if get_json::<Lease>(&t, &k)?.is_some_and(|l| l.holder == holder) {
+                    t.remove(k.as_str()).map_err(unavailable)?;
+                }
+                Ok(())
+            })
+            .await
+    }
+}
+
+fn day_key(tenant: &TenantId, metric: &str, day: NaiveDate) -> String {
+    key(&[tenant.as_str(), metric, &format!("D{}", day.format("%Y-%m-%d"))])
+}
+
+fn month_key(tenant: &TenantId, metric: &str, day: NaiveDate) -> String {
+    key(&[tenant.as_str(), metric, &format!("M{:04}-{:02}", day.year(), day.month())])
+}
+
+#[async_trait]
+impl CounterStore for EmbeddedStore {
+    async fn incr(&self, tenant: &TenantId, metric: &str, day: NaiveDate, by: i64) -> StoreResult<()> {
+        let keys = [day_key(tenant, metric, day), month_key(tenant, metric, day)];
+        self.db
+            .write(move |txn| {
+                let mut t = txn.open_table(COUNTERS).map_err(unavailable)?;
+                for k in &keys {
+                    let v = t.get(k.as_str()).map_err(unavailable)?.map_or(0, |v| v.value());
+                    t.insert(k.as_str(), v + by).map_err(unavailable)?;
+                }
+                Ok(())
+            })
+            .await
+    }
+
+    async fn daily(
+        &self,
+        tenant: &TenantId,
+        metric: &str,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> StoreResult<Vec<(NaiveDate, i64)>> {
+        let (lo, hi) = (day_key(tenant, metric, from), day_key(tenant, metric, to));
+        self.db
+            .read(move |txn| {
+                let t = txn.open_table(COUNTERS).map_err(unavailable)?;
+                let mut out = Vec::new();
+                for item in t.range(lo.as_str()..=hi.as_str()).map_err(unavailable)? {
+                    let (k, v) = item.map_err(unavailable)?;
+                    let day = k.value().rsplit(crate::db::SEP).next().unwrap_or_default();
+                    let day = NaiveDate::parse_from_str(&day[1..], "%Y-%m-%d").map_err(|e| {
+                        StoreError::Corrupt {
+                            key: k.value().to_string(),
+                            reason: e.to_string(),
+                        }
+                    })?;
+                    out.push((day, v.value()));
+                }
+                Ok(out)
+            })
+            .await
+    }
+
+    async fn monthly(&self, tenant: &TenantId, metric: &str, month: NaiveDate) -> StoreResult<i64> {
+        let k = month_key(tenant, metric, month);
+        self.db
+            .read(move |txn| {
+                let t = txn.open_table(COUNTERS).map_err(unavailable)?;
+                Ok(t.get(k.as_str()).map_err(unavailable)?.map_or(0, |v| v.value()))
+            })
+            .await
+    }
+}
