@@ -1,0 +1,249 @@
+//! The local server: every HTTP function on one port, the queue consumers as background tasks,
+//! all on the embedded store. `main.rs` parses flags and wires this together.
+
+pub mod secrets;
+pub mod worker;
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{DefaultBodyLimit, Path as UrlPath, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use motcua_app::lookup::PublicStatus;
+use motcua_app::{Clock, ConfigError, Queue, Store, SystemClock, Tenancy, TenantFile};
+use motcua_domain::DossierCode;
+use motcua_embedded::{EmbeddedDb, EmbeddedQueue, QueueSettings};
+use serde_json::json;
+
+/// SQS's maximum message size; the legacy endpoint refuses larger bodies like SQS would.
+pub const MAX_MESSAGE_BYTES: usize = 256 * 1024;
+
+/// Name of the inbound queue of legacy dossier events.
+pub const INBOUND_QUEUE: &str = "legacy-events";
+
+/// Shared by every route and background task.
+pub struct AppState {
+    pub store: Arc<dyn Store>,
+    pub inbound: EmbeddedQueue,
+    pub tenancy: Tenancy,
+    pub clock: Arc<dyn Clock>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error("cannot create the data directory {path}: {source}")]
+    DataDir {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("cannot read the tenant configuration {path}: {source}")]
+    ConfigRead {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("tenant configuration {path}: {source}")]
+    Config { path: String, source: ConfigError },
+    #[error(transparent)]
+    Secrets(#[from] secrets::SecretsError),
+    #[error(transparent)]
+    Db(#[from] motcua_embedded::OpenError),
+}
+
+/// Opens the data directory and the tenant file and builds the state.
+pub fn open(data_dir: &Path, config: &Path) -> Result<Arc<AppState>, StartError> {
+    std::fs::create_dir_all(data_dir).map_err(|source| StartError::DataDir {
+        path: data_dir.display().to_string(),
+        source,
+    })?;
+    let text = std::fs::read_to_string(config).map_err(|source| StartError::ConfigRead {
+        path: config.display().to_string(),
+        source,
+    })?;
+    let config_error = |source| StartError::Config {
+        path: config.display().to_string(),
+        source,
+    };
+    let file = TenantFile::parse(&text).map_err(config_error)?;
+    let directory = motcua_domain::TenantDirectory::new(file.tenant.clone())
+        .map_err(|e| config_error(e.into()))?;
+    let secrets = secrets::LocalSecrets::load_or_create(&data_dir.join("secrets.json"), &directory)?;
+    let tenancy =
+        Tenancy::new(file.tenant, |id| secrets.pii_secret(id.as_str())).map_err(config_error)?;
+    let db = EmbeddedDb::open(data_dir.join("motcua.redb"))?;
+    Ok(Arc::new(AppState {
+        store: Arc::new(db.store()),
+        inbound: db.queue(INBOUND_QUEUE, QueueSettings::default()),
+        tenancy,
+        clock: Arc::new(SystemClock),
+    }))
+}
+
+pub fn default_data_dir() -> PathBuf {
+    PathBuf::from("data")
+}
+
+pub fn router(state: Arc<AppState>) -> Router {
+    Router::new()
+        .route("/healthz", get(healthz))
+        .route("/local/legacy-events", post(post_legacy_event))
+        .route("/api/v1/dossiers/{code}", get(get_dossier))
+        .layer(DefaultBodyLimit::max(MAX_MESSAGE_BYTES))
+        .with_state(state)
+}
+
+async fn healthz(State(state): State<Arc<AppState>>) -> Response {
+    match state.inbound.depth().await {
+        Ok(depth) => Json(json!({"status": "ok", "inbound_queue_depth": depth})).into_response(),
+        Err(e) => problem(StatusCode::SERVICE_UNAVAILABLE, "Store unavailable", &e.to_string()),
+    }
+}
+
+/// Accepts one queue message body exactly as the one-stop system would put it on SQS.
+/// Validation happens in the consumer, as in production: a bad body ends on the DLQ with its reason.
+async fn post_legacy_event(State(state): State<Arc<AppState>>, body: Bytes) -> Response {
+    let Ok(text) = std::str::from_utf8(&body) else {
+        return problem(
+            StatusCode::BAD_REQUEST,
+            "Body is not UTF-8",
+            "SQS message bodies are UTF-8 text; send the event JSON as UTF-8.",
+        );
+    };
+    if text.trim().is_empty() {
+        return problem(StatusCode::BAD_REQUEST, "Empty body", "Send one event JSON document.");
+    }
+    match state.inbound.send(text).await {
+        Ok(id) => (StatusCode::ACCEPTED, Json(json!({"message_id": id}))).into_response(),
+        Err(e) => problem(StatusCode::SERVICE_UNAVAILABLE, "Queue unavailable", &e.to_string()),
+    }
+}
+
+/// Code-only view: status and dates, never personal data (the lookup issue adds the full card
+/// behind a second factor).
+async fn get_dossier(State(state): State<Arc<AppState>>, UrlPath(raw): UrlPath<String>) -> Response {
+    let Ok(code) = DossierCode::parse(&raw) else {
+        return problem(
+            StatusCode::BAD_REQUEST,
+            "Mã hồ sơ không hợp lệ",
+            "The path segment is not a receipt code such as 000.00.04.H60-230215-0028.",
+        );
+    };
+    let not_found = || {
+        problem(
+            StatusCode::NOT_FOUND,
+            "Không tìm thấy hồ sơ",
+            "No dossier with this code is available.",
+        )
+    };
+    let Some(tenant) = state.tenancy.for_code(&code) else {
+        return not_found();
+    };
+    match state.store.load_dossier(&tenant.id, &code).await {
+        Ok(Some(view)) => Json(PublicStatus::of(&view.dossier, state.clock.now())).into_response(),
+        Ok(None) => not_found(),
+        Err(e) => {
+            tracing::error!(error = %e, "dossier lookup failed");
+            problem(StatusCode::SERVICE_UNAVAILABLE, "Store unavailable", "Try again shortly.")
+        }
+    }
+}
+
+struct Json<T>(T);
+
+impl<T: serde::Serialize> IntoResponse for Json<T> {
+    fn into_response(self) -> Response {
+        axum::Json(self.0).into_response()
+    }
+}
+
+/// An RFC 9457 problem document.
+pub fn problem(status: StatusCode, title: &str, detail: &str) -> Response {
+    let body = json!({"type": "about:blank", "title": title, "status": status.as_u16(), "detail": detail});
+    (
+        status,
+        [(header::CONTENT_TYPE, "application/problem+json")],
+        body.to_string(),
+    )
+        .into_response()
+}
+
+/// Human-readable logs locally; `RUST_LOG` overrides the level.
+pub fn init_tracing() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    tracing_subscriber::fmt().with_env_filter(filter).init();
+}
+
+const DEMO_EVENTS: &str = include_str!("../../../infra/local/demo-events.json");
+
+/// Applies the demo events directly (idempotent: re-seeding changes nothing).
+pub async fn seed_demo(state: &AppState) -> Result<Vec<DossierCode>, String> {
+    let events: Vec<serde_json::Value> =
+        serde_json::from_str(DEMO_EVENTS).map_err(|e| format!("demo events: {e}"))?;
+    let mut codes = Vec::new();
+    for v in events {
+        let event = motcua_domain::DossierEvent::from_json(&v.to_string())
+            .map_err(|e| format!("demo event: {e}"))?;
+        let outcome = motcua_app::ingest::apply_event(
+            state.store.as_ref(),
+            &state.tenancy,
+            &event,
+            state.clock.now(),
+        )
+        .await
+        .map_err(|e| format!("demo event {}: {e}", event.event_id))?;
+        if !codes.contains(&outcome.code) {
+            codes.push(outcome.code);
+        }
+    }
+    Ok(codes)
+}
+
+/// Serves until Ctrl-C (or SIGTERM), then stops the consumers and returns.
+pub async fn serve(
+    state: Arc<AppState>,
+    listen: std::net::SocketAddr,
+    seed: bool,
+) -> Result<(), Box<dyn std::error::Error>> {
+    let listener = tokio::net::TcpListener::bind(listen).await?;
+    let addr = listener.local_addr()?;
+    let codes = if seed { seed_demo(&state).await? } else { Vec::new() };
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let worker = tokio::spawn(worker::run(state.clone(), stop_rx));
+
+    println!("motcua local server on http://{addr}");
+    println!("  health:        curl http://{addr}/healthz");
+    println!(
+        "  push an event: curl -X POST --data-binary @events/local/legacy-event-received.json http://{addr}/local/legacy-events"
+    );
+    println!("  look one up:   curl http://{addr}/api/v1/dossiers/000.00.04.H60-261110-0028");
+    for c in &codes {
+        println!("  demo dossier:  http://{addr}/api/v1/dossiers/{c}");
+    }
+
+    axum::serve(listener, router(state))
+        .with_graceful_shutdown(shutdown_signal())
+        .await?;
+    let _ = stop_tx.send(true);
+    worker.await?;
+    tracing::info!("stopped cleanly");
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+            .expect("SIGTERM handler");
+        tokio::select! {
+            _ = ctrl_c => {}
+            _ = term.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = ctrl_c.await;
+}

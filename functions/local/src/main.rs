@@ -1,0 +1,31 @@
+//! `cargo run --release -p local`: every function on 127.0.0.1:8080 with the embedded store.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use clap::Parser;
+
+#[derive(Parser)]
+#[command(about = "Serve every function locally on the embedded store")]
+struct Args {
+    /// Address to listen on.
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    listen: SocketAddr,
+    /// Data directory (database and local secrets); created if missing.
+    #[arg(long, default_value = "data")]
+    data_dir: PathBuf,
+    /// Tenant configuration file.
+    #[arg(long, default_value = "infra/local/tenants.toml")]
+    config: PathBuf,
+    /// Load a handful of realistic demo dossiers (idempotent).
+    #[arg(long)]
+    seed_demo: bool,
+}
+
+#[tokio::main]
+async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    local::init_tracing();
+    let args = Args::parse();
+    let state = local::open(&args.data_dir, &args.config)?;
+    local::serve(state, args.listen, args.seed_demo).await
+}

@@ -1,0 +1,138 @@
+//! Drives the real `local` binary: the README's run command serves `/healthz`, an event pushed
+//! through `/local/legacy-events` becomes visible at `/api/v1/dossiers/{code}`, a poison message
+//! is dead-lettered, and everything is still there after a clean restart.
+
+use std::net::TcpListener;
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+const CODE: &str = "000.00.04.H60-261110-0028";
+
+struct Server {
+    child: Child,
+    base: String,
+}
+
+impl Server {
+    fn start(data_dir: &Path) -> Server {
+        let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+        let child = Command::new(env!("CARGO_BIN_EXE_local"))
+            .current_dir(&root)
+            .args(["--listen", &format!("127.0.0.1:{port}")])
+            .arg("--data-dir")
+            .arg(data_dir)
+            .stdout(Stdio::from(log(data_dir)))
+            .stderr(Stdio::from(log(data_dir)))
+            .spawn()
+            .unwrap();
+        let server = Server {
+            child,
+            base: format!("http://127.0.0.1:{port}"),
+        };
+        let started = Instant::now();
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(started.elapsed() < Duration::from_secs(20), "server did not start");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        server
+    }
+
+    /// Ctrl-C, and the process must exit 0 on its own.
+    fn stop(mut self) {
+        let pid = self.child.id().to_string();
+        assert!(Command::new("kill").args(["-INT", &pid]).status().unwrap().success());
+        let started = Instant::now();
+        loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                assert!(status.success(), "exit status {status}");
+                return;
+            }
+            assert!(started.elapsed() < Duration::from_secs(10), "no clean shutdown");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
+
+fn log(data_dir: &Path) -> std::fs::File {
+    std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(data_dir.join("server.log"))
+        .unwrap()
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+    }
+}
+
+async fn wait_for_status(client: &reqwest::Client, url: &str, want: u16) -> reqwest::Response {
+    let started = Instant::now();
+    loop {
+        let r = client.get(url).send().await.unwrap();
+        if r.status().as_u16() == want {
+            return r;
+        }
+        assert!(started.elapsed() < Duration::from_secs(10), "{url} never answered {want}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+#[tokio::test]
+async fn pushed_event_is_served_and_survives_restart() {
+    let data = tempfile::tempdir().unwrap();
+    eprintln!("server log: {}", data.path().join("server.log").display());
+    let client = reqwest::Client::new();
+    let event = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../events/local/legacy-event-received.json"),
+    )
+    .unwrap();
+
+    let server = Server::start(data.path());
+    let health = client.get(format!("{}/healthz", server.base)).send().await.unwrap();
+    assert_eq!(health.status(), 200);
+
+    let url = format!("{}/api/v1/dossiers/{CODE}", server.base);
+    assert_eq!(client.get(&url).send().await.unwrap().status(), 404);
+    let posted = client
+        .post(format!("{}/local/legacy-events", server.base))
+        .body(event)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(posted.status(), 202);
+    let poison = client
+        .post(format!("{}/local/legacy-events", server.base))
+        .body("{\"schema_version\": 1, \"event_id\": \"x\"")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(poison.status(), 202, "accepted like SQS would; the consumer dead-letters it");
+
+    let body: serde_json::Value = wait_for_status(&client, &url, 200).await.json().await.unwrap();
+    assert_eq!(body["code"], CODE);
+    assert_eq!(body["status"], 2);
+    assert_eq!(body["status_name"], "Được tiếp nhận");
+    let text = body.to_string();
+    for private in ["0906591985", "NGUYỄN", "008190012345", "N. T. T."] {
+        assert!(!text.contains(private), "code-only view leaked {private}: {text}");
+    }
+    // a mangled code finds the same dossier
+    let mangled = format!("{}/api/v1/dossiers/000,00,04,h60%20-%20261110%20-%200028", server.base);
+    assert_eq!(client.get(&mangled).send().await.unwrap().status(), 200);
+    let bad = client.get(format!("{}/api/v1/dossiers/hello", server.base)).send().await.unwrap();
+    assert_eq!(bad.status(), 400);
+    assert_eq!(bad.headers()["content-type"], "application/problem+json");
+    server.stop();
+
+    // a fresh client: the old one may hold a closed keep-alive connection to a reused port
+    let client = reqwest::Client::new();
+    let server = Server::start(data.path());
+    let url = format!("{}/api/v1/dossiers/{CODE}", server.base);
+    let again: serde_json::Value = wait_for_status(&client, &url, 200).await.json().await.unwrap();
+    assert_eq!(again, body, "state survives a restart");
+    server.stop();
+}
