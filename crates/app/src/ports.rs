@@ -28,7 +28,9 @@ pub type StoreResult<T> = Result<T, StoreError>;
 pub enum Upsert {
     Applied,
     /// The stored dossier already has this or a newer version; nothing was written.
-    Stale { stored_version: u64 },
+    Stale {
+        stored_version: u64,
+    },
 }
 
 #[async_trait]
@@ -43,8 +45,8 @@ pub trait DossierStore: Send + Sync {
     /// Writes `dossier` only if no dossier is stored or the stored `version` is lower.
     async fn upsert_dossier_if_newer(&self, dossier: &Dossier) -> StoreResult<Upsert>;
 
-    /// Adds a timeline entry unless the dossier already has one with the same `event_id` and
-    /// `kind`. Returns whether it was added.
+    /// Adds a timeline entry unless the dossier already has one with the same `at`, `event_id`
+    /// and `kind` (a re-sent event carries its original time). Returns whether it was added.
     async fn add_timeline_entry(
         &self,
         tenant: &TenantId,
@@ -52,9 +54,13 @@ pub trait DossierStore: Send + Sync {
         entry: &TimelineEntry,
     ) -> StoreResult<bool>;
 
-    /// Dossiers whose applicant or representative phone has this keyed hash.
-    async fn dossiers_by_phone(&self, tenant: &TenantId, phone_hash: &str)
-    -> StoreResult<Vec<Dossier>>;
+    /// Dossiers whose applicant or representative phone has this keyed hash. Served by an index
+    /// that is eventually consistent on DynamoDB: a write is visible here within about a second.
+    async fn dossiers_by_phone(
+        &self,
+        tenant: &TenantId,
+        phone_hash: &str,
+    ) -> StoreResult<Vec<Dossier>>;
 }
 
 /// A Zalo user as seen by one tenant's OA.
@@ -73,10 +79,18 @@ pub struct ZaloUser {
 
 #[async_trait]
 pub trait ZaloUserStore: Send + Sync {
-    async fn get_zalo_user(&self, tenant: &TenantId, user_id: &str) -> StoreResult<Option<ZaloUser>>;
+    async fn get_zalo_user(
+        &self,
+        tenant: &TenantId,
+        user_id: &str,
+    ) -> StoreResult<Option<ZaloUser>>;
     /// Creates the user if needed; moves `last_interaction_at` forward only (never back).
-    async fn record_interaction(&self, tenant: &TenantId, user_id: &str, at: DateTime<Utc>)
-    -> StoreResult<()>;
+    async fn record_interaction(
+        &self,
+        tenant: &TenantId,
+        user_id: &str,
+        at: DateTime<Utc>,
+    ) -> StoreResult<()>;
     /// Creates the user if needed and sets the follow state.
     async fn set_following(
         &self,
@@ -94,8 +108,11 @@ pub trait ZaloUserStore: Send + Sync {
         at: DateTime<Utc>,
     ) -> StoreResult<()>;
     /// Users linked to a phone hash.
-    async fn zalo_users_by_phone(&self, tenant: &TenantId, phone_hash: &str)
-    -> StoreResult<Vec<ZaloUser>>;
+    async fn zalo_users_by_phone(
+        &self,
+        tenant: &TenantId,
+        phone_hash: &str,
+    ) -> StoreResult<Vec<ZaloUser>>;
     /// Erases the user and the phone link. Returns whether there was anything to erase.
     async fn delete_zalo_user(&self, tenant: &TenantId, user_id: &str) -> StoreResult<bool>;
 }
@@ -186,7 +203,9 @@ pub struct Ticket {
 #[serde(rename_all = "snake_case", tag = "kind")]
 pub enum Author {
     Citizen,
-    Staff { name: String },
+    Staff {
+        name: String,
+    },
     /// Typed in Zalo's own OA tool (an `oa_send_*` echo).
     OaTool,
 }
@@ -224,8 +243,11 @@ pub trait TicketStore: Send + Sync {
     /// Opens a ticket with the next number of the tenant (numbers are never reused).
     async fn open_ticket(&self, new: &NewTicket) -> StoreResult<Ticket>;
     /// The ticket with its messages (oldest first), in one read.
-    async fn get_ticket(&self, tenant: &TenantId, number: u64)
-    -> StoreResult<Option<(Ticket, Vec<TicketMessage>)>>;
+    async fn get_ticket(
+        &self,
+        tenant: &TenantId,
+        number: u64,
+    ) -> StoreResult<Option<(Ticket, Vec<TicketMessage>)>>;
     /// Adds a message unless one with the same id exists. Returns whether it was added.
     async fn add_ticket_message(
         &self,
@@ -236,8 +258,11 @@ pub trait TicketStore: Send + Sync {
     /// Saves status, agency and timestamps of an existing ticket.
     async fn update_ticket(&self, ticket: &Ticket) -> StoreResult<()>;
     /// The user's most recent ticket that is not closed, if any.
-    async fn latest_open_ticket(&self, tenant: &TenantId, user_id: &str)
-    -> StoreResult<Option<Ticket>>;
+    async fn latest_open_ticket(
+        &self,
+        tenant: &TenantId,
+        user_id: &str,
+    ) -> StoreResult<Option<Ticket>>;
     /// Tickets in a status, oldest first, at most `limit`.
     async fn tickets_by_status(
         &self,
@@ -292,8 +317,13 @@ pub trait TokenStore: Send + Sync {
 #[async_trait]
 pub trait CounterStore: Send + Sync {
     /// Adds `by` to the metric's day bucket and month bucket (atomic increments, no read).
-    async fn incr(&self, tenant: &TenantId, metric: &str, day: NaiveDate, by: i64)
-    -> StoreResult<()>;
+    async fn incr(
+        &self,
+        tenant: &TenantId,
+        metric: &str,
+        day: NaiveDate,
+        by: i64,
+    ) -> StoreResult<()>;
     /// Day buckets in `[from, to]` that have a value, in date order.
     async fn daily(
         &self,

@@ -1,0 +1,130 @@
+//! Dossiers and their timelines: one partition per dossier, `META` plus `T#…` entries.
+
+use async_trait::async_trait;
+use aws_sdk_dynamodb::operation::put_item::PutItemError;
+use aws_sdk_dynamodb::types::ReturnValuesOnConditionCheckFailure;
+use motcua_app::{DossierStore, StoreResult, Upsert};
+use motcua_domain::{Dossier, DossierCode, DossierView, TenantId, TimelineEntry};
+
+use crate::DynamoStore;
+use crate::item::{BODY, Fields, body, keyed, n, s};
+use crate::keys::{self, GSI1, GSI2, META, TIMELINE_PREFIX};
+
+#[async_trait]
+impl DossierStore for DynamoStore {
+    async fn load_dossier(
+        &self,
+        tenant: &TenantId,
+        code: &DossierCode,
+    ) -> StoreResult<Option<DossierView>> {
+        let query = self
+            .query()
+            .key_condition_expression("PK = :pk")
+            .expression_attribute_values(":pk", s(keys::dossier(tenant, code)))
+            .consistent_read(true);
+        let items = self
+            .query_all("Query (dossier and timeline)", query)
+            .await?;
+        let mut dossier = None;
+        let mut timeline = Vec::new();
+        for item in &items {
+            let fields = Fields(item);
+            let sk = fields.str("SK")?;
+            if sk == META {
+                dossier = Some(fields.body()?);
+            } else if sk.starts_with(TIMELINE_PREFIX) {
+                timeline.push(fields.body()?);
+            }
+        }
+        Ok(dossier.map(|dossier| DossierView { dossier, timeline }))
+    }
+
+    async fn upsert_dossier_if_newer(&self, dossier: &Dossier) -> StoreResult<Upsert> {
+        let mut item = keyed(keys::dossier(&dossier.tenant, &dossier.code), META);
+        item.insert("version".into(), n(dossier.version));
+        item.insert(BODY.into(), body(dossier));
+        // Sparse indexes: a dossier without a phone is simply absent from them.
+        let phones = [
+            (GSI1, &dossier.applicant_phone),
+            (GSI2, &dossier.representative_phone),
+        ];
+        for (index, phone) in phones {
+            if let Some(phone) = phone {
+                item.insert(
+                    format!("{index}PK"),
+                    s(keys::phone(&dossier.tenant, &phone.hash)),
+                );
+                item.insert(format!("{index}SK"), s(keys::phone_dossier(&dossier.code)));
+            }
+        }
+        let result = self
+            .client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(item))
+            .condition_expression("attribute_not_exists(PK) OR #v < :v")
+            .expression_attribute_names("#v", "version")
+            .expression_attribute_values(":v", n(dossier.version))
+            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(Upsert::Applied),
+            Err(err) => match err.as_service_error() {
+                Some(PutItemError::ConditionalCheckFailedException(failed)) => {
+                    let stored = failed
+                        .item()
+                        .ok_or_else(|| self.missing_old_item("PutItem (dossier)"))?;
+                    Ok(Upsert::Stale {
+                        stored_version: Fields(stored).num("version")?,
+                    })
+                }
+                _ => Err(self.unavailable("PutItem (dossier)", err)),
+            },
+        }
+    }
+
+    async fn add_timeline_entry(
+        &self,
+        tenant: &TenantId,
+        code: &DossierCode,
+        entry: &TimelineEntry,
+    ) -> StoreResult<bool> {
+        let sk = keys::timeline_entry(entry.at, &entry.event_id, &entry.kind);
+        let mut item = keyed(keys::dossier(tenant, code), &sk);
+        item.insert(BODY.into(), body(entry));
+        self.put_if_absent("PutItem (timeline entry)", item).await
+    }
+
+    async fn dossiers_by_phone(
+        &self,
+        tenant: &TenantId,
+        phone_hash: &str,
+    ) -> StoreResult<Vec<Dossier>> {
+        // Applicant phones are in GSI1, representative phones in GSI2.
+        let by_index = |index: &str| {
+            self.query()
+                .index_name(index)
+                .key_condition_expression(format!(
+                    "{index}PK = :pk AND begins_with({index}SK, :prefix)"
+                ))
+                .expression_attribute_values(":pk", s(keys::phone(tenant, phone_hash)))
+                .expression_attribute_values(":prefix", s(keys::DOSSIER_PREFIX))
+        };
+        let (applicant, representative) = tokio::try_join!(
+            self.query_all("Query GSI1 (dossiers by applicant phone)", by_index(GSI1)),
+            self.query_all(
+                "Query GSI2 (dossiers by representative phone)",
+                by_index(GSI2)
+            ),
+        )?;
+        let mut dossiers: Vec<Dossier> = Vec::new();
+        for item in applicant.iter().chain(&representative) {
+            let dossier: Dossier = Fields(item).body()?;
+            if !dossiers.iter().any(|d| d.code == dossier.code) {
+                dossiers.push(dossier);
+            }
+        }
+        Ok(dossiers)
+    }
+}

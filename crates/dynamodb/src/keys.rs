@@ -1,0 +1,110 @@
+//! Key formats of `infra/TABLE.md`. `{ms13}` is epoch milliseconds padded to 13 digits and
+//! `{n20}` a number padded to 20, so that string order is time or number order.
+
+use chrono::{DateTime, Datelike, NaiveDate, Utc};
+use motcua_app::{Ticket, TicketStatus};
+use motcua_domain::{DossierCode, TenantId};
+
+pub const GSI1: &str = "GSI1";
+pub const GSI2: &str = "GSI2";
+
+/// Sort key of the main item of an entity (dossier, Zalo user, ticket…).
+pub const META: &str = "META";
+pub const TOKENS: &str = "TOKENS";
+pub const LEASE: &str = "LEASE";
+
+/// Sort key prefixes of the items that live next to a main item.
+pub const TIMELINE_PREFIX: &str = "T#";
+pub const MESSAGE_PREFIX: &str = "M#";
+pub const DOSSIER_PREFIX: &str = "D#";
+pub const USER_PREFIX: &str = "U#";
+
+pub fn ms13(t: DateTime<Utc>) -> String {
+    format!("{:013}", t.timestamp_millis().max(0))
+}
+
+fn n20(n: u64) -> String {
+    format!("{n:020}")
+}
+
+pub fn dossier(tenant: &TenantId, code: &DossierCode) -> String {
+    format!("D#{tenant}#{code}")
+}
+
+pub fn timeline_entry(at: DateTime<Utc>, event_id: &str, kind: &str) -> String {
+    format!("{TIMELINE_PREFIX}{}#{event_id}#{kind}", ms13(at))
+}
+
+/// GSI partition of everything matched by a phone: dossiers and Zalo users.
+pub fn phone(tenant: &TenantId, phone_hash: &str) -> String {
+    format!("PH#{tenant}#{phone_hash}")
+}
+
+/// GSI sort key of a dossier under its phones.
+pub fn phone_dossier(code: &DossierCode) -> String {
+    format!("{DOSSIER_PREFIX}{code}")
+}
+
+pub fn zalo_user(tenant: &TenantId, user_id: &str) -> String {
+    format!("U#{tenant}#{user_id}")
+}
+
+/// GSI1 sort key of a Zalo user under its phone.
+pub fn phone_user(user_id: &str) -> String {
+    format!("{USER_PREFIX}{user_id}")
+}
+
+pub fn idempotency(key: &str) -> String {
+    format!("I#{key}")
+}
+
+pub fn ticket_counter(tenant: &TenantId) -> String {
+    format!("TC#{tenant}")
+}
+
+pub fn ticket(tenant: &TenantId, number: u64) -> String {
+    format!("K#{tenant}#{}", n20(number))
+}
+
+/// GSI1 partition of a user's tickets.
+pub fn user_tickets(tenant: &TenantId, user_id: &str) -> String {
+    format!("KU#{tenant}#{user_id}")
+}
+
+/// GSI2 partition of the tickets in one status.
+pub fn status_tickets(tenant: &TenantId, status: TicketStatus) -> String {
+    format!("KS#{tenant}#{}", status.as_str())
+}
+
+/// GSI sort key of a ticket: opening time, then number.
+pub fn ticket_order(ticket: &Ticket) -> String {
+    format!("{}#{}", ms13(ticket.opened_at), n20(ticket.number))
+}
+
+pub fn ticket_message(at: DateTime<Utc>, message_id: &str) -> String {
+    format!("{MESSAGE_PREFIX}{}#{message_id}", ms13(at))
+}
+
+/// The marker item that keeps message ids unique within a ticket.
+pub fn ticket_message_id(message_id: &str) -> String {
+    format!("MID#{message_id}")
+}
+
+pub fn oa(oa_id: &str) -> String {
+    format!("O#{oa_id}")
+}
+
+pub fn counter(tenant: &TenantId, metric: &str) -> String {
+    format!("S#{tenant}#{metric}")
+}
+
+pub const DAY_PREFIX: &str = "D#";
+pub const DAY_FORMAT: &str = "%Y-%m-%d";
+
+pub fn day(day: NaiveDate) -> String {
+    format!("{DAY_PREFIX}{}", day.format(DAY_FORMAT))
+}
+
+pub fn month(day: NaiveDate) -> String {
+    format!("M#{:04}-{:02}", day.year(), day.month())
+}

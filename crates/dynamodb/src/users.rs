@@ -1,0 +1,187 @@
+//! Zalo users: typed attributes changed in place with `UpdateItem`, so that concurrent changes
+//! of different fields never overwrite each other. GSI1 finds the users of a phone.
+
+use async_trait::async_trait;
+use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
+use aws_sdk_dynamodb::operation::update_item::builders::UpdateItemFluentBuilder;
+use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue};
+use chrono::{DateTime, Utc};
+use motcua_app::{StoreResult, ZaloUser, ZaloUserStore};
+use motcua_domain::{Protected, TenantId};
+
+use crate::DynamoStore;
+use crate::item::{Fields, Item, s, time};
+use crate::keys::{self, GSI1, META};
+
+impl DynamoStore {
+    /// An `UpdateItem` of one user that creates it when absent: `#uid`, `#following`
+    /// (`:false` unless set) and `#updated` are always named, `:uid` and `:at` always bound.
+    fn update_user(
+        &self,
+        tenant: &TenantId,
+        user_id: &str,
+        at: DateTime<Utc>,
+        set: &str,
+    ) -> UpdateItemFluentBuilder {
+        self.client
+            .update_item()
+            .table_name(&self.table)
+            .key("PK", s(keys::zalo_user(tenant, user_id)))
+            .key("SK", s(META))
+            .update_expression(format!("SET #uid = :uid, #updated = :at, {set}"))
+            .expression_attribute_names("#uid", "user_id")
+            .expression_attribute_names("#following", "following")
+            .expression_attribute_names("#updated", "updated_at")
+            .expression_attribute_values(":uid", s(user_id))
+            .expression_attribute_values(":at", time(at))
+    }
+}
+
+fn decode_user(tenant: &TenantId, item: &Item) -> StoreResult<ZaloUser> {
+    let f = Fields(item);
+    let phone = match f.opt_str("phone_hash")? {
+        Some(hash) => Some(Protected {
+            hash: hash.to_string(),
+            sealed: f.str("phone_sealed")?.to_string(),
+        }),
+        None => None,
+    };
+    Ok(ZaloUser {
+        tenant: tenant.clone(),
+        user_id: f.str("user_id")?.to_string(),
+        following: f.bool("following")?,
+        last_interaction_at: f.opt_time("last_interaction_at")?,
+        phone,
+        phone_linked_at: f.opt_time("phone_linked_at")?,
+        updated_at: f.time("updated_at")?,
+    })
+}
+
+#[async_trait]
+impl ZaloUserStore for DynamoStore {
+    async fn get_zalo_user(
+        &self,
+        tenant: &TenantId,
+        user_id: &str,
+    ) -> StoreResult<Option<ZaloUser>> {
+        let out = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .key("PK", s(keys::zalo_user(tenant, user_id)))
+            .key("SK", s(META))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(|err| self.unavailable("GetItem (Zalo user)", err))?;
+        out.item().map(|item| decode_user(tenant, item)).transpose()
+    }
+
+    async fn record_interaction(
+        &self,
+        tenant: &TenantId,
+        user_id: &str,
+        at: DateTime<Utc>,
+    ) -> StoreResult<()> {
+        let result = self
+            .update_user(
+                tenant,
+                user_id,
+                at,
+                "#following = if_not_exists(#following, :false), #last = :at",
+            )
+            .expression_attribute_names("#last", "last_interaction_at")
+            .expression_attribute_values(":false", AttributeValue::Bool(false))
+            .condition_expression("attribute_not_exists(#last) OR #last < :at")
+            .send()
+            .await;
+        match result {
+            // A later interaction is already recorded: nothing to do.
+            Err(err)
+                if matches!(
+                    err.as_service_error(),
+                    Some(UpdateItemError::ConditionalCheckFailedException(_))
+                ) =>
+            {
+                Ok(())
+            }
+            Err(err) => Err(self.unavailable("UpdateItem (Zalo user interaction)", err)),
+            Ok(_) => Ok(()),
+        }
+    }
+
+    async fn set_following(
+        &self,
+        tenant: &TenantId,
+        user_id: &str,
+        following: bool,
+        at: DateTime<Utc>,
+    ) -> StoreResult<()> {
+        self.update_user(tenant, user_id, at, "#following = :following")
+            .expression_attribute_values(":following", AttributeValue::Bool(following))
+            .send()
+            .await
+            .map_err(|err| self.unavailable("UpdateItem (Zalo user follow state)", err))?;
+        Ok(())
+    }
+
+    async fn link_phone(
+        &self,
+        tenant: &TenantId,
+        user_id: &str,
+        phone: &Protected,
+        at: DateTime<Utc>,
+    ) -> StoreResult<()> {
+        self.update_user(
+            tenant,
+            user_id,
+            at,
+            "#following = if_not_exists(#following, :false), #hash = :hash, #sealed = :sealed, \
+             #linked = :at, GSI1PK = :gsi_pk, GSI1SK = :gsi_sk",
+        )
+        .expression_attribute_names("#hash", "phone_hash")
+        .expression_attribute_names("#sealed", "phone_sealed")
+        .expression_attribute_names("#linked", "phone_linked_at")
+        .expression_attribute_values(":false", AttributeValue::Bool(false))
+        .expression_attribute_values(":hash", s(&phone.hash))
+        .expression_attribute_values(":sealed", s(&phone.sealed))
+        .expression_attribute_values(":gsi_pk", s(keys::phone(tenant, &phone.hash)))
+        .expression_attribute_values(":gsi_sk", s(keys::phone_user(user_id)))
+        .send()
+        .await
+        .map_err(|err| self.unavailable("UpdateItem (Zalo user phone link)", err))?;
+        Ok(())
+    }
+
+    async fn zalo_users_by_phone(
+        &self,
+        tenant: &TenantId,
+        phone_hash: &str,
+    ) -> StoreResult<Vec<ZaloUser>> {
+        let query = self
+            .query()
+            .index_name(GSI1)
+            .key_condition_expression("GSI1PK = :pk AND begins_with(GSI1SK, :prefix)")
+            .expression_attribute_values(":pk", s(keys::phone(tenant, phone_hash)))
+            .expression_attribute_values(":prefix", s(keys::USER_PREFIX));
+        self.query_all("Query GSI1 (Zalo users by phone)", query)
+            .await?
+            .iter()
+            .map(|item| decode_user(tenant, item))
+            .collect()
+    }
+
+    async fn delete_zalo_user(&self, tenant: &TenantId, user_id: &str) -> StoreResult<bool> {
+        let out = self
+            .client
+            .delete_item()
+            .table_name(&self.table)
+            .key("PK", s(keys::zalo_user(tenant, user_id)))
+            .key("SK", s(META))
+            .return_values(ReturnValue::AllOld)
+            .send()
+            .await
+            .map_err(|err| self.unavailable("DeleteItem (Zalo user)", err))?;
+        Ok(out.attributes().is_some_and(|old| !old.is_empty()))
+    }
+}

@@ -1,0 +1,139 @@
+//! The store contract suite against DynamoDB on moto (`AWS_ENDPOINT_URL`, see
+//! `infra/scripts/moto.sh`), one fresh table per test, plus what only this adapter has to show.
+
+use aws_config::{BehaviorVersion, Region};
+use aws_sdk_dynamodb::Client;
+use aws_sdk_dynamodb::config::Credentials;
+use aws_sdk_dynamodb::types::AttributeValue;
+use motcua_app::contract::moto_endpoint;
+use motcua_app::contract::{code, t, tenant};
+use motcua_app::{DossierStore, IdempotencyStore, StoreError};
+use motcua_dynamodb::{DynamoStore, create_table};
+
+/// A client for moto with static test credentials (never the ambient ones).
+async fn client(endpoint: &str) -> Client {
+    let config = aws_config::defaults(BehaviorVersion::latest())
+        .endpoint_url(endpoint)
+        .region(Region::new("ap-southeast-1"))
+        .credentials_provider(Credentials::new("test", "test", None, None, "static"))
+        .load()
+        .await;
+    Client::new(&config)
+}
+
+/// A client and a new, empty table.
+async fn fresh_table(endpoint: &str) -> (Client, String) {
+    let client = client(endpoint).await;
+    let table = format!("motcua-test-{}", uuid::Uuid::new_v4().simple());
+    create_table(&client, &table)
+        .await
+        .expect("create a test table on moto");
+    (client, table)
+}
+
+async fn fresh_store(endpoint: String) -> DynamoStore {
+    let (client, table) = fresh_table(&endpoint).await;
+    DynamoStore::new(client, table)
+}
+
+// The factory expression is awaited inside each generated test: its `return` skips the test.
+motcua_app::store_contract_tests!(match moto_endpoint() {
+    Some(endpoint) => fresh_store(endpoint),
+    None => return,
+});
+
+const C1: &str = "000.00.04.H60-230215-0028";
+
+fn key(pk: &str, sk: &str) -> [(String, AttributeValue); 2] {
+    [
+        ("PK".into(), AttributeValue::S(pk.into())),
+        ("SK".into(), AttributeValue::S(sk.into())),
+    ]
+}
+
+#[tokio::test]
+async fn undecodable_items_are_corrupt_records() {
+    let Some(endpoint) = moto_endpoint() else {
+        return;
+    };
+    let (client, table) = fresh_table(&endpoint).await;
+    let pk = format!("D#tq#{C1}");
+    client
+        .put_item()
+        .table_name(&table)
+        .set_item(Some(key(&pk, "META").into_iter().collect()))
+        .item("version", AttributeValue::N("1".into()))
+        .item("body", AttributeValue::S(r#"{"version":"secret"}"#.into()))
+        .send()
+        .await
+        .unwrap();
+    let store = DynamoStore::new(client, table);
+    match store.load_dossier(&tenant("tq"), &code(C1)).await {
+        Err(StoreError::Corrupt { key, reason }) => {
+            assert_eq!(key, format!("{pk}/META"));
+            assert!(
+                !reason.contains("secret"),
+                "the reason must not quote stored data"
+            );
+        }
+        other => panic!("expected a corrupt record, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn idempotency_records_carry_status_and_ttl_attributes() {
+    let Some(endpoint) = moto_endpoint() else {
+        return;
+    };
+    let (client, table) = fresh_table(&endpoint).await;
+    let store = DynamoStore::new(client.clone(), table.clone());
+    let now = t("2026-11-24T00:00:00.500Z");
+    let keep = std::time::Duration::from_secs(3600);
+    store
+        .claim("k", now, std::time::Duration::from_secs(60), keep)
+        .await
+        .unwrap();
+    store.complete("k", Some("done"), now, keep).await.unwrap();
+    let item = client
+        .get_item()
+        .table_name(&table)
+        .set_key(Some(key("I#k", "META").into_iter().collect()))
+        .consistent_read(true)
+        .send()
+        .await
+        .unwrap()
+        .item
+        .unwrap();
+    let text = |name: &str| match item.get(name) {
+        Some(AttributeValue::S(v) | AttributeValue::N(v)) => v.clone(),
+        other => panic!("attribute {name}: {other:?}"),
+    };
+    assert_eq!(text("status"), "COMPLETED");
+    assert_eq!(text("result"), "done");
+    let expires_ms = now.timestamp_millis() + 3_600_000;
+    assert_eq!(text("expires_at_ms"), expires_ms.to_string());
+    assert_eq!(
+        text("ttl"),
+        (expires_ms / 1000 + 1).to_string(),
+        "epoch seconds, rounded up"
+    );
+    assert!(!item.contains_key("lease_until_ms"));
+}
+
+#[tokio::test]
+async fn sdk_errors_are_unavailable_and_name_the_operation() {
+    let Some(endpoint) = moto_endpoint() else {
+        return;
+    };
+    let store = DynamoStore::new(client(&endpoint).await, "motcua-test-missing-table");
+    match store.load_dossier(&tenant("tq"), &code(C1)).await {
+        Err(StoreError::Unavailable(message)) => {
+            assert!(
+                message.contains("Query (dossier and timeline)"),
+                "{message}"
+            );
+            assert!(message.contains("motcua-test-missing-table"), "{message}");
+        }
+        other => panic!("expected unavailable, got {other:?}"),
+    }
+}
