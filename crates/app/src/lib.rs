@@ -3,6 +3,7 @@
 
 pub mod ingest;
 pub mod lookup;
+pub mod metrics;
 pub mod pii;
 pub mod ports;
 pub mod tenancy;

@@ -2,8 +2,8 @@
 //! Keys are per tenant, derived from one secret held outside the code (Secrets Manager on AWS,
 //! the data directory's secrets file locally).
 
-use aes_gcm::aead::Aead;
 use aes_gcm::Aes256Gcm;
+use aes_gcm::aead::Aead;
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as B64;
 use hmac::{Hmac, KeyInit, Mac};
@@ -61,7 +61,8 @@ impl PiiKeys {
     }
 
     fn keyed_hash(&self, parts: &[&[u8]]) -> String {
-        let mut mac = HmacSha256::new_from_slice(&self.match_key).expect("HMAC takes any key length");
+        let mut mac =
+            HmacSha256::new_from_slice(&self.match_key).expect("HMAC takes any key length");
         for p in parts {
             mac.update(&(p.len() as u32).to_be_bytes());
             mac.update(p);
@@ -144,7 +145,10 @@ mod tests {
         let (a, b) = (keys(1), keys(2));
         let p = PhoneNumber::parse("0906591985").unwrap();
         assert_ne!(a.phone_hash(&p), b.phone_hash(&p));
-        assert_eq!(b.open_phone(&a.protect_phone(&p)), Err(PiiError::OpenFailed));
+        assert_eq!(
+            b.open_phone(&a.protect_phone(&p)),
+            Err(PiiError::OpenFailed)
+        );
     }
 
     #[test]
@@ -158,7 +162,10 @@ mod tests {
         assert_eq!(k.open_phone(&sealed), Err(PiiError::OpenFailed));
         sealed.sealed = "AAAA".into();
         assert_eq!(k.open_phone(&sealed), Err(PiiError::BadSealed));
-        assert_eq!(PiiKeys::derive(&[0; 31]).unwrap_err(), PiiError::ShortSecret);
+        assert_eq!(
+            PiiKeys::derive(&[0; 31]).unwrap_err(),
+            PiiError::ShortSecret
+        );
     }
 
     #[test]

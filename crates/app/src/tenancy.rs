@@ -29,7 +29,8 @@ pub struct TenantFile {
 
 impl TenantFile {
     pub fn parse(text: &str) -> Result<Self, ConfigError> {
-        let file: TenantFile = toml::from_str(text).map_err(|e| ConfigError::Toml(e.to_string()))?;
+        let file: TenantFile =
+            toml::from_str(text).map_err(|e| ConfigError::Toml(e.to_string()))?;
         Ok(file)
     }
 }

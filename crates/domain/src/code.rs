@@ -44,8 +44,7 @@ static ANYWHERE: LazyLock<Regex> = LazyLock::new(|| {
 // Spaces typed around separators: `000 . 00 . 04 . H60 - 230215 - 0028`.
 static SPACED_SEPARATORS: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"\s*([.,\-])\s*").expect("static regex"));
-static LEVEL1: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"[A-Z]\d{2}").expect("static regex"));
+static LEVEL1: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"[A-Z]\d{2}").expect("static regex"));
 
 /// Query parameters that one-stop systems use for the code in lookup and QR links.
 const QUERY_KEYS: [&str; 6] = ["ma", "mhs", "code", "mahoso", "ma_ho_so", "sobiennhan"];
@@ -90,9 +89,15 @@ impl DossierCode {
 
     fn from_parts(agency: &str, date: &str, seq: &str) -> Result<Self, CodeError> {
         let agency = agency.replace(',', ".");
-        let yy: i32 = date[0..2].parse().map_err(|_| CodeError::BadDate(date.into()))?;
-        let mm: u32 = date[2..4].parse().map_err(|_| CodeError::BadDate(date.into()))?;
-        let dd: u32 = date[4..6].parse().map_err(|_| CodeError::BadDate(date.into()))?;
+        let yy: i32 = date[0..2]
+            .parse()
+            .map_err(|_| CodeError::BadDate(date.into()))?;
+        let mm: u32 = date[2..4]
+            .parse()
+            .map_err(|_| CodeError::BadDate(date.into()))?;
+        let dd: u32 = date[4..6]
+            .parse()
+            .map_err(|_| CodeError::BadDate(date.into()))?;
         let parsed = NaiveDate::from_ymd_opt(2000 + yy, mm, dd)
             .ok_or_else(|| CodeError::BadDate(date.into()))?;
         Ok(DossierCode {
@@ -241,24 +246,45 @@ mod tests {
             ("TTHC 000.00.04.H60-230215-0028", CANONICAL),
             ("tthc 000.00.04.h60-230215-0028", CANONICAL),
             ("Mã hồ sơ: 000.00.04.H60-230215-0028", CANONICAL),
-            ("mã hồ sơ 000.00.04.H60-230215-0028 của tôi đến đâu rồi ạ?", CANONICAL),
+            (
+                "mã hồ sơ 000.00.04.H60-230215-0028 của tôi đến đâu rồi ạ?",
+                CANONICAL,
+            ),
             ("Cho em hỏi hồ sơ số 000.00.04.H60-230215-0028.", CANONICAL),
             ("(000.00.04.H60-230215-0028)", CANONICAL),
             ("Dạ, 000.00.04.H60-230215-0028", CANONICAL),
             ("mã hồ sơ - 000.00.04.H60-230215-0028", CANONICAL),
             ("Hồ sơ 000 . 00 . 04 . H60 – 230215 – 0028 nhé", CANONICAL),
-            ("https://dichvucong.example.vn/tra-cuu?MHS=000.00.04.H60-230215-0028", CANONICAL),
-            ("https://dvc.example.vn/tc?maHoSo=000.00.04.H60-230215-0028&x=1", CANONICAL),
-            ("https://dvc.example.vn/tc?code=000.00.04.h60-230215-0028", CANONICAL),
-            ("https://dvc.example.vn/tc?ma=000%2E00%2E04%2EH60%2D230215%2D0028", CANONICAL),
-            ("quét được: https://x.vn/tra-cuu/000.00.04.H60-230215-0028?k=abc", CANONICAL),
+            (
+                "https://dichvucong.example.vn/tra-cuu?MHS=000.00.04.H60-230215-0028",
+                CANONICAL,
+            ),
+            (
+                "https://dvc.example.vn/tc?maHoSo=000.00.04.H60-230215-0028&x=1",
+                CANONICAL,
+            ),
+            (
+                "https://dvc.example.vn/tc?code=000.00.04.h60-230215-0028",
+                CANONICAL,
+            ),
+            (
+                "https://dvc.example.vn/tc?ma=000%2E00%2E04%2EH60%2D230215%2D0028",
+                CANONICAL,
+            ),
+            (
+                "quét được: https://x.vn/tra-cuu/000.00.04.H60-230215-0028?k=abc",
+                CANONICAL,
+            ),
             ("Mã: H21.129-250812-0035, cảm ơn", "H21.129-250812-0035"),
             (
                 "liên thông G22.99.08-260921-896048 khai sinh",
                 "G22.99.08-260921-896048",
             ),
             // the first bad candidate is skipped, the later good one is found
-            ("000.00.04.H60-231345-0001 hay 000.00.04.H60-230215-0028", CANONICAL),
+            (
+                "000.00.04.H60-231345-0001 hay 000.00.04.H60-230215-0028",
+                CANONICAL,
+            ),
         ];
         for (input, want) in cases {
             let got = DossierCode::extract(input).unwrap_or_else(|e| panic!("{input:?}: {e}"));
@@ -285,15 +311,37 @@ mod tests {
             ("000.00.04.H60-230215-0028-1", CodeError::NotFound),
             ("1.00.04.H60-230215-0028", CodeError::NotFound),
             ("000.00.04.H60.1234-230215-0028", CodeError::NotFound),
-            ("000.00.04.H60-231315-0028", CodeError::BadDate("231315".into())),
-            ("000.00.04.H60-230230-0028", CodeError::BadDate("230230".into())),
-            ("000.00.04.H60-230200-0028", CodeError::BadDate("230200".into())),
-            ("000.00.04.H60-230001-0028", CodeError::BadDate("230001".into())),
-            ("000.00.04.H60-230132-0028", CodeError::BadDate("230132".into())),
-            ("000.00.04.H60-230229-0028", CodeError::BadDate("230229".into())),
+            (
+                "000.00.04.H60-231315-0028",
+                CodeError::BadDate("231315".into()),
+            ),
+            (
+                "000.00.04.H60-230230-0028",
+                CodeError::BadDate("230230".into()),
+            ),
+            (
+                "000.00.04.H60-230200-0028",
+                CodeError::BadDate("230200".into()),
+            ),
+            (
+                "000.00.04.H60-230001-0028",
+                CodeError::BadDate("230001".into()),
+            ),
+            (
+                "000.00.04.H60-230132-0028",
+                CodeError::BadDate("230132".into()),
+            ),
+            (
+                "000.00.04.H60-230229-0028",
+                CodeError::BadDate("230229".into()),
+            ),
         ];
         for (input, want) in cases {
-            assert_eq!(DossierCode::parse(input).as_ref(), Err(want), "input {input:?}");
+            assert_eq!(
+                DossierCode::parse(input).as_ref(),
+                Err(want),
+                "input {input:?}"
+            );
         }
     }
 
@@ -315,10 +363,16 @@ mod tests {
         let c = DossierCode::parse(CANONICAL).unwrap();
         assert_eq!(c.agency(), "000.00.04.H60");
         assert_eq!(c.level1(), "H60");
-        assert_eq!(c.receipt_date(), NaiveDate::from_ymd_opt(2023, 2, 15).unwrap());
+        assert_eq!(
+            c.receipt_date(),
+            NaiveDate::from_ymd_opt(2023, 2, 15).unwrap()
+        );
         assert_eq!(c.sequence(), "0028");
         let g = DossierCode::parse("G22.99.08-260921-896048").unwrap();
-        assert_eq!((g.agency(), g.level1(), g.sequence()), ("G22.99.08", "G22", "896048"));
+        assert_eq!(
+            (g.agency(), g.level1(), g.sequence()),
+            ("G22.99.08", "G22", "896048")
+        );
         let h = DossierCode::parse("38.98.H29-210519-0013").unwrap();
         assert_eq!((h.agency(), h.level1()), ("38.98.H29", "H29"));
     }
@@ -334,15 +388,18 @@ mod tests {
     #[test]
     fn serde_round_trip_normalises() {
         let c: DossierCode = serde_json::from_str("\"000,00,04,h60 - 230215 - 0028\"").unwrap();
-        assert_eq!(serde_json::to_string(&c).unwrap(), format!("\"{CANONICAL}\""));
+        assert_eq!(
+            serde_json::to_string(&c).unwrap(),
+            format!("\"{CANONICAL}\"")
+        );
         assert!(serde_json::from_str::<DossierCode>("\"nope\"").is_err());
     }
 
     fn arb_code() -> impl Strategy<Value = String> {
         let pre = prop::collection::vec("[0-9]{2,3}", 0..=3);
         let post = prop::collection::vec("[0-9]{1,3}", 0..=3);
-        let date = (0u32..100, 1u32..=12, 1u32..=28)
-            .prop_map(|(y, m, d)| format!("{y:02}{m:02}{d:02}"));
+        let date =
+            (0u32..100, 1u32..=12, 1u32..=28).prop_map(|(y, m, d)| format!("{y:02}{m:02}{d:02}"));
         (pre, "[A-Z][0-9]{2}", post, date, "[0-9]{4,6}").prop_map(|(pre, l1, post, date, seq)| {
             let mut agency: Vec<String> = pre;
             agency.push(l1);

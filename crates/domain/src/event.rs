@@ -271,7 +271,10 @@ mod tests {
         assert_eq!(e.dossier.status, NationalStatus::Received);
         assert!(e.dossier.zalo_opt_in);
         assert_eq!(e.dossier.delivery_method, DeliveryMethod::Counter);
-        assert_eq!(e.occurred_at_utc().to_rfc3339(), "2023-02-15T01:30:00+00:00");
+        assert_eq!(
+            e.occurred_at_utc().to_rfc3339(),
+            "2023-02-15T01:30:00+00:00"
+        );
     }
 
     #[test]
@@ -301,7 +304,10 @@ mod tests {
             Err(EventError::UnsupportedSchema(2))
         );
         assert_eq!(with(&["event_id"], "".into()), Err(EventError::BadEventId));
-        assert_eq!(with(&["event_id"], "có dấu".into()), Err(EventError::BadEventId));
+        assert_eq!(
+            with(&["event_id"], "có dấu".into()),
+            Err(EventError::BadEventId)
+        );
         assert_eq!(with(&["version"], 0.into()), Err(EventError::BadVersion));
         assert!(matches!(
             with(&["dossier", "status"], 11.into()),

@@ -12,8 +12,10 @@ pub mod tenant;
 pub mod time;
 
 pub use code::{CodeError, DossierCode};
-pub use dossier::{DeliveryMethod, DocumentKind, DocumentLink, Dossier, DossierView, Protected, TimelineEntry};
+pub use dossier::{
+    DeliveryMethod, DocumentKind, DocumentLink, Dossier, DossierView, Protected, TimelineEntry,
+};
 pub use event::{DossierEvent, EventError, EventKind};
 pub use phone::{IdNumber, PhoneNumber};
 pub use status::NationalStatus;
-pub use tenant::{Tenant, TenantDirectory, TenantId};
+pub use tenant::{Tenant, TenantDirectory, TenantId, ZaloSettings};

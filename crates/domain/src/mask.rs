@@ -10,7 +10,11 @@ pub fn mask_name(full_name: &str) -> String {
     let Some((given, others)) = words.split_last() else {
         return String::new();
     };
-    let initial = |w: &str| w.chars().next().map(|c| c.to_uppercase().collect::<String>());
+    let initial = |w: &str| {
+        w.chars()
+            .next()
+            .map(|c| c.to_uppercase().collect::<String>())
+    };
     let mut parts: Vec<String> = others
         .iter()
         .filter_map(|w| initial(w).map(|i| format!("{i}.")))

@@ -6,9 +6,13 @@ use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum PhoneError {
-    #[error("phone number has characters other than digits, spaces, dots, dashes, brackets and a leading +")]
+    #[error(
+        "phone number has characters other than digits, spaces, dots, dashes, brackets and a leading +"
+    )]
     BadCharacters,
-    #[error("not a Vietnamese mobile number (expected 0 or 84 followed by 9 digits starting 3, 5, 7, 8 or 9)")]
+    #[error(
+        "not a Vietnamese mobile number (expected 0 or 84 followed by 9 digits starting 3, 5, 7, 8 or 9)"
+    )]
     NotVietnameseMobile,
 }
 
@@ -200,8 +204,14 @@ mod tests {
             IdNumber::parse("003090012345"),
             Err(IdNumberError::UnknownProvince("003".into()))
         );
-        assert_eq!(IdNumber::parse("00109001234"), Err(IdNumberError::BadLength));
-        assert_eq!(IdNumber::parse("00109001234x"), Err(IdNumberError::BadLength));
+        assert_eq!(
+            IdNumber::parse("00109001234"),
+            Err(IdNumberError::BadLength)
+        );
+        assert_eq!(
+            IdNumber::parse("00109001234x"),
+            Err(IdNumberError::BadLength)
+        );
         assert!(is_id_suffix("2345") && !is_id_suffix("234") && !is_id_suffix("23a5"));
     }
 }

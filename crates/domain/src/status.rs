@@ -101,7 +101,10 @@ mod tests {
         }
         assert_eq!(NationalStatus::try_from(0), Err(BadStatus(0)));
         assert_eq!(NationalStatus::try_from(11), Err(BadStatus(11)));
-        assert_eq!(serde_json::to_string(&NationalStatus::Processing).unwrap(), "4");
+        assert_eq!(
+            serde_json::to_string(&NationalStatus::Processing).unwrap(),
+            "4"
+        );
         assert!(serde_json::from_str::<NationalStatus>("12").is_err());
         assert_eq!(NationalStatus::Returned.name_vi(), "Đã trả kết quả");
     }

@@ -20,7 +20,8 @@ impl TenantId {
     pub fn parse(s: &str) -> Result<Self, TenantError> {
         let ok = !s.is_empty()
             && s.len() <= 40
-            && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+            && s.bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
         if ok {
             Ok(TenantId(s.to_string()))
         } else {
@@ -64,7 +65,9 @@ pub enum TenantError {
         first: String,
         second: String,
     },
-    #[error("agency code {code:?} of tenant {tenant} is neither a level-1 code (H60) nor an agency identifier (000.00.04.H60)")]
+    #[error(
+        "agency code {code:?} of tenant {tenant} is neither a level-1 code (H60) nor an agency identifier (000.00.04.H60)"
+    )]
     BadAgency { tenant: String, code: String },
     #[error("Zalo OA {oa} is configured for both {first} and {second}")]
     DuplicateOa {
@@ -95,6 +98,31 @@ pub struct Tenant {
     /// Answer-time promise for questions and complaints, in working hours.
     #[serde(default = "default_ticket_answer_hours")]
     pub ticket_answer_hours: u32,
+    /// How this tenant's OA is connected to Zalo.
+    #[serde(default)]
+    pub zalo: ZaloSettings,
+}
+
+/// Non-secret Zalo settings of a tenant's OA. Secrets (OA secret key, app secret) are kept with
+/// the other secrets, never here.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ZaloSettings {
+    /// The Zalo App the OA granted (the webhook's `app_id` and the token endpoint's `app_id`).
+    #[serde(default)]
+    pub app_id: Option<String>,
+    /// Onboarding fallback: also accept webhook signatures made with the app secret.
+    #[serde(default)]
+    pub signature_accepts_app_secret: bool,
+    /// Onboarding fallback: also accept webhook signatures whose first term is the OA id.
+    #[serde(default)]
+    pub signature_accepts_oa_id: bool,
+    /// ZNS template id per message kind (`received`, `result_ready`…).
+    #[serde(default)]
+    pub zns_templates: std::collections::BTreeMap<String, String>,
+    /// Send ZNS in development mode (delivered to app/OA admins only).
+    #[serde(default)]
+    pub zns_development: bool,
 }
 
 fn default_ticket_answer_hours() -> u32 {
@@ -197,6 +225,7 @@ mod tests {
             oa_id: oa.map(str::to_string),
             public_host: None,
             ticket_answer_hours: 24,
+            zalo: ZaloSettings::default(),
         }
     }
 
@@ -220,13 +249,31 @@ mod tests {
             dir.for_code(&DossierCode::parse(c).unwrap())
                 .map(|t| t.id.as_str().to_string())
         };
-        assert_eq!(owner("000.00.04.H02-230215-0028").as_deref(), Some("bac-ninh"));
-        assert_eq!(owner("000.00.04.H05-250815-0001").as_deref(), Some("bac-ninh"));
-        assert_eq!(owner("000.00.13.H39-200101-0001").as_deref(), Some("tay-ninh"));
-        assert_eq!(owner("000.00.13.H46-200101-0001").as_deref(), Some("quang-tri"));
-        assert_eq!(owner("000.00.04.H22-230215-0028").as_deref(), Some("tuyen-quang"));
+        assert_eq!(
+            owner("000.00.04.H02-230215-0028").as_deref(),
+            Some("bac-ninh")
+        );
+        assert_eq!(
+            owner("000.00.04.H05-250815-0001").as_deref(),
+            Some("bac-ninh")
+        );
+        assert_eq!(
+            owner("000.00.13.H39-200101-0001").as_deref(),
+            Some("tay-ninh")
+        );
+        assert_eq!(
+            owner("000.00.13.H46-200101-0001").as_deref(),
+            Some("quang-tri")
+        );
+        assert_eq!(
+            owner("000.00.04.H22-230215-0028").as_deref(),
+            Some("tuyen-quang")
+        );
         assert_eq!(owner("H45.129-250812-0035").as_deref(), Some("dak-lak"));
-        assert_eq!(owner("G22.99.08-260921-896048").as_deref(), Some("tay-ninh-dvcqg"));
+        assert_eq!(
+            owner("G22.99.08-260921-896048").as_deref(),
+            Some("tay-ninh-dvcqg")
+        );
         assert_eq!(owner("G22.99.09-260921-896048"), None);
         assert_eq!(owner("000.00.04.H56-230215-0028"), None);
         assert_eq!(dir.for_oa("222").unwrap().id.as_str(), "tuyen-quang");
@@ -249,7 +296,10 @@ mod tests {
             }
         );
         assert!(matches!(
-            TenantDirectory::new(vec![tenant("a", &["H05"], None), tenant("a", &["H06"], None)]),
+            TenantDirectory::new(vec![
+                tenant("a", &["H05"], None),
+                tenant("a", &["H06"], None)
+            ]),
             Err(TenantError::DuplicateTenant(_))
         ));
         assert!(matches!(

@@ -2,7 +2,9 @@ use std::path::Path;
 use std::sync::Arc;
 
 use motcua_app::{StoreError, StoreResult};
-use redb::{Database, ReadTransaction, ReadableDatabase, ReadableTable, TableDefinition, WriteTransaction};
+use redb::{
+    Database, ReadTransaction, ReadableDatabase, ReadableTable, TableDefinition, WriteTransaction,
+};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 

@@ -89,7 +89,12 @@ impl EmbeddedQueue {
         &self.name
     }
 
-    async fn enqueue(&self, queue: &str, body: &str, reason: Option<&str>) -> Result<String, QueueError> {
+    async fn enqueue(
+        &self,
+        queue: &str,
+        body: &str,
+        reason: Option<&str>,
+    ) -> Result<String, QueueError> {
         let id = uuid::Uuid::now_v7().to_string();
         let k = key(&[queue, &id]);
         let stored = Stored {
@@ -125,8 +130,8 @@ impl EmbeddedQueue {
                     if !k.value().starts_with(&prefix) || candidates.len() >= max {
                         break;
                     }
-                    let stored: Stored = serde_json::from_slice(v.value())
-                        .map_err(|e| StoreError::Corrupt {
+                    let stored: Stored =
+                        serde_json::from_slice(v.value()).map_err(|e| StoreError::Corrupt {
                             key: k.value().to_string(),
                             reason: e.to_string(),
                         })?;
@@ -147,8 +152,7 @@ impl EmbeddedQueue {
                         continue;
                     }
                     stored.receive_count += 1;
-                    stored.visible_at_ms =
-                        now_ms + settings.visibility_timeout.as_millis() as i64;
+                    stored.visible_at_ms = now_ms + settings.visibility_timeout.as_millis() as i64;
                     put_json(&mut t, &k, &stored)?;
                     out.push(QueueMessage {
                         receipt: format!("{id}/{}", stored.receive_count),
@@ -250,10 +254,9 @@ impl Queue for EmbeddedQueue {
     }
 
     async fn dead_letter(&self, body: &str, reason: &str) -> Result<(), QueueError> {
-        let dlq = self
-            .dead_letter_name
-            .as_deref()
-            .ok_or_else(|| QueueError::Unavailable(format!("{} has no dead-letter queue", self.name)))?;
+        let dlq = self.dead_letter_name.as_deref().ok_or_else(|| {
+            QueueError::Unavailable(format!("{} has no dead-letter queue", self.name))
+        })?;
         self.enqueue(dlq, body, Some(reason)).await.map(|_| ())
     }
 }

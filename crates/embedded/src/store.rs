@@ -243,7 +243,11 @@ impl EmbeddedStore {
 
 #[async_trait]
 impl ZaloUserStore for EmbeddedStore {
-    async fn get_zalo_user(&self, tenant: &TenantId, user_id: &str) -> StoreResult<Option<ZaloUser>> {
+    async fn get_zalo_user(
+        &self,
+        tenant: &TenantId,
+        user_id: &str,
+    ) -> StoreResult<Option<ZaloUser>> {
         let k = key(&[tenant.as_str(), user_id]);
         self.db
             .read(move |txn| get_json(&txn.open_table(USERS).map_err(unavailable)?, &k))
@@ -432,7 +436,11 @@ impl TicketStore for EmbeddedStore {
             .write(move |txn| {
                 let tenant = new.tenant.as_str();
                 let mut seq = txn.open_table(TICKET_SEQ).map_err(unavailable)?;
-                let number = seq.get(tenant).map_err(unavailable)?.map_or(0, |v| v.value()) + 1;
+                let number = seq
+                    .get(tenant)
+                    .map_err(unavailable)?
+                    .map_or(0, |v| v.value())
+                    + 1;
                 seq.insert(tenant, number).map_err(unavailable)?;
                 let ticket = Ticket {
                     tenant: new.tenant.clone(),
@@ -559,7 +567,11 @@ impl TicketStore for EmbeddedStore {
         limit: usize,
     ) -> StoreResult<Vec<Ticket>> {
         let tenant = tenant.clone();
-        let prefix = format!("{}{}", key(&[tenant.as_str(), status.as_str()]), crate::db::SEP);
+        let prefix = format!(
+            "{}{}",
+            key(&[tenant.as_str(), status.as_str()]),
+            crate::db::SEP
+        );
         self.db
             .read(move |txn| {
                 let by_status = txn.open_table(STATUS_TICKETS).map_err(unavailable)?;
@@ -653,22 +665,39 @@ impl TokenStore for EmbeddedStore {
 }
 
 fn day_key(tenant: &TenantId, metric: &str, day: NaiveDate) -> String {
-    key(&[tenant.as_str(), metric, &format!("D{}", day.format("%Y-%m-%d"))])
+    key(&[
+        tenant.as_str(),
+        metric,
+        &format!("D{}", day.format("%Y-%m-%d")),
+    ])
 }
 
 fn month_key(tenant: &TenantId, metric: &str, day: NaiveDate) -> String {
-    key(&[tenant.as_str(), metric, &format!("M{:04}-{:02}", day.year(), day.month())])
+    key(&[
+        tenant.as_str(),
+        metric,
+        &format!("M{:04}-{:02}", day.year(), day.month()),
+    ])
 }
 
 #[async_trait]
 impl CounterStore for EmbeddedStore {
-    async fn incr(&self, tenant: &TenantId, metric: &str, day: NaiveDate, by: i64) -> StoreResult<()> {
+    async fn incr(
+        &self,
+        tenant: &TenantId,
+        metric: &str,
+        day: NaiveDate,
+        by: i64,
+    ) -> StoreResult<()> {
         let keys = [day_key(tenant, metric, day), month_key(tenant, metric, day)];
         self.db
             .write(move |txn| {
                 let mut t = txn.open_table(COUNTERS).map_err(unavailable)?;
                 for k in &keys {
-                    let v = t.get(k.as_str()).map_err(unavailable)?.map_or(0, |v| v.value());
+                    let v = t
+                        .get(k.as_str())
+                        .map_err(unavailable)?
+                        .map_or(0, |v| v.value());
                     t.insert(k.as_str(), v + by).map_err(unavailable)?;
                 }
                 Ok(())
@@ -709,7 +738,9 @@ impl CounterStore for EmbeddedStore {
         self.db
             .read(move |txn| {
                 let t = txn.open_table(COUNTERS).map_err(unavailable)?;
-                Ok(t.get(k.as_str()).map_err(unavailable)?.map_or(0, |v| v.value()))
+                Ok(t.get(k.as_str())
+                    .map_err(unavailable)?
+                    .map_or(0, |v| v.value()))
             })
             .await
     }

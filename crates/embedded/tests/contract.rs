@@ -32,10 +32,18 @@ async fn data_and_queued_messages_survive_a_restart() {
     {
         let db = EmbeddedDb::open(&path).unwrap();
         db.store().upsert_dossier_if_newer(&d).await.unwrap();
-        db.queue("inbound", QueueSettings::default()).send("pending").await.unwrap();
+        db.queue("inbound", QueueSettings::default())
+            .send("pending")
+            .await
+            .unwrap();
     }
     let db = EmbeddedDb::open(&path).unwrap();
-    let view = db.store().load_dossier(&d.tenant, &d.code).await.unwrap().unwrap();
+    let view = db
+        .store()
+        .load_dossier(&d.tenant, &d.code)
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(view.dossier, d);
     let q = db.queue("inbound", QueueSettings::default());
     let got = q.receive(10, Duration::from_secs(1)).await.unwrap();
@@ -61,9 +69,18 @@ async fn unacknowledged_messages_come_back_then_go_to_the_dead_letter_queue() {
         assert_eq!(got[0].receive_count, attempt);
         // not acknowledged: the visibility timeout brings it back
     }
-    assert!(q.receive(1, Duration::from_millis(300)).await.unwrap().is_empty());
+    assert!(
+        q.receive(1, Duration::from_millis(300))
+            .await
+            .unwrap()
+            .is_empty()
+    );
     assert_eq!(q.depth().await.unwrap(), 0);
-    let dead = q.dead_letter_queue().receive(1, Duration::from_secs(1)).await.unwrap();
+    let dead = q
+        .dead_letter_queue()
+        .receive(1, Duration::from_secs(1))
+        .await
+        .unwrap();
     assert_eq!(dead.len(), 1);
     assert_eq!(dead[0].body, "poison");
     assert_eq!(dead[0].dead_letter_reason, None);

@@ -14,10 +14,17 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use motcua_app::lookup::PublicStatus;
+use motcua_app::metrics::{Metrics, RecordingMetrics};
 use motcua_app::{Clock, ConfigError, Queue, Store, SystemClock, Tenancy, TenantFile};
 use motcua_domain::DossierCode;
 use motcua_embedded::{EmbeddedDb, EmbeddedQueue, QueueSettings};
+use motcua_zalo::{
+    AppCredentials, BaseUrls, SlidingWindowLimiter, TokenManager, TokenPair, TokenSettings,
+    ZaloClient,
+};
+use motcua_zalo_fake::ZaloFake;
 use serde_json::json;
+use std::collections::HashMap;
 
 /// SQS's maximum message size; the legacy endpoint refuses larger bodies like SQS would.
 pub const MAX_MESSAGE_BYTES: usize = 256 * 1024;
@@ -31,6 +38,12 @@ pub struct AppState {
     pub inbound: EmbeddedQueue,
     pub tenancy: Tenancy,
     pub clock: Arc<dyn Clock>,
+    pub secrets: secrets::LocalSecrets,
+    pub zalo: ZaloClient,
+    pub tokens: Arc<TokenManager>,
+    pub metrics: Arc<dyn Metrics>,
+    /// The in-process Zalo fake, unless the server was pointed at another Zalo.
+    pub zalo_fake: Option<Arc<ZaloFake>>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -51,10 +64,17 @@ pub enum StartError {
     Secrets(#[from] secrets::SecretsError),
     #[error(transparent)]
     Db(#[from] motcua_embedded::OpenError),
+    #[error("Zalo set-up: {0}")]
+    Zalo(String),
 }
 
-/// Opens the data directory and the tenant file and builds the state.
-pub fn open(data_dir: &Path, config: &Path) -> Result<Arc<AppState>, StartError> {
+/// Opens the data directory and the tenant file and builds the state. Without `zalo_base` an
+/// in-process Zalo fake stands in for Zalo, with a fresh token pair installed for every OA.
+pub async fn open(
+    data_dir: &Path,
+    config: &Path,
+    zalo_base: Option<&str>,
+) -> Result<Arc<AppState>, StartError> {
     std::fs::create_dir_all(data_dir).map_err(|source| StartError::DataDir {
         path: data_dir.display().to_string(),
         source,
@@ -70,15 +90,71 @@ pub fn open(data_dir: &Path, config: &Path) -> Result<Arc<AppState>, StartError>
     let file = TenantFile::parse(&text).map_err(config_error)?;
     let directory = motcua_domain::TenantDirectory::new(file.tenant.clone())
         .map_err(|e| config_error(e.into()))?;
-    let secrets = secrets::LocalSecrets::load_or_create(&data_dir.join("secrets.json"), &directory)?;
+    let secrets =
+        secrets::LocalSecrets::load_or_create(&data_dir.join("secrets.json"), &directory)?;
     let tenancy =
         Tenancy::new(file.tenant, |id| secrets.pii_secret(id.as_str())).map_err(config_error)?;
     let db = EmbeddedDb::open(data_dir.join("motcua.redb"))?;
+    let store: Arc<dyn Store> = Arc::new(db.store());
+    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+    let metrics: Arc<dyn Metrics> = Arc::new(RecordingMetrics::default());
+
+    let zalo_fake = match zalo_base {
+        Some(_) => None,
+        None => Some(Arc::new(ZaloFake::start().await)),
+    };
+    let base = zalo_base.map_or_else(
+        || BaseUrls::all(&zalo_fake.as_ref().expect("fake started").base_url),
+        BaseUrls::all,
+    );
+    let zalo = ZaloClient::new(base, Arc::new(SlidingWindowLimiter::zalo_default()));
+    let mut apps = HashMap::new();
+    for t in tenancy.directory().iter() {
+        if let (Some(oa), Some(app_id), Some(s)) =
+            (&t.oa_id, &t.zalo.app_id, secrets.zalo.get(t.id.as_str()))
+        {
+            apps.insert(
+                oa.clone(),
+                AppCredentials {
+                    app_id: app_id.clone(),
+                    app_secret: s.app_secret.clone(),
+                },
+            );
+        }
+    }
+    let tokens = Arc::new(TokenManager::new(
+        store.clone(),
+        zalo.clone(),
+        apps.clone(),
+        clock.clone(),
+        metrics.clone(),
+        TokenSettings::default(),
+    ));
+    if let Some(fake) = &zalo_fake {
+        for (oa, app) in &apps {
+            fake.add_app(&app.app_id, &app.app_secret);
+            let (access_token, refresh_token) = fake.issue_tokens(oa);
+            let pair = TokenPair {
+                access_token,
+                refresh_token,
+                expires_in: std::time::Duration::from_secs(90_000),
+            };
+            tokens
+                .install(oa, &pair)
+                .await
+                .map_err(|e| StartError::Zalo(e.to_string()))?;
+        }
+    }
     Ok(Arc::new(AppState {
-        store: Arc::new(db.store()),
+        store,
         inbound: db.queue(INBOUND_QUEUE, QueueSettings::default()),
         tenancy,
-        clock: Arc::new(SystemClock),
+        clock,
+        secrets,
+        zalo,
+        tokens,
+        metrics,
+        zalo_fake,
     }))
 }
 
@@ -91,6 +167,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/healthz", get(healthz))
         .route("/local/legacy-events", post(post_legacy_event))
         .route("/api/v1/dossiers/{code}", get(get_dossier))
+        .route("/local/outbox", get(outbox))
         .layer(DefaultBodyLimit::max(MAX_MESSAGE_BYTES))
         .with_state(state)
 }
@@ -98,7 +175,11 @@ pub fn router(state: Arc<AppState>) -> Router {
 async fn healthz(State(state): State<Arc<AppState>>) -> Response {
     match state.inbound.depth().await {
         Ok(depth) => Json(json!({"status": "ok", "inbound_queue_depth": depth})).into_response(),
-        Err(e) => problem(StatusCode::SERVICE_UNAVAILABLE, "Store unavailable", &e.to_string()),
+        Err(e) => problem(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "Store unavailable",
+            &e.to_string(),
+        ),
     }
 }
 
@@ -113,17 +194,40 @@ async fn post_legacy_event(State(state): State<Arc<AppState>>, body: Bytes) -> R
         );
     };
     if text.trim().is_empty() {
-        return problem(StatusCode::BAD_REQUEST, "Empty body", "Send one event JSON document.");
+        return problem(
+            StatusCode::BAD_REQUEST,
+            "Empty body",
+            "Send one event JSON document.",
+        );
     }
     match state.inbound.send(text).await {
         Ok(id) => (StatusCode::ACCEPTED, Json(json!({"message_id": id}))).into_response(),
-        Err(e) => problem(StatusCode::SERVICE_UNAVAILABLE, "Queue unavailable", &e.to_string()),
+        Err(e) => problem(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "Queue unavailable",
+            &e.to_string(),
+        ),
+    }
+}
+
+/// What the in-process Zalo fake received: every call with its answer, oldest first.
+async fn outbox(State(state): State<Arc<AppState>>) -> Response {
+    match &state.zalo_fake {
+        Some(fake) => Json(fake.records()).into_response(),
+        None => problem(
+            StatusCode::NOT_FOUND,
+            "No Zalo fake",
+            "This server talks to a real Zalo (--zalo-base); its outbox is Zalo's.",
+        ),
     }
 }
 
 /// Code-only view: status and dates, never personal data (the lookup issue adds the full card
 /// behind a second factor).
-async fn get_dossier(State(state): State<Arc<AppState>>, UrlPath(raw): UrlPath<String>) -> Response {
+async fn get_dossier(
+    State(state): State<Arc<AppState>>,
+    UrlPath(raw): UrlPath<String>,
+) -> Response {
     let Ok(code) = DossierCode::parse(&raw) else {
         return problem(
             StatusCode::BAD_REQUEST,
@@ -146,7 +250,11 @@ async fn get_dossier(State(state): State<Arc<AppState>>, UrlPath(raw): UrlPath<S
         Ok(None) => not_found(),
         Err(e) => {
             tracing::error!(error = %e, "dossier lookup failed");
-            problem(StatusCode::SERVICE_UNAVAILABLE, "Store unavailable", "Try again shortly.")
+            problem(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "Store unavailable",
+                "Try again shortly.",
+            )
         }
     }
 }
@@ -161,7 +269,8 @@ impl<T: serde::Serialize> IntoResponse for Json<T> {
 
 /// An RFC 9457 problem document.
 pub fn problem(status: StatusCode, title: &str, detail: &str) -> Response {
-    let body = json!({"type": "about:blank", "title": title, "status": status.as_u16(), "detail": detail});
+    let body =
+        json!({"type": "about:blank", "title": title, "status": status.as_u16(), "detail": detail});
     (
         status,
         [(header::CONTENT_TYPE, "application/problem+json")],
@@ -210,7 +319,11 @@ pub async fn serve(
 ) -> Result<(), Box<dyn std::error::Error>> {
     let listener = tokio::net::TcpListener::bind(listen).await?;
     let addr = listener.local_addr()?;
-    let codes = if seed { seed_demo(&state).await? } else { Vec::new() };
+    let codes = if seed {
+        seed_demo(&state).await?
+    } else {
+        Vec::new()
+    };
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let worker = tokio::spawn(worker::run(state.clone(), stop_rx));
 
@@ -220,6 +333,9 @@ pub async fn serve(
         "  push an event: curl -X POST --data-binary @events/local/legacy-event-received.json http://{addr}/local/legacy-events"
     );
     println!("  look one up:   curl http://{addr}/api/v1/dossiers/000.00.04.H60-261110-0028");
+    if state.zalo_fake.is_some() {
+        println!("  Zalo outbox:   curl http://{addr}/local/outbox");
+    }
     for c in &codes {
         println!("  demo dossier:  http://{addr}/api/v1/dossiers/{c}");
     }

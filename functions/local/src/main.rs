@@ -20,12 +20,15 @@ struct Args {
     /// Load a handful of realistic demo dossiers (idempotent).
     #[arg(long)]
     seed_demo: bool,
+    /// Base URL of a Zalo to talk to; without it an in-process Zalo fake answers.
+    #[arg(long)]
+    zalo_base: Option<String>,
 }
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     local::init_tracing();
     let args = Args::parse();
-    let state = local::open(&args.data_dir, &args.config)?;
+    let state = local::open(&args.data_dir, &args.config, args.zalo_base.as_deref()).await?;
     local::serve(state, args.listen, args.seed_demo).await
 }

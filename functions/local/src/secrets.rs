@@ -13,6 +13,23 @@ use serde::{Deserialize, Serialize};
 pub struct LocalSecrets {
     /// Tenant id → base64 PII secret (32 random bytes).
     pub pii: BTreeMap<String, String>,
+    /// Tenant id → Zalo secrets (for the local Zalo fake, or a real OA when pointed at Zalo).
+    #[serde(default)]
+    pub zalo: BTreeMap<String, ZaloSecrets>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ZaloSecrets {
+    /// Verifies webhook signatures.
+    pub oa_secret_key: String,
+    /// Authenticates token refreshes.
+    pub app_secret: String,
+}
+
+fn random_b64() -> String {
+    let mut key = [0u8; 32];
+    getrandom::fill(&mut key).expect("the OS random source is available");
+    B64.encode(key)
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -45,9 +62,14 @@ impl LocalSecrets {
         for t in tenants.iter() {
             secrets.pii.entry(t.id.to_string()).or_insert_with(|| {
                 changed = true;
-                let mut key = [0u8; 32];
-                getrandom::fill(&mut key).expect("the OS random source is available");
-                B64.encode(key)
+                random_b64()
+            });
+            secrets.zalo.entry(t.id.to_string()).or_insert_with(|| {
+                changed = true;
+                ZaloSecrets {
+                    oa_secret_key: random_b64(),
+                    app_secret: random_b64(),
+                }
             });
         }
         if changed {

@@ -24,7 +24,14 @@ pub enum Disposition {
 pub async fn handle(state: &AppState, msg: &QueueMessage) -> Disposition {
     let outcome = match DossierEvent::from_json(&msg.body) {
         Err(e) => Err(e.to_string()),
-        Ok(event) => match apply_event(state.store.as_ref(), &state.tenancy, &event, state.clock.now()).await {
+        Ok(event) => match apply_event(
+            state.store.as_ref(),
+            &state.tenancy,
+            &event,
+            state.clock.now(),
+        )
+        .await
+        {
             Ok(outcome) => {
                 for w in &outcome.warnings {
                     tracing::warn!(event_id = %event.event_id, code = %outcome.code, warning = %w, "event data problem");

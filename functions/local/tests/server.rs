@@ -16,7 +16,11 @@ struct Server {
 
 impl Server {
     fn start(data_dir: &Path) -> Server {
-        let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let port = TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
         let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
         let child = Command::new(env!("CARGO_BIN_EXE_local"))
             .current_dir(&root)
@@ -33,7 +37,10 @@ impl Server {
         };
         let started = Instant::now();
         while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(started.elapsed() < Duration::from_secs(20), "server did not start");
+            assert!(
+                started.elapsed() < Duration::from_secs(20),
+                "server did not start"
+            );
             std::thread::sleep(Duration::from_millis(50));
         }
         server
@@ -42,14 +49,23 @@ impl Server {
     /// Ctrl-C, and the process must exit 0 on its own.
     fn stop(mut self) {
         let pid = self.child.id().to_string();
-        assert!(Command::new("kill").args(["-INT", &pid]).status().unwrap().success());
+        assert!(
+            Command::new("kill")
+                .args(["-INT", &pid])
+                .status()
+                .unwrap()
+                .success()
+        );
         let started = Instant::now();
         loop {
             if let Some(status) = self.child.try_wait().unwrap() {
                 assert!(status.success(), "exit status {status}");
                 return;
             }
-            assert!(started.elapsed() < Duration::from_secs(10), "no clean shutdown");
+            assert!(
+                started.elapsed() < Duration::from_secs(10),
+                "no clean shutdown"
+            );
             std::thread::sleep(Duration::from_millis(50));
         }
     }
@@ -76,7 +92,10 @@ async fn wait_for_status(client: &reqwest::Client, url: &str, want: u16) -> reqw
         if r.status().as_u16() == want {
             return r;
         }
-        assert!(started.elapsed() < Duration::from_secs(10), "{url} never answered {want}");
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "{url} never answered {want}"
+        );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }
@@ -92,8 +111,25 @@ async fn pushed_event_is_served_and_survives_restart() {
     .unwrap();
 
     let server = Server::start(data.path());
-    let health = client.get(format!("{}/healthz", server.base)).send().await.unwrap();
+    let health = client
+        .get(format!("{}/healthz", server.base))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(health.status(), 200);
+    let outbox: serde_json::Value = client
+        .get(format!("{}/local/outbox", server.base))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        outbox,
+        serde_json::json!([]),
+        "the in-process Zalo fake has received nothing yet"
+    );
 
     let url = format!("{}/api/v1/dossiers/{CODE}", server.base);
     assert_eq!(client.get(&url).send().await.unwrap().status(), 404);
@@ -110,20 +146,38 @@ async fn pushed_event_is_served_and_survives_restart() {
         .send()
         .await
         .unwrap();
-    assert_eq!(poison.status(), 202, "accepted like SQS would; the consumer dead-letters it");
+    assert_eq!(
+        poison.status(),
+        202,
+        "accepted like SQS would; the consumer dead-letters it"
+    );
 
-    let body: serde_json::Value = wait_for_status(&client, &url, 200).await.json().await.unwrap();
+    let body: serde_json::Value = wait_for_status(&client, &url, 200)
+        .await
+        .json()
+        .await
+        .unwrap();
     assert_eq!(body["code"], CODE);
     assert_eq!(body["status"], 2);
     assert_eq!(body["status_name"], "Được tiếp nhận");
     let text = body.to_string();
     for private in ["0906591985", "NGUYỄN", "008190012345", "N. T. T."] {
-        assert!(!text.contains(private), "code-only view leaked {private}: {text}");
+        assert!(
+            !text.contains(private),
+            "code-only view leaked {private}: {text}"
+        );
     }
     // a mangled code finds the same dossier
-    let mangled = format!("{}/api/v1/dossiers/000,00,04,h60%20-%20261110%20-%200028", server.base);
+    let mangled = format!(
+        "{}/api/v1/dossiers/000,00,04,h60%20-%20261110%20-%200028",
+        server.base
+    );
     assert_eq!(client.get(&mangled).send().await.unwrap().status(), 200);
-    let bad = client.get(format!("{}/api/v1/dossiers/hello", server.base)).send().await.unwrap();
+    let bad = client
+        .get(format!("{}/api/v1/dossiers/hello", server.base))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(bad.status(), 400);
     assert_eq!(bad.headers()["content-type"], "application/problem+json");
     server.stop();
@@ -132,7 +186,11 @@ async fn pushed_event_is_served_and_survives_restart() {
     let client = reqwest::Client::new();
     let server = Server::start(data.path());
     let url = format!("{}/api/v1/dossiers/{CODE}", server.base);
-    let again: serde_json::Value = wait_for_status(&client, &url, 200).await.json().await.unwrap();
+    let again: serde_json::Value = wait_for_status(&client, &url, 200)
+        .await
+        .json()
+        .await
+        .unwrap();
     assert_eq!(again, body, "state survives a restart");
     server.stop();
 }

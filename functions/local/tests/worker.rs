@@ -4,9 +4,9 @@
 use std::path::Path;
 use std::time::Duration;
 
+use local::worker::{Disposition, handle};
 use motcua_app::Queue;
 use motcua_domain::{DossierCode, TenantId};
-use local::worker::{Disposition, handle};
 
 fn fixture() -> String {
     std::fs::read_to_string(
@@ -18,12 +18,16 @@ fn fixture() -> String {
 async fn state() -> (tempfile::TempDir, std::sync::Arc<local::AppState>) {
     let dir = tempfile::tempdir().unwrap();
     let config = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../infra/local/tenants.toml");
-    let state = local::open(dir.path(), &config).unwrap();
+    let state = local::open(dir.path(), &config, None).await.unwrap();
     (dir, state)
 }
 
 async fn next(state: &local::AppState) -> motcua_app::QueueMessage {
-    let mut got = state.inbound.receive(1, Duration::from_secs(2)).await.unwrap();
+    let mut got = state
+        .inbound
+        .receive(1, Duration::from_secs(2))
+        .await
+        .unwrap();
     assert_eq!(got.len(), 1);
     got.remove(0)
 }
@@ -41,9 +45,15 @@ async fn applies_once_and_dead_letters_what_cannot_succeed() {
         outcomes.push(handle(&state, &m).await);
     }
     assert_eq!(outcomes[0], Disposition::Applied);
-    assert_eq!(outcomes[1], Disposition::Applied, "a re-send is applied idempotently");
+    assert_eq!(
+        outcomes[1],
+        Disposition::Applied,
+        "a re-send is applied idempotently"
+    );
     assert!(matches!(&outcomes[2], Disposition::DeadLettered(r) if r.contains("not valid JSON")));
-    assert!(matches!(&outcomes[3], Disposition::DeadLettered(r) if r.contains("no tenant is configured for agency 000.00.04.H56")));
+    assert!(
+        matches!(&outcomes[3], Disposition::DeadLettered(r) if r.contains("no tenant is configured for agency 000.00.04.H56"))
+    );
     assert_eq!(state.inbound.depth().await.unwrap(), 0);
 
     let dead = state
@@ -53,7 +63,10 @@ async fn applies_once_and_dead_letters_what_cannot_succeed() {
         .await
         .unwrap();
     assert_eq!(dead.len(), 2);
-    assert_eq!(dead[0].body, "not json", "the original body is kept for replay");
+    assert_eq!(
+        dead[0].body, "not json",
+        "the original body is kept for replay"
+    );
     assert!(dead.iter().all(|m| m.dead_letter_reason.is_some()));
 
     let view = state
@@ -65,7 +78,11 @@ async fn applies_once_and_dead_letters_what_cannot_succeed() {
         .await
         .unwrap()
         .unwrap();
-    assert_eq!(view.timeline.len(), 1, "the duplicate added no timeline entry");
+    assert_eq!(
+        view.timeline.len(),
+        1,
+        "the duplicate added no timeline entry"
+    );
     assert_eq!(view.dossier.applicant_name_masked, "N. T. T. M***");
     let phone = view.dossier.applicant_phone.as_ref().unwrap();
     assert!(!phone.sealed.contains("906591985") && !phone.hash.contains("906591985"));
