@@ -381,9 +381,18 @@ fn over_rate_limit(s: &mut State_) -> bool {
     s.window_count > limit
 }
 
-fn parse(bytes: &Bytes) -> Result<Value, Response> {
-    serde_json::from_slice(bytes)
-        .map_err(|_| axum::Json(zalo(-201, "body is invalid!")).into_response())
+/// A JSON API call: a body that is not JSON is refused like Zalo does (`-201`), unrecorded.
+async fn api(
+    state: &Shared,
+    endpoint: Endpoint,
+    headers: &HeaderMap,
+    bytes: &Bytes,
+    check: impl FnOnce(&mut State_, &Value) -> Value,
+) -> Response {
+    match serde_json::from_slice(bytes) {
+        Ok(body) => handle(state, endpoint, headers, body, check).await,
+        Err(_) => axum::Json(zalo(-201, "body is invalid!")).into_response(),
+    }
 }
 
 fn sent(s: &mut State_, recipient: &str, quota_type: Option<&str>) -> Value {
@@ -444,10 +453,7 @@ fn check_cs(s: &mut State_, body: &Value) -> Value {
 }
 
 async fn cs(State(state): State<Shared>, headers: HeaderMap, bytes: Bytes) -> Response {
-    match parse(&bytes) {
-        Ok(body) => handle(&state, Endpoint::Cs, &headers, body, check_cs).await,
-        Err(r) => r,
-    }
+    api(&state, Endpoint::Cs, &headers, &bytes, check_cs).await
 }
 
 fn check_template_data(body: &Value) -> Option<Value> {
@@ -474,11 +480,7 @@ fn check_template_data(body: &Value) -> Option<Value> {
 }
 
 async fn template_uid(State(state): State<Shared>, headers: HeaderMap, bytes: Bytes) -> Response {
-    let body = match parse(&bytes) {
-        Ok(b) => b,
-        Err(r) => return r,
-    };
-    handle(&state, Endpoint::TemplateUid, &headers, body, |s, b| {
+    api(&state, Endpoint::TemplateUid, &headers, &bytes, |s, b| {
         if let Some(e) = check_template_data(b) {
             return e;
         }
@@ -491,11 +493,7 @@ async fn template_uid(State(state): State<Shared>, headers: HeaderMap, bytes: By
 }
 
 async fn zns(State(state): State<Shared>, headers: HeaderMap, bytes: Bytes) -> Response {
-    let body = match parse(&bytes) {
-        Ok(b) => b,
-        Err(r) => return r,
-    };
-    handle(&state, Endpoint::Zns, &headers, body, |s, b| {
+    api(&state, Endpoint::Zns, &headers, &bytes, |s, b| {
         let phone = b.get("phone").and_then(Value::as_str).unwrap_or_default();
         let phone_ok = phone.len() == 11 && phone.starts_with("84") && phone.bytes().all(|c| c.is_ascii_digit());
         if !phone_ok {
@@ -518,11 +516,7 @@ async fn zns(State(state): State<Shared>, headers: HeaderMap, bytes: Bytes) -> R
 }
 
 async fn broadcast(State(state): State<Shared>, headers: HeaderMap, bytes: Bytes) -> Response {
-    let body = match parse(&bytes) {
-        Ok(b) => b,
-        Err(r) => return r,
-    };
-    handle(&state, Endpoint::Broadcast, &headers, body, |s, b| {
+    api(&state, Endpoint::Broadcast, &headers, &bytes, |s, b| {
         let article = b
             .pointer("/message/attachment/payload/elements/0/attachment_id")
             .and_then(Value::as_str);
@@ -567,11 +561,7 @@ async fn user_detail(
 }
 
 async fn quota(State(state): State<Shared>, headers: HeaderMap, bytes: Bytes) -> Response {
-    let body = match parse(&bytes) {
-        Ok(b) => b,
-        Err(r) => return r,
-    };
-    handle(&state, Endpoint::Quota, &headers, body, |s, b| {
+    api(&state, Endpoint::Quota, &headers, &bytes, |s, b| {
         let user = b.get("user_id").and_then(Value::as_str).unwrap_or_default();
         match s.interactions.get(user) {
             Some(ms) => json!({"error": 0, "message": "Success", "data": {"last_interaction": ms.to_string()}}),

@@ -215,7 +215,8 @@ async fn zns_uses_84_form_tracking_id_and_development_mode() {
 #[tokio::test]
 async fn every_error_class_is_reached() {
     let (fake, client, token) = setup().await;
-    let cases: [(Fault, fn(ErrorClass) -> bool); 7] = [
+    type Expect = fn(ErrorClass) -> bool;
+    let cases: [(Fault, Expect); 7] = [
         (Fault::Code(-216), |c| c == ErrorClass::TokenRefreshable),
         (Fault::Code(-32), |c| {
             matches!(
