@@ -23,7 +23,8 @@ impl EmfMetrics {
                 "Timestamp": now_ms,
                 "CloudWatchMetrics": [{
                     "Namespace": self.namespace,
-                    "Dimensions": [dims],
+                    // the per-dimension series and a total across them (alarms watch the total)
+                    "Dimensions": [dims, []],
                     "Metrics": [{"Name": name, "Unit": "Count"}]
                 }]
             }),
@@ -109,6 +110,10 @@ mod tests {
         assert_eq!(v["Oa"], "579");
         assert_eq!(v["_aws"]["CloudWatchMetrics"][0]["Namespace"], "Motcua");
         assert_eq!(v["_aws"]["CloudWatchMetrics"][0]["Dimensions"][0][0], "Oa");
+        assert_eq!(
+            v["_aws"]["CloudWatchMetrics"][0]["Dimensions"][1],
+            serde_json::json!([])
+        );
         assert_eq!(
             v["_aws"]["CloudWatchMetrics"][0]["Metrics"][0]["Name"],
             "TokenRefreshFailed"

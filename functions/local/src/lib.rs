@@ -1,7 +1,6 @@
 //! The local server: every HTTP function on one port, the queue consumers as background tasks,
 //! all on the embedded store. `main.rs` parses flags and wires this together.
 
-pub mod secrets;
 pub mod worker;
 
 use std::path::{Path, PathBuf};
@@ -15,16 +14,13 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use motcua_app::lookup::PublicStatus;
 use motcua_app::metrics::{Metrics, RecordingMetrics};
-use motcua_app::{Clock, ConfigError, Queue, Store, SystemClock, Tenancy, TenantFile};
+use motcua_app::{Clock, Queue, Store, SystemClock, Tenancy};
+use motcua_config::Deployment;
 use motcua_domain::DossierCode;
 use motcua_embedded::{EmbeddedDb, EmbeddedQueue, QueueSettings};
-use motcua_zalo::{
-    AppCredentials, BaseUrls, SlidingWindowLimiter, TokenManager, TokenPair, TokenSettings,
-    ZaloClient,
-};
+use motcua_zalo::{BaseUrls, SlidingWindowLimiter, TokenManager, TokenPair, ZaloClient};
 use motcua_zalo_fake::ZaloFake;
 use serde_json::json;
-use std::collections::HashMap;
 
 /// SQS's maximum message size; the legacy endpoint refuses larger bodies like SQS would.
 pub const MAX_MESSAGE_BYTES: usize = 256 * 1024;
@@ -38,7 +34,7 @@ pub struct AppState {
     pub inbound: EmbeddedQueue,
     pub tenancy: Tenancy,
     pub clock: Arc<dyn Clock>,
-    pub secrets: secrets::LocalSecrets,
+    pub secrets: motcua_config::Secrets,
     pub zalo: ZaloClient,
     pub tokens: Arc<TokenManager>,
     pub metrics: Arc<dyn Metrics>,
@@ -53,15 +49,8 @@ pub enum StartError {
         path: String,
         source: std::io::Error,
     },
-    #[error("cannot read the tenant configuration {path}: {source}")]
-    ConfigRead {
-        path: String,
-        source: std::io::Error,
-    },
-    #[error("tenant configuration {path}: {source}")]
-    Config { path: String, source: ConfigError },
     #[error(transparent)]
-    Secrets(#[from] secrets::SecretsError),
+    Config(#[from] motcua_config::LoadError),
     #[error(transparent)]
     Db(#[from] motcua_embedded::OpenError),
     #[error("Zalo set-up: {0}")]
@@ -79,21 +68,7 @@ pub async fn open(
         path: data_dir.display().to_string(),
         source,
     })?;
-    let text = std::fs::read_to_string(config).map_err(|source| StartError::ConfigRead {
-        path: config.display().to_string(),
-        source,
-    })?;
-    let config_error = |source| StartError::Config {
-        path: config.display().to_string(),
-        source,
-    };
-    let file = TenantFile::parse(&text).map_err(config_error)?;
-    let directory = motcua_domain::TenantDirectory::new(file.tenant.clone())
-        .map_err(|e| config_error(e.into()))?;
-    let secrets =
-        secrets::LocalSecrets::load_or_create(&data_dir.join("secrets.json"), &directory)?;
-    let tenancy =
-        Tenancy::new(file.tenant, |id| secrets.pii_secret(id.as_str())).map_err(config_error)?;
+    let deployment = Deployment::from_files(config, &data_dir.join("secrets.json"))?;
     let db = EmbeddedDb::open(data_dir.join("motcua.redb"))?;
     let store: Arc<dyn Store> = Arc::new(db.store());
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
@@ -108,39 +83,24 @@ pub async fn open(
         BaseUrls::all,
     );
     let zalo = ZaloClient::new(base, Arc::new(SlidingWindowLimiter::zalo_default()));
-    let mut apps = HashMap::new();
-    for t in tenancy.directory().iter() {
-        if let (Some(oa), Some(app_id), Some(s)) =
-            (&t.oa_id, &t.zalo.app_id, secrets.zalo.get(t.id.as_str()))
-        {
-            apps.insert(
-                oa.clone(),
-                AppCredentials {
-                    app_id: app_id.clone(),
-                    app_secret: s.app_secret.clone(),
-                },
-            );
-        }
-    }
-    let tokens = Arc::new(TokenManager::new(
+    let tokens = Arc::new(TokenManager::for_deployment(
         store.clone(),
         zalo.clone(),
-        apps.clone(),
+        &deployment,
         clock.clone(),
         metrics.clone(),
-        TokenSettings::default(),
     ));
     if let Some(fake) = &zalo_fake {
-        for (oa, app) in &apps {
+        for app in deployment.zalo_apps() {
             fake.add_app(&app.app_id, &app.app_secret);
-            let (access_token, refresh_token) = fake.issue_tokens(oa);
+            let (access_token, refresh_token) = fake.issue_tokens(&app.oa_id);
             let pair = TokenPair {
                 access_token,
                 refresh_token,
                 expires_in: std::time::Duration::from_secs(90_000),
             };
             tokens
-                .install(oa, &pair)
+                .install(&app.oa_id, &pair)
                 .await
                 .map_err(|e| StartError::Zalo(e.to_string()))?;
         }
@@ -148,9 +108,9 @@ pub async fn open(
     Ok(Arc::new(AppState {
         store,
         inbound: db.queue(INBOUND_QUEUE, QueueSettings::default()),
-        tenancy,
+        tenancy: deployment.tenancy,
         clock,
-        secrets,
+        secrets: deployment.secrets,
         zalo,
         tokens,
         metrics,

@@ -1,0 +1,307 @@
+//! A deployment's configuration, the same shape everywhere:
+//! - tenants: the TOML of `infra/tenants/*.toml` (not secret);
+//! - secrets: one JSON document `{"tenants": {"<id>": {"pii_secret": "<base64>",
+//!   "zalo_oa_secret_key": "...", "zalo_app_secret": "..."}}}`.
+//!
+//! Locally both are files (the secrets file is created with random keys on first start); on AWS
+//! the tenants TOML is an SSM parameter (`MOTCUA_TENANTS_PARAMETER`) and the secrets a Secrets
+//! Manager secret (`MOTCUA_SECRETS_ARN`), read once at cold start.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD as B64;
+use motcua_app::{ConfigError, Tenancy, TenantFile};
+use motcua_domain::{Tenant, TenantDirectory};
+use serde::{Deserialize, Serialize};
+
+/// One tenant's secrets. `Debug` prints none of them.
+#[derive(Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TenantSecrets {
+    /// Base64 of at least 32 random bytes: keys the phone hashes and sealed copies.
+    pub pii_secret: String,
+    /// The OA secret key: verifies webhook signatures.
+    #[serde(default)]
+    pub zalo_oa_secret_key: Option<String>,
+    /// The Zalo app secret: authenticates token refreshes.
+    #[serde(default)]
+    pub zalo_app_secret: Option<String>,
+}
+
+impl std::fmt::Debug for TenantSecrets {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TenantSecrets")
+            .field("zalo_oa_secret_key", &self.zalo_oa_secret_key.is_some())
+            .field("zalo_app_secret", &self.zalo_app_secret.is_some())
+            .finish_non_exhaustive()
+    }
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Secrets {
+    pub tenants: BTreeMap<String, TenantSecrets>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum LoadError {
+    #[error("cannot read or write {path}: {source}")]
+    Io {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("secrets are not valid JSON of the expected shape: {0}")]
+    SecretsJson(String),
+    #[error("environment variable {0} is not set")]
+    MissingEnv(&'static str),
+    #[error("reading {what} from AWS failed: {reason}")]
+    Aws { what: String, reason: String },
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+}
+
+fn random_b64() -> String {
+    let mut key = [0u8; 32];
+    getrandom::fill(&mut key).expect("the OS random source is available");
+    B64.encode(key)
+}
+
+impl Secrets {
+    pub fn parse_json(text: &str) -> Result<Self, LoadError> {
+        // serde_json's message names the field, never a value of this document.
+        serde_json::from_str(text).map_err(|e| LoadError::SecretsJson(e.to_string()))
+    }
+
+    /// Local mode: reads the file, adds random secrets for tenants that have none, and writes it
+    /// back readable only by its owner.
+    pub fn load_or_create_file(path: &Path, tenants: &TenantDirectory) -> Result<Self, LoadError> {
+        let io = |source| LoadError::Io {
+            path: path.display().to_string(),
+            source,
+        };
+        let mut secrets = match std::fs::read_to_string(path) {
+            Ok(text) => Self::parse_json(&text)?,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Secrets::default(),
+            Err(e) => return Err(io(e)),
+        };
+        let mut changed = false;
+        for t in tenants.iter() {
+            let entry = secrets.tenants.entry(t.id.to_string()).or_insert_with(|| {
+                changed = true;
+                TenantSecrets {
+                    pii_secret: random_b64(),
+                    ..TenantSecrets::default()
+                }
+            });
+            for field in [&mut entry.zalo_oa_secret_key, &mut entry.zalo_app_secret] {
+                if field.is_none() {
+                    *field = Some(random_b64());
+                    changed = true;
+                }
+            }
+        }
+        if changed {
+            let text = serde_json::to_string_pretty(&secrets).expect("plain maps serialise");
+            write_private(path, &text).map_err(io)?;
+        }
+        Ok(secrets)
+    }
+
+    pub fn pii_secret(&self, tenant: &str) -> Option<Vec<u8>> {
+        self.tenants
+            .get(tenant)
+            .and_then(|s| B64.decode(&s.pii_secret).ok())
+    }
+
+    pub fn tenant(&self, tenant: &str) -> Option<&TenantSecrets> {
+        self.tenants.get(tenant)
+    }
+}
+
+fn write_private(path: &Path, text: &str) -> std::io::Result<()> {
+    use std::io::Write as _;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    options.open(path)?.write_all(text.as_bytes())
+}
+
+/// A Zalo app grant of one OA, for the token manager. `Debug` hides the secret.
+#[derive(Clone)]
+pub struct ZaloApp {
+    pub tenant: String,
+    pub oa_id: String,
+    pub app_id: String,
+    pub app_secret: String,
+}
+
+impl std::fmt::Debug for ZaloApp {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ZaloApp")
+            .field("tenant", &self.tenant)
+            .field("oa_id", &self.oa_id)
+            .field("app_id", &self.app_id)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Tenants with their keys, plus the raw secrets for the Zalo adapter.
+#[derive(Debug, Clone)]
+pub struct Deployment {
+    pub tenancy: Tenancy,
+    pub secrets: Secrets,
+}
+
+impl Deployment {
+    pub fn new(tenants: Vec<Tenant>, secrets: Secrets) -> Result<Self, LoadError> {
+        let tenancy = Tenancy::new(tenants, |id| secrets.pii_secret(id.as_str()))?;
+        Ok(Deployment { tenancy, secrets })
+    }
+
+    /// Every OA that has an app id configured and an app secret stored.
+    pub fn zalo_apps(&self) -> Vec<ZaloApp> {
+        self.tenancy
+            .directory()
+            .iter()
+            .filter_map(|t| {
+                Some(ZaloApp {
+                    tenant: t.id.to_string(),
+                    oa_id: t.oa_id.clone()?,
+                    app_id: t.zalo.app_id.clone()?,
+                    app_secret: self
+                        .secrets
+                        .tenant(t.id.as_str())?
+                        .zalo_app_secret
+                        .clone()?,
+                })
+            })
+            .collect()
+    }
+
+    /// Local mode: the tenant file and `<data-dir>/secrets.json`.
+    pub fn from_files(tenants_toml: &Path, secrets_json: &Path) -> Result<Self, LoadError> {
+        let text = std::fs::read_to_string(tenants_toml).map_err(|source| LoadError::Io {
+            path: tenants_toml.display().to_string(),
+            source,
+        })?;
+        let file = TenantFile::parse(&text)?;
+        let directory = TenantDirectory::new(file.tenant.clone()).map_err(ConfigError::from)?;
+        let secrets = Secrets::load_or_create_file(secrets_json, &directory)?;
+        Self::new(file.tenant, secrets)
+    }
+
+    /// On AWS: `MOTCUA_TENANTS_PARAMETER` (SSM, TOML) and `MOTCUA_SECRETS_ARN` (Secrets Manager,
+    /// JSON), read once at cold start.
+    pub async fn from_aws(sdk: &aws_config::SdkConfig) -> Result<Self, LoadError> {
+        let parameter = std::env::var("MOTCUA_TENANTS_PARAMETER")
+            .map_err(|_| LoadError::MissingEnv("MOTCUA_TENANTS_PARAMETER"))?;
+        let secret_arn = std::env::var("MOTCUA_SECRETS_ARN")
+            .map_err(|_| LoadError::MissingEnv("MOTCUA_SECRETS_ARN"))?;
+        let ssm = aws_sdk_ssm::Client::new(sdk);
+        let sm = aws_sdk_secretsmanager::Client::new(sdk);
+        let (toml, secret) = tokio::join!(
+            ssm.get_parameter().name(&parameter).send(),
+            sm.get_secret_value().secret_id(&secret_arn).send(),
+        );
+        let toml = toml
+            .map_err(|e| LoadError::Aws {
+                what: format!("SSM parameter {parameter}"),
+                reason: aws_sdk_ssm::error::DisplayErrorContext(e).to_string(),
+            })?
+            .parameter
+            .and_then(|p| p.value)
+            .ok_or_else(|| LoadError::Aws {
+                what: format!("SSM parameter {parameter}"),
+                reason: "no value".into(),
+            })?;
+        let secret = secret
+            .map_err(|e| LoadError::Aws {
+                what: "the secrets document".into(),
+                reason: aws_sdk_secretsmanager::error::DisplayErrorContext(e).to_string(),
+            })?
+            .secret_string
+            .ok_or_else(|| LoadError::Aws {
+                what: "the secrets document".into(),
+                reason: "no SecretString".into(),
+            })?;
+        let file = TenantFile::parse(&toml)?;
+        Self::new(file.tenant, Secrets::parse_json(&secret)?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const TENANTS: &str = r#"
+[[tenant]]
+id = "tuyen-quang"
+name = "Tuyên Quang"
+agency_codes = ["H60", "H22"]
+oa_id = "111"
+[tenant.zalo]
+app_id = "app-1"
+
+[[tenant]]
+id = "bac-ninh"
+name = "Bắc Ninh"
+agency_codes = ["H05", "H02"]
+"#;
+
+    #[test]
+    fn local_secrets_are_created_once_and_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        let (toml, json) = (dir.path().join("t.toml"), dir.path().join("secrets.json"));
+        std::fs::write(&toml, TENANTS).unwrap();
+        let first = Deployment::from_files(&toml, &json).unwrap();
+        let text = std::fs::read_to_string(&json).unwrap();
+        let second = Deployment::from_files(&toml, &json).unwrap();
+        assert_eq!(
+            std::fs::read_to_string(&json).unwrap(),
+            text,
+            "not regenerated"
+        );
+        assert_eq!(
+            first.secrets.pii_secret("bac-ninh"),
+            second.secrets.pii_secret("bac-ninh")
+        );
+        assert_eq!(first.secrets.pii_secret("bac-ninh").unwrap().len(), 32);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(&json).unwrap().permissions().mode();
+            assert_eq!(mode & 0o077, 0, "only the owner may read the secrets file");
+        }
+        let apps = first.zalo_apps();
+        assert_eq!(apps.len(), 1, "only the tenant with an OA and an app id");
+        assert_eq!(
+            (apps[0].oa_id.as_str(), apps[0].app_id.as_str()),
+            ("111", "app-1")
+        );
+        assert!(!format!("{apps:?}").contains(&apps[0].app_secret));
+    }
+
+    #[test]
+    fn aws_secrets_document_is_strict_and_complete() {
+        let file = TenantFile::parse(TENANTS).unwrap();
+        let short =
+            Secrets::parse_json(r#"{"tenants": {"tuyen-quang": {"pii_secret": "c2hvcnQ="}}}"#)
+                .unwrap();
+        assert!(matches!(
+            Deployment::new(file.tenant.clone(), short),
+            Err(LoadError::Config(_))
+        ));
+        assert!(
+            Secrets::parse_json(r#"{"tenants": {"x": {"pii_secret": "a", "typo": 1}}}"#).is_err()
+        );
+        let key = B64.encode([7u8; 32]);
+        let doc = format!(
+            r#"{{"tenants": {{"tuyen-quang": {{"pii_secret": "{key}"}}, "bac-ninh": {{"pii_secret": "{key}"}}}}}}"#
+        );
+        let d = Deployment::new(file.tenant, Secrets::parse_json(&doc).unwrap()).unwrap();
+        assert!(d.zalo_apps().is_empty(), "no app secret stored yet");
+    }
+}
