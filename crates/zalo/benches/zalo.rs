@@ -58,10 +58,9 @@ fn webhook() {
 async fn client() {
     let fake = ZaloFake::start().await;
     let (token, _) = fake.issue_tokens("oa");
-    let client = ZaloClient::new(
-        BaseUrls::all(&fake.base_url),
-        Arc::new(SlidingWindowLimiter::zalo_default()),
-    );
+    // Overhead only: the production budget (4,000/min) would throttle this run after the
+    // first minute's worth of sends; the limiter's own cost is one uncontended lock per call.
+    let client = ZaloClient::new(BaseUrls::all(&fake.base_url), Arc::new(Unlimited));
     let to = Recipient::User {
         user_id: "7001234567890123456".into(),
     };
