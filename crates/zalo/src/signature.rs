@@ -106,6 +106,28 @@ pub fn verify(
         .ok_or(SignatureError::Mismatch)
 }
 
+/// [`verify`], counting the outcome in metric `WebhookSignature` with dimension `Result`
+/// (`app_id+oa_secret`, …, or the error kind) so that operators see which formula Zalo uses.
+pub fn verify_counted(
+    settings: &SignatureSettings,
+    header: Option<&str>,
+    raw: &[u8],
+    app_id: &str,
+    timestamp: &str,
+    metrics: &dyn motcua_app::metrics::Metrics,
+) -> Result<Variant, SignatureError> {
+    let result = verify(settings, header, raw, app_id, timestamp);
+    let label = match &result {
+        Ok(v) => v.as_str(),
+        Err(SignatureError::MissingHeader) => "missing_header",
+        Err(SignatureError::MalformedHeader) => "malformed_header",
+        Err(SignatureError::UnknownApp(_)) => "unknown_app",
+        Err(SignatureError::Mismatch) => "mismatch",
+    };
+    metrics.count("WebhookSignature", 1.0, &[("Result", label)]);
+    result
+}
+
 /// The raw digest; `sign` gives the header value.
 pub fn mac(first: &str, raw: &[u8], timestamp: &str, secret: &str) -> [u8; 32] {
     let mut h = Sha256::new();
@@ -220,5 +242,39 @@ mod tests {
             "Debug hides secrets"
         );
         assert!(!format!("{s:?}").contains("oa-secret"));
+    }
+
+    #[test]
+    fn outcomes_are_counted_by_variant() {
+        let m = motcua_app::metrics::RecordingMetrics::default();
+        let mut s = settings();
+        s.app_secret_fallback = Some("app-secret".into());
+        let good = sign("1234567890", BODY, TS, "oa-secret");
+        let fallback = sign("1234567890", BODY, TS, "app-secret");
+        for h in [
+            Some(good.as_str()),
+            Some(fallback.as_str()),
+            Some(fallback.as_str()),
+            None,
+            Some("mac=00"),
+        ] {
+            let _ = verify_counted(&s, h, BODY, "1234567890", TS, &m);
+        }
+        assert_eq!(
+            m.total_where("WebhookSignature", "Result", "app_id+oa_secret"),
+            1.0
+        );
+        assert_eq!(
+            m.total_where("WebhookSignature", "Result", "app_id+app_secret"),
+            2.0
+        );
+        assert_eq!(
+            m.total_where("WebhookSignature", "Result", "missing_header"),
+            1.0
+        );
+        assert_eq!(
+            m.total_where("WebhookSignature", "Result", "malformed_header"),
+            1.0
+        );
     }
 }

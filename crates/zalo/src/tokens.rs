@@ -16,9 +16,19 @@ use motcua_app::{Clock, OaTokens, StoreError, TokenStore};
 use sha2::{Digest, Sha256};
 
 use crate::client::{AppCredentials, TokenError, TokenPair, ZaloClient};
+use crate::error::{ErrorClass, ZaloError};
 
 /// A refresh token lives 3 months (zalo-platform.md §3.1).
 pub const REFRESH_TOKEN_LIFETIME: Duration = Duration::from_secs(90 * 24 * 3600);
+
+/// A Zalo call made through [`TokenManager::call`].
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CallError {
+    #[error(transparent)]
+    Zalo(#[from] ZaloError),
+    #[error(transparent)]
+    Grant(#[from] GrantError),
+}
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum GrantError {
@@ -57,6 +67,20 @@ pub struct TokenSettings {
     pub lease: Duration,
     /// How often a caller that lost the lease looks for the winner's new pair.
     pub poll: Duration,
+}
+
+impl TokenSettings {
+    /// Defaults, with the margin overridable by `MOTCUA_TOKEN_REFRESH_MARGIN_SECS`.
+    pub fn from_env() -> Self {
+        let mut s = TokenSettings::default();
+        if let Some(secs) = std::env::var("MOTCUA_TOKEN_REFRESH_MARGIN_SECS")
+            .ok()
+            .and_then(|v| v.parse::<u64>().ok())
+        {
+            s.margin = Duration::from_secs(secs);
+        }
+        s
+    }
 }
 
 impl Default for TokenSettings {
@@ -167,6 +191,24 @@ impl TokenManager {
         rejected_version: u64,
     ) -> Result<OaTokens, GrantError> {
         self.refresh_unless_newer(oa, rejected_version).await
+    }
+
+    /// Runs a Zalo call with the OA's access token. If Zalo rejects the token (`-216`, `-220`,
+    /// `-124`), one coordinated refresh and one retry; a second rejection is returned as is.
+    pub async fn call<T, F, Fut>(&self, oa: &str, f: F) -> Result<T, CallError>
+    where
+        F: Fn(String) -> Fut,
+        Fut: std::future::Future<Output = Result<T, ZaloError>>,
+    {
+        let tokens = self.access_token(oa).await?;
+        match f(tokens.access_token.clone()).await {
+            Err(e) if e.class == ErrorClass::TokenRefreshable => {
+                tracing::warn!(oa, code = e.code, "access token rejected; refreshing once");
+                let fresh = self.after_rejection(oa, tokens.version).await?;
+                Ok(f(fresh.access_token).await?)
+            }
+            other => Ok(other?),
+        }
     }
 
     /// The scheduled refresher's call: refresh when less than the margin is left.

@@ -229,6 +229,50 @@ async fn scheduled_refresh_waits_for_the_margin() {
 }
 
 #[tokio::test]
+async fn a_rejected_token_gets_one_refresh_and_one_retry() {
+    let s = setup(embedded().await).await;
+    let client = ZaloClient::new(BaseUrls::all(&s.fake.base_url), Arc::new(Unlimited));
+    let to = Recipient::User {
+        user_id: "1".into(),
+    };
+    // Zalo stops honouring the stored access token before its expiry
+    let stored = s.store.get_tokens(OA).await.unwrap().unwrap();
+    s.fake.revoke_access_token(&stored.access_token);
+    let sent = s
+        .manager
+        .call(OA, |token| {
+            let (client, to) = (client.clone(), to.clone());
+            async move { client.send_text(&token, &to, "xin chào").await }
+        })
+        .await
+        .unwrap();
+    assert!(!sent.message_id.is_empty());
+    assert_eq!(s.fake.count(Endpoint::Token), 1);
+    assert_eq!(
+        s.fake.count(Endpoint::Cs),
+        2,
+        "the rejected call and its one retry"
+    );
+
+    // if the fresh token is rejected too, the error comes back: no second refresh, no loop
+    s.fake.fail_next(Endpoint::Cs, Fault::Code(-216), 2);
+    let err = s
+        .manager
+        .call(OA, |token| {
+            let (client, to) = (client.clone(), to.clone());
+            async move { client.send_text(&token, &to, "xin chào").await }
+        })
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, motcua_zalo::tokens::CallError::Zalo(ref e) if e.code == -216),
+        "{err}"
+    );
+    assert_eq!(s.fake.count(Endpoint::Token), 2, "exactly one more refresh");
+    assert_eq!(s.fake.count(Endpoint::Cs), 4);
+}
+
+#[tokio::test]
 async fn first_grant_by_code_and_unknown_oa() {
     let s = setup(embedded().await).await;
     s.fake.add_auth_code("code-9", OA, "v");
