@@ -3,6 +3,9 @@
 
 use unicode_normalization::UnicodeNormalization;
 
+use std::collections::BTreeMap;
+
+use crate::event::EventKind;
 use crate::status::NationalStatus;
 
 /// Zalo's limit for one text message, in characters.
@@ -30,6 +33,159 @@ pub enum Msg {
     LookupRateLimited { retry_minutes: u32 },
     /// Something on our side failed; nothing the citizen did wrong.
     TemporaryFailure,
+    /// A proactive message about the citizen's dossier.
+    Notice(Notice),
+}
+
+/// What a proactive dossier message says. Only what the verified recipient may read: the code,
+/// the procedure name, status, dates, and the agency's reason; the name is never repeated.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Notice {
+    pub kind: EventKind,
+    pub code: String,
+    pub procedure: String,
+    pub status: NationalStatus,
+    pub step: Option<String>,
+    /// `15/02/2023`
+    pub due: Option<String>,
+    pub new_due: Option<String>,
+    pub reason: Option<String>,
+    pub missing_papers: Vec<String>,
+    /// VND.
+    pub fee_amount: Option<u64>,
+}
+
+/// Button payloads the result-ready message carries; the webhook recognises them.
+pub const DELIVERY_POSTAL_PREFIX: &str = "#nhan_kq:buu_chinh:";
+pub const DELIVERY_COUNTER_PREFIX: &str = "#nhan_kq:mot_cua:";
+
+/// `1250000` → `1.250.000`
+pub fn vnd(amount: u64) -> String {
+    let digits = amount.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push('.');
+        }
+        out.push(c);
+    }
+    out
+}
+
+impl Notice {
+    fn render(&self) -> String {
+        let code = &self.code;
+        let due = self
+            .due
+            .as_ref()
+            .map(|d| format!(" Ngày hẹn trả kết quả: {d}."))
+            .unwrap_or_default();
+        let reason = self
+            .reason
+            .as_ref()
+            .map(|r| format!(" Lý do: {r}."))
+            .unwrap_or_default();
+        let head = format!("Hồ sơ {code} ({})", self.procedure);
+        match self.kind {
+            EventKind::Received if self.status == NationalStatus::NewlySubmitted => {
+                format!("{head} đã được nộp và đang chờ cơ quan có thẩm quyền tiếp nhận.")
+            }
+            EventKind::Received => format!(
+                "{head} đã được tiếp nhận.{due} Để xem tiến độ, gửi mã hồ sơ vào cuộc trò chuyện này."
+            ),
+            EventKind::StepChanged => {
+                let step = self.step.as_deref().unwrap_or(self.status.name_vi());
+                format!("{head} đang được giải quyết, bước hiện tại: {step}.{due}")
+            }
+            EventKind::SupplementRequested => {
+                let papers = if self.missing_papers.is_empty() {
+                    String::new()
+                } else {
+                    format!(" Giấy tờ cần bổ sung: {}.", self.missing_papers.join("; "))
+                };
+                format!(
+                    "{head} cần bổ sung, hoàn thiện.{papers}{reason} Ông/bà vui lòng bổ sung để hồ sơ được tiếp tục giải quyết."
+                )
+            }
+            EventKind::FeeRequested => {
+                let fee = self
+                    .fee_amount
+                    .map(|a| format!(" Số tiền: {} đồng.", vnd(a)))
+                    .unwrap_or_default();
+                format!("{head}: đề nghị ông/bà thực hiện nghĩa vụ tài chính.{fee}")
+            }
+            EventKind::Rejected => format!("{head} không được tiếp nhận.{reason}"),
+            EventKind::Withdrawn => {
+                format!("{head} đã được rút theo đề nghị của ông/bà.")
+            }
+            EventKind::ProcessingStopped => format!("{head} đã dừng xử lý.{reason}"),
+            EventKind::OverdueApology => {
+                let new_due = self
+                    .new_due
+                    .as_ref()
+                    .map(|d| format!(" Ngày hẹn trả kết quả mới: {d}."))
+                    .unwrap_or_default();
+                format!(
+                    "Cơ quan giải quyết thành thật xin lỗi ông/bà: {head} chưa có kết quả đúng hẹn.{reason}{new_due}"
+                )
+            }
+            EventKind::ResultReady => format!(
+                "{head} đã có kết quả. Ông/bà chọn cách nhận kết quả: qua bưu chính công ích (phát tận nơi) hoặc trực tiếp tại Bộ phận Một cửa."
+            ),
+            EventKind::ResultReturned => {
+                format!("{head} đã được trả kết quả. Cảm ơn ông/bà đã sử dụng dịch vụ công.")
+            }
+        }
+    }
+
+    /// Buttons that go with the message: the delivery choice when the result is ready.
+    pub fn buttons(&self) -> Vec<(String, String)> {
+        match self.kind {
+            EventKind::ResultReady => vec![
+                (
+                    "Nhận qua bưu chính".to_string(),
+                    format!("{DELIVERY_POSTAL_PREFIX}{}", self.code),
+                ),
+                (
+                    "Nhận tại Một cửa".to_string(),
+                    format!("{DELIVERY_COUNTER_PREFIX}{}", self.code),
+                ),
+            ],
+            _ => Vec::new(),
+        }
+    }
+
+    /// Parameters of the ZNS / ZBS templates registered for every kind (documented in
+    /// infra/ZNS_TEMPLATES.md); values are cut to the lengths registered there.
+    pub fn template_params(&self) -> BTreeMap<String, String> {
+        let cut = |s: &str, n: usize| -> String {
+            let mut out: String = s.chars().take(n).collect();
+            if s.chars().count() > n {
+                out.pop();
+                out.push('…');
+            }
+            out
+        };
+        let mut p = BTreeMap::new();
+        p.insert("ma_ho_so".into(), self.code.clone());
+        p.insert("ten_thu_tuc".into(), cut(&self.procedure, 100));
+        p.insert(
+            "trang_thai".into(),
+            cut(self.step.as_deref().unwrap_or(self.status.name_vi()), 50),
+        );
+        if let Some(d) = self.new_due.as_ref().or(self.due.as_ref()) {
+            p.insert("ngay_hen_tra".into(), d.clone());
+        }
+        if let Some(r) = &self.reason {
+            p.insert("ly_do".into(), cut(r, 200));
+        }
+        if let Some(a) = self.fee_amount {
+            p.insert("so_tien".into(), vnd(a));
+        }
+        p.into_iter()
+            .map(|(k, v): (String, String)| (k, v.nfc().collect()))
+            .collect()
+    }
 }
 
 impl Msg {
@@ -81,13 +237,14 @@ impl Msg {
             Msg::TemporaryFailure => "Hệ thống đang bận, vui lòng thử lại sau ít phút. Xin lỗi \
                 vì sự bất tiện này."
                 .to_string(),
+            Msg::Notice(n) => n.render(),
         };
         text.nfc().collect()
     }
 
     /// One instance of every message, with the longest realistic variables, for review and tests.
     pub fn samples() -> Vec<Msg> {
-        vec![
+        let mut out = vec![
             Msg::NoCodeFound,
             Msg::DossierNotFound {
                 code: "000.00.04.H60-230215-0028".into(),
@@ -103,7 +260,22 @@ impl Msg {
             Msg::PhoneTypedInChat,
             Msg::LookupRateLimited { retry_minutes: 15 },
             Msg::TemporaryFailure,
-        ]
+        ];
+        out.extend(EventKind::ALL.iter().map(|&kind| {
+            Msg::Notice(Notice {
+                kind,
+                code: "G22.99.08-260921-896048".into(),
+                procedure: "x".repeat(500),
+                status: NationalStatus::Processing,
+                step: Some("y".repeat(200)),
+                due: Some("01/03/2023".into()),
+                new_due: Some("15/03/2023".into()),
+                reason: Some("z".repeat(500)),
+                missing_papers: vec!["w".repeat(100); 4],
+                fee_amount: Some(1_250_000),
+            })
+        }));
+        out
     }
 }
 
@@ -122,6 +294,88 @@ mod tests {
             // Vietnamese with diacritics, not stripped ASCII.
             assert!(!t.is_ascii(), "{m:?}");
         }
+    }
+
+    fn notice(kind: EventKind) -> Notice {
+        Notice {
+            kind,
+            code: "000.00.04.H60-261110-0028".into(),
+            procedure: "Cấp giấy phép xây dựng".into(),
+            status: NationalStatus::Processing,
+            step: Some("Thẩm định".into()),
+            due: Some("01/12/2026".into()),
+            new_due: None,
+            reason: None,
+            missing_papers: vec![],
+            fee_amount: None,
+        }
+    }
+
+    #[test]
+    fn notices_say_what_happened_in_vietnamese() {
+        let t = Msg::Notice(notice(EventKind::Received)).render();
+        assert_eq!(
+            t,
+            "Hồ sơ 000.00.04.H60-261110-0028 (Cấp giấy phép xây dựng) đã được tiếp nhận. Ngày hẹn trả kết quả: 01/12/2026. Để xem tiến độ, gửi mã hồ sơ vào cuộc trò chuyện này."
+        );
+        let step = Msg::Notice(notice(EventKind::StepChanged)).render();
+        assert!(step.contains("bước hiện tại: Thẩm định."), "{step}");
+        let mut s = notice(EventKind::SupplementRequested);
+        s.missing_papers = vec!["Trích lục bản đồ".into(), "Bản sao CCCD".into()];
+        s.reason = Some("Thiếu giấy tờ".into());
+        let t = Msg::Notice(s).render();
+        assert!(
+            t.contains(
+                "Giấy tờ cần bổ sung: Trích lục bản đồ; Bản sao CCCD. Lý do: Thiếu giấy tờ."
+            ),
+            "{t}"
+        );
+        let mut f = notice(EventKind::FeeRequested);
+        f.fee_amount = Some(1_250_000);
+        assert!(
+            Msg::Notice(f.clone())
+                .render()
+                .contains("Số tiền: 1.250.000 đồng.")
+        );
+        assert_eq!(f.template_params()["so_tien"], "1.250.000");
+        let mut a = notice(EventKind::OverdueApology);
+        a.new_due = Some("15/12/2026".into());
+        let t = Msg::Notice(a.clone()).render();
+        assert!(
+            t.starts_with("Cơ quan giải quyết thành thật xin lỗi")
+                && t.contains("Ngày hẹn trả kết quả mới: 15/12/2026."),
+            "{t}"
+        );
+        assert_eq!(
+            a.template_params()["ngay_hen_tra"],
+            "15/12/2026",
+            "the new date wins"
+        );
+        let ready = notice(EventKind::ResultReady);
+        let buttons = ready.buttons();
+        assert_eq!(buttons[0].1, "#nhan_kq:buu_chinh:000.00.04.H60-261110-0028");
+        assert_eq!(buttons[1].1, "#nhan_kq:mot_cua:000.00.04.H60-261110-0028");
+        assert!(
+            buttons
+                .iter()
+                .all(|(t, p)| t.chars().count() <= 35 && p.len() <= 1000)
+        );
+        assert!(notice(EventKind::Received).buttons().is_empty());
+    }
+
+    #[test]
+    fn template_params_are_cut_to_registered_lengths() {
+        let mut n = notice(EventKind::Rejected);
+        n.procedure = "Đ".repeat(300);
+        n.reason = Some("l".repeat(300));
+        let p = n.template_params();
+        assert_eq!(p["ten_thu_tuc"].chars().count(), 100);
+        assert!(p["ten_thu_tuc"].ends_with('…'));
+        assert_eq!(p["ly_do"].chars().count(), 200);
+        assert_eq!(p["ma_ho_so"], "000.00.04.H60-261110-0028");
+        assert_eq!(vnd(0), "0");
+        assert_eq!(vnd(999), "999");
+        assert_eq!(vnd(1000), "1.000");
     }
 
     #[test]

@@ -32,6 +32,19 @@ pub enum EventKind {
 }
 
 impl EventKind {
+    pub const ALL: [EventKind; 10] = [
+        Self::Received,
+        Self::StepChanged,
+        Self::SupplementRequested,
+        Self::FeeRequested,
+        Self::Rejected,
+        Self::Withdrawn,
+        Self::ProcessingStopped,
+        Self::OverdueApology,
+        Self::ResultReady,
+        Self::ResultReturned,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Received => "received",

@@ -4,6 +4,7 @@
 pub mod catalogue;
 pub mod code;
 pub mod dossier;
+pub mod dvcqg;
 pub mod event;
 pub mod mask;
 pub mod phone;
@@ -18,4 +19,4 @@ pub use dossier::{
 pub use event::{DossierEvent, EventError, EventKind};
 pub use phone::{IdNumber, PhoneNumber};
 pub use status::NationalStatus;
-pub use tenant::{Tenant, TenantDirectory, TenantId, ZaloSettings};
+pub use tenant::{NotifyPolicy, QuietHours, Tenant, TenantDirectory, TenantId, ZaloSettings};

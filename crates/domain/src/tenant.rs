@@ -10,6 +10,7 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 
 use crate::code::DossierCode;
+use crate::event::EventKind;
 
 /// A tenant's id: lower-case ASCII slug such as `tuyen-quang`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -101,6 +102,83 @@ pub struct Tenant {
     /// How this tenant's OA is connected to Zalo.
     #[serde(default)]
     pub zalo: ZaloSettings,
+    /// Which events notify citizens, and when template messages may go out.
+    #[serde(default)]
+    pub notify: NotifyPolicy,
+}
+
+/// A tenant's notification policy.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NotifyPolicy {
+    /// Event kinds that send a message; the others only update the dossier.
+    #[serde(default = "all_kinds")]
+    pub kinds: Vec<EventKind>,
+    /// Template messages (ZBS/ZNS) are deferred, not dropped, between these Vietnam times
+    /// (`"22:00"`–`"06:00"`). Free-form consultation messages are allowed at any hour.
+    #[serde(default = "default_quiet_hours")]
+    pub quiet_hours: Option<QuietHours>,
+    /// The vendor's own status codes → national status 1–10, when its payloads do not carry
+    /// DVCQG codes (e.g. Đà Nẵng's 0–19).
+    #[serde(default)]
+    pub vendor_status_map: std::collections::BTreeMap<String, u8>,
+}
+
+impl Default for NotifyPolicy {
+    fn default() -> Self {
+        NotifyPolicy {
+            kinds: all_kinds(),
+            quiet_hours: default_quiet_hours(),
+            vendor_status_map: Default::default(),
+        }
+    }
+}
+
+fn all_kinds() -> Vec<EventKind> {
+    EventKind::ALL.to_vec()
+}
+
+fn default_quiet_hours() -> Option<QuietHours> {
+    Some(QuietHours {
+        start: "22:00".into(),
+        end: "06:00".into(),
+    })
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct QuietHours {
+    pub start: String,
+    pub end: String,
+}
+
+impl QuietHours {
+    fn minutes(s: &str) -> Option<u32> {
+        let (h, m) = s.split_once(':')?;
+        let (h, m): (u32, u32) = (h.parse().ok()?, m.parse().ok()?);
+        (h < 24 && m < 60).then_some(h * 60 + m)
+    }
+
+    /// If `now` (UTC) falls in the quiet window, how long until it ends.
+    pub fn remaining(&self, now: chrono::DateTime<chrono::Utc>) -> Option<chrono::Duration> {
+        use chrono::Timelike;
+        let (start, end) = (Self::minutes(&self.start)?, Self::minutes(&self.end)?);
+        let local = crate::time::to_vn(now);
+        let at = local.hour() * 60 + local.minute();
+        let quiet = if start <= end {
+            (start..end).contains(&at)
+        } else {
+            at >= start || at < end
+        };
+        if !quiet {
+            return None;
+        }
+        let until = (end + 24 * 60 - at) % (24 * 60);
+        Some(
+            chrono::Duration::minutes(i64::from(until))
+                - chrono::Duration::seconds(i64::from(local.second())),
+        )
+    }
 }
 
 /// Non-secret Zalo settings of a tenant's OA. Secrets (OA secret key, app secret) are kept with
@@ -117,9 +195,12 @@ pub struct ZaloSettings {
     /// Onboarding fallback: also accept webhook signatures whose first term is the OA id.
     #[serde(default)]
     pub signature_accepts_oa_id: bool,
-    /// ZNS template id per message kind (`received`, `result_ready`…).
+    /// ZNS (ZBS by phone) template id per event kind (`received`, `result_ready`…).
     #[serde(default)]
     pub zns_templates: std::collections::BTreeMap<String, String>,
+    /// ZBS template id by user id per event kind, for users 7 days past their last interaction.
+    #[serde(default)]
+    pub zbs_uid_templates: std::collections::BTreeMap<String, String>,
     /// Send ZNS in development mode (delivered to app/OA admins only).
     #[serde(default)]
     pub zns_development: bool,
@@ -226,6 +307,7 @@ mod tests {
             public_host: None,
             ticket_answer_hours: 24,
             zalo: ZaloSettings::default(),
+            notify: NotifyPolicy::default(),
         }
     }
 
@@ -278,6 +360,49 @@ mod tests {
         assert_eq!(owner("000.00.04.H56-230215-0028"), None);
         assert_eq!(dir.for_oa("222").unwrap().id.as_str(), "tuyen-quang");
         assert!(dir.for_oa("999").is_none());
+    }
+
+    #[test]
+    fn quiet_hours_span_midnight_in_vietnam_time() {
+        let q = QuietHours {
+            start: "22:00".into(),
+            end: "06:00".into(),
+        };
+        let at = |s: &str| s.parse::<chrono::DateTime<chrono::Utc>>().unwrap();
+        // 23:30 in Vietnam = 16:30 UTC: 6 h 30 min left
+        assert_eq!(
+            q.remaining(at("2026-11-24T16:30:00Z")),
+            Some(chrono::Duration::minutes(390))
+        );
+        // 05:59:30 in Vietnam: 30 s left
+        assert_eq!(
+            q.remaining(at("2026-11-24T22:59:30Z")),
+            Some(chrono::Duration::seconds(30))
+        );
+        assert_eq!(
+            q.remaining(at("2026-11-24T23:00:00Z")),
+            None,
+            "06:00 is open"
+        );
+        assert_eq!(
+            q.remaining(at("2026-11-24T08:00:00Z")),
+            None,
+            "15:00 is open"
+        );
+        let day = QuietHours {
+            start: "12:00".into(),
+            end: "13:30".into(),
+        };
+        assert_eq!(
+            day.remaining(at("2026-11-24T05:15:00Z")),
+            Some(chrono::Duration::minutes(75)),
+            "12:15 in Vietnam"
+        );
+        let broken = QuietHours {
+            start: "25:00".into(),
+            end: "06:00".into(),
+        };
+        assert_eq!(broken.remaining(at("2026-11-24T16:30:00Z")), None);
     }
 
     #[test]
