@@ -38,6 +38,8 @@ pub struct IngestOutcome {
     pub timeline_added: bool,
     /// Data problems that did not stop the event (operator English, no personal data).
     pub warnings: Vec<String>,
+    /// The dossier as this event describes it (protected contact data).
+    pub dossier: Dossier,
 }
 
 pub async fn apply_event(
@@ -131,5 +133,6 @@ pub async fn apply_event(
         current,
         timeline_added,
         warnings,
+        dossier,
     })
 }

@@ -3,7 +3,9 @@
 
 pub mod ingest;
 pub mod lookup;
+pub mod messenger;
 pub mod metrics;
+pub mod notify;
 pub mod pii;
 pub mod ports;
 pub mod tenancy;

@@ -6,6 +6,7 @@ pub mod client;
 pub mod error;
 pub mod events;
 pub mod limiter;
+pub mod messenger;
 pub mod signature;
 pub mod tokens;
 
@@ -15,4 +16,5 @@ pub use client::{
 pub use error::{ErrorClass, ZaloError};
 pub use events::{Event, WebhookEvent};
 pub use limiter::{RateLimiter, SlidingWindowLimiter, Unlimited};
+pub use messenger::ZaloMessenger;
 pub use tokens::{GrantError, TokenManager, TokenSettings};

@@ -14,11 +14,14 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use motcua_app::lookup::PublicStatus;
 use motcua_app::metrics::{Metrics, RecordingMetrics};
+use motcua_app::notify::{Notifier, NotifierSettings};
 use motcua_app::{Clock, Queue, Store, SystemClock, Tenancy};
 use motcua_config::Deployment;
 use motcua_domain::DossierCode;
 use motcua_embedded::{EmbeddedDb, EmbeddedQueue, QueueSettings};
-use motcua_zalo::{BaseUrls, SlidingWindowLimiter, TokenManager, TokenPair, ZaloClient};
+use motcua_zalo::{
+    BaseUrls, SlidingWindowLimiter, TokenManager, TokenPair, ZaloClient, ZaloMessenger,
+};
 use motcua_zalo_fake::ZaloFake;
 use serde_json::json;
 
@@ -40,6 +43,8 @@ pub struct AppState {
     pub metrics: Arc<dyn Metrics>,
     /// The in-process Zalo fake, unless the server was pointed at another Zalo.
     pub zalo_fake: Option<Arc<ZaloFake>>,
+    /// The notifier Lambda's logic, fed by the embedded inbound queue.
+    pub notifier: Notifier,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -105,7 +110,16 @@ pub async fn open(
                 .map_err(|e| StartError::Zalo(e.to_string()))?;
         }
     }
+    let notifier = Notifier {
+        store: store.clone(),
+        tenancy: deployment.tenancy.clone(),
+        messenger: Arc::new(ZaloMessenger::new(zalo.clone(), tokens.clone())),
+        clock: clock.clone(),
+        metrics: metrics.clone(),
+        settings: NotifierSettings::default(),
+    };
     Ok(Arc::new(AppState {
+        notifier,
         store,
         inbound: db.queue(INBOUND_QUEUE, QueueSettings::default()),
         tenancy: deployment.tenancy,

@@ -1,0 +1,76 @@
+//! The port for sending citizen messages through Zalo (adapter: `motcua-zalo::ZaloMessenger`).
+//! Token refresh and retries on a rejected token happen inside the adapter.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use motcua_domain::PhoneNumber;
+
+/// A consultation message: text and up to five `oa.query.hide` buttons (title, payload).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Outgoing {
+    pub text: String,
+    pub buttons: Vec<(String, String)>,
+}
+
+/// Why a send failed, reduced to what the notifier does next.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SendFailure {
+    /// Wait, then retry the whole message.
+    RateLimited { retry_after: Duration },
+    /// This channel does not reach the user now: try the next channel.
+    OutsideWindow,
+    /// This recipient cannot get it on this channel: try the next channel.
+    RecipientPermanent,
+    /// Our template, permissions, OA or billing is wrong: try the next channel, alert.
+    Configuration,
+    /// Retry later.
+    Transient,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{failure:?}: {detail}")]
+pub struct SendError {
+    pub failure: SendFailure,
+    /// Operator English; no token, no phone number.
+    pub detail: String,
+}
+
+/// Zalo's id of a message it accepted.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Delivered {
+    pub message_id: String,
+}
+
+#[async_trait]
+pub trait Messenger: Send + Sync {
+    /// A consultation (CS) message to a user of the OA.
+    async fn send_cs(
+        &self,
+        oa_id: &str,
+        user_id: &str,
+        message: &Outgoing,
+    ) -> Result<Delivered, SendError>;
+
+    /// A ZBS template addressed by user id.
+    async fn send_template_uid(
+        &self,
+        oa_id: &str,
+        user_id: &str,
+        template_id: &str,
+        params: &BTreeMap<String, String>,
+    ) -> Result<Delivered, SendError>;
+
+    /// A ZNS template to a phone number.
+    #[allow(clippy::too_many_arguments)]
+    async fn send_zns(
+        &self,
+        oa_id: &str,
+        phone: &PhoneNumber,
+        template_id: &str,
+        params: &BTreeMap<String, String>,
+        tracking_id: &str,
+        development: bool,
+    ) -> Result<Delivered, SendError>;
+}

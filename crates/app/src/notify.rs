@@ -1,0 +1,481 @@
+//! Status notifications: a dossier event from the one-stop system becomes the right message to
+//! the right person, exactly once, on the cheapest channel that reaches them.
+//!
+//! Per event: claim the idempotency key (a re-delivery, a legacy re-send or a partial-batch
+//! replay finds it completed and sends nothing) → apply it to the dossier (an older version only
+//! adds to the timeline and sends nothing) → choose the channel and send → complete the key at
+//! once, then record the decision in the timeline and the counters.
+//!
+//! Channels, cheapest first: (1) CS message to a linked Zalo user who interacted within 48 h
+//! (free); (2) within 7 days (paid CS), or past that a ZBS template by user id where the tenant
+//! registered one; (3) ZNS template to the phone; (4) undeliverable, recorded for statistics and
+//! the staff page. Template messages wait for the end of the tenant's quiet hours.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use motcua_domain::catalogue::{Msg, Notice};
+use motcua_domain::{Dossier, DossierEvent, Tenant, TimelineEntry, dvcqg, time};
+
+use crate::ingest::{IngestError, apply_event};
+use crate::messenger::{Messenger, Outgoing, SendError, SendFailure};
+use crate::metrics::Metrics;
+use crate::pii::PiiKeys;
+use crate::ports::{Claim, Clock, Store, StoreError, ZaloUser};
+use crate::tenancy::Tenancy;
+
+/// How a notification went out (or why not). The string forms are stable: they are stored in
+/// timelines, counters and idempotency records.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Decision {
+    /// Free consultation message (user interacted within 48 h).
+    CsFree,
+    /// Billed consultation message (48 h – 7 days).
+    CsPaid,
+    /// ZBS template by user id.
+    ZbsUid,
+    /// ZNS template by phone.
+    Zns,
+    /// The applicant opted out of Zalo notifications.
+    OptedOut,
+    /// The tenant does not notify this kind of event.
+    NotNotified,
+    /// An older event: timeline only.
+    Stale,
+    /// Nothing reaches the citizen.
+    Undeliverable(String),
+}
+
+impl Decision {
+    pub fn label(&self) -> &'static str {
+        match self {
+            Decision::CsFree => "zalo_cs_free",
+            Decision::CsPaid => "zalo_cs_paid",
+            Decision::ZbsUid => "zbs_uid",
+            Decision::Zns => "zns",
+            Decision::OptedOut => "opted_out",
+            Decision::NotNotified => "not_notified",
+            Decision::Stale => "stale",
+            Decision::Undeliverable(_) => "undeliverable",
+        }
+    }
+
+    /// Price class, for the money-saved statistics.
+    pub fn price_class(&self) -> &'static str {
+        match self {
+            Decision::CsFree => "free",
+            Decision::CsPaid => "cs_paid",
+            Decision::ZbsUid => "zbs_uid",
+            Decision::Zns => "zns",
+            _ => "none",
+        }
+    }
+
+    pub fn sent(&self) -> bool {
+        matches!(
+            self,
+            Decision::CsFree | Decision::CsPaid | Decision::ZbsUid | Decision::Zns
+        )
+    }
+}
+
+/// What to do with a queue message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Disposition {
+    /// Every event in it is done (sent, skipped as duplicate or stale, or undeliverable).
+    Done(Vec<(String, Decision)>),
+    /// It can never succeed: to the dead-letter queue with this reason.
+    DeadLetter(String),
+    /// Try again later; `after` when the wait is known (rate limit, quiet hours).
+    Retry {
+        after: Option<Duration>,
+        reason: String,
+    },
+}
+
+#[derive(Debug, Clone)]
+pub struct NotifierSettings {
+    /// How long an in-progress claim holds before another worker may take over (a crashed
+    /// worker's event is retried after this).
+    pub lease: Duration,
+    /// How long completed events are remembered (legacy systems re-send for days).
+    pub keep_for: Duration,
+    /// Longest wait asked of the queue before a retry (SQS allows a 12-hour visibility timeout).
+    pub max_retry_delay: Duration,
+}
+
+impl Default for NotifierSettings {
+    fn default() -> Self {
+        NotifierSettings {
+            lease: Duration::from_secs(120),
+            keep_for: Duration::from_secs(30 * 24 * 3600),
+            max_retry_delay: Duration::from_secs(12 * 3600),
+        }
+    }
+}
+
+pub struct Notifier {
+    pub store: Arc<dyn Store>,
+    pub tenancy: Tenancy,
+    pub messenger: Arc<dyn Messenger>,
+    pub clock: Arc<dyn Clock>,
+    pub metrics: Arc<dyn Metrics>,
+    pub settings: NotifierSettings,
+}
+
+enum Step {
+    Retry(Option<Duration>, String),
+    DeadLetter(String),
+}
+
+impl From<StoreError> for Step {
+    fn from(e: StoreError) -> Self {
+        Step::Retry(None, e.to_string())
+    }
+}
+
+const FREE_WINDOW: chrono::Duration = chrono::Duration::hours(48);
+const CS_WINDOW: chrono::Duration = chrono::Duration::days(7);
+
+impl Notifier {
+    /// Parses a message body: a canonical event (schema v1) or a DVCQG `DongBoHoSoMC` payload.
+    pub fn parse(&self, body: &str) -> Result<Vec<DossierEvent>, String> {
+        let value: serde_json::Value =
+            serde_json::from_str(body).map_err(|e| format!("body is not JSON: {e}"))?;
+        if dvcqg::is_dvcqg(&value) {
+            let dir = self.tenancy.directory();
+            return dvcqg::to_events(&value, |code| {
+                dir.for_code(code).map(|t| &t.notify.vendor_status_map)
+            })
+            .map_err(|e| format!("DongBoHoSoMC payload: {e}"));
+        }
+        DossierEvent::from_json(body)
+            .map(|e| vec![e])
+            .map_err(|e| e.to_string())
+    }
+
+    /// Processes one queue message: every event in it, each exactly once.
+    pub async fn process_message(&self, body: &str) -> Disposition {
+        let events = match self.parse(body) {
+            Ok(events) => events,
+            Err(reason) => return Disposition::DeadLetter(reason),
+        };
+        let mut done = Vec::new();
+        for event in &events {
+            match self.process_event(event).await {
+                Ok(decision) => done.push((event.event_id.clone(), decision)),
+                Err(Step::DeadLetter(reason)) => {
+                    return Disposition::DeadLetter(format!("event {}: {reason}", event.event_id));
+                }
+                Err(Step::Retry(after, reason)) => {
+                    return Disposition::Retry {
+                        after,
+                        reason: format!("event {}: {reason}", event.event_id),
+                    };
+                }
+            }
+        }
+        Disposition::Done(done)
+    }
+
+    async fn process_event(&self, event: &DossierEvent) -> Result<Decision, Step> {
+        let tenant = match &event.tenant {
+            Some(id) => self.tenancy.tenant(id),
+            None => self.tenancy.for_code(&event.dossier.code),
+        }
+        .ok_or_else(|| {
+            Step::DeadLetter(format!(
+                "no tenant is configured for {}",
+                event.dossier.code.agency()
+            ))
+        })?;
+        let key = format!("notify#{}#{}", tenant.id, event.event_id);
+        let now = self.clock.now();
+        match self
+            .store
+            .claim(&key, now, self.settings.lease, self.settings.keep_for)
+            .await?
+        {
+            Claim::Acquired => {}
+            Claim::Completed { result } => {
+                tracing::info!(event_id = %event.event_id, result = ?result, "duplicate event skipped");
+                return Ok(decision_from_label(result.as_deref()));
+            }
+            Claim::InProgress => {
+                return Err(Step::Retry(
+                    Some(self.settings.lease),
+                    "another worker holds this event".into(),
+                ));
+            }
+        }
+        match self.apply_and_send(tenant, event, now).await {
+            Ok(decision) => {
+                // Complete first: once a message is out, nothing may send it again.
+                if let Err(e) = self
+                    .store
+                    .complete(
+                        &key,
+                        Some(decision.label()),
+                        self.clock.now(),
+                        self.settings.keep_for,
+                    )
+                    .await
+                {
+                    tracing::error!(event_id = %event.event_id, error = %e, "sent, but the idempotency record was not completed");
+                }
+                self.record(tenant, event, &decision).await;
+                Ok(decision)
+            }
+            Err(step) => {
+                if let Err(e) = self.store.release(&key).await {
+                    tracing::warn!(event_id = %event.event_id, error = %e, "idempotency release failed; the lease expires on its own");
+                }
+                Err(step)
+            }
+        }
+    }
+
+    async fn apply_and_send(
+        &self,
+        tenant: &Tenant,
+        event: &DossierEvent,
+        now: DateTime<Utc>,
+    ) -> Result<Decision, Step> {
+        let outcome = match apply_event(self.store.as_ref(), &self.tenancy, event, now).await {
+            Ok(o) => o,
+            Err(e @ IngestError::UnknownTenant(_)) => return Err(Step::DeadLetter(e.to_string())),
+            Err(IngestError::Store(e)) => return Err(e.into()),
+        };
+        for w in &outcome.warnings {
+            tracing::warn!(event_id = %event.event_id, code = %outcome.code, warning = %w, "event data problem");
+        }
+        if !outcome.current {
+            return Ok(Decision::Stale);
+        }
+        if !tenant.notify.kinds.contains(&event.kind) {
+            return Ok(Decision::NotNotified);
+        }
+        let dossier = &outcome.dossier;
+        if !dossier.zalo_opt_in {
+            return Ok(Decision::OptedOut);
+        }
+        let keys = self
+            .tenancy
+            .keys(&tenant.id)
+            .expect("Tenancy holds keys for every tenant");
+        self.deliver(tenant, keys, event, dossier, now).await
+    }
+
+    async fn deliver(
+        &self,
+        tenant: &Tenant,
+        keys: &PiiKeys,
+        event: &DossierEvent,
+        dossier: &Dossier,
+        now: DateTime<Utc>,
+    ) -> Result<Decision, Step> {
+        let notice = notice(event, dossier);
+        let kind = event.kind.as_str();
+        let Some(oa) = tenant.oa_id.as_deref() else {
+            return Ok(Decision::Undeliverable("tenant has no Zalo OA".into()));
+        };
+        // The authorised representative, when one acts, is the person to tell.
+        let target = dossier
+            .representative_phone
+            .as_ref()
+            .or(dossier.applicant_phone.as_ref());
+        let mut tried: Vec<String> = Vec::new();
+
+        if let Some(phone) = target {
+            let mut users: Vec<ZaloUser> = self
+                .store
+                .zalo_users_by_phone(&tenant.id, &phone.hash)
+                .await?
+                .into_iter()
+                .filter(|u| u.following)
+                .collect();
+            users.sort_by_key(|u| std::cmp::Reverse(u.last_interaction_at));
+            let message = Outgoing {
+                text: Msg::Notice(notice.clone()).render(),
+                buttons: notice.buttons(),
+            };
+            for user in &users {
+                let age = user.last_interaction_at.map(|t| now - t);
+                let attempt = match age {
+                    Some(a) if a <= FREE_WINDOW => Some(Decision::CsFree),
+                    Some(a) if a <= CS_WINDOW => Some(Decision::CsPaid),
+                    _ => None,
+                };
+                if let Some(decision) = attempt {
+                    match self.messenger.send_cs(oa, &user.user_id, &message).await {
+                        Ok(_) => return Ok(decision),
+                        Err(e) => fall_through(&e, &mut tried, decision.label())?,
+                    }
+                } else if let Some(template) = tenant.zalo.zbs_uid_templates.get(kind) {
+                    self.outside_quiet_hours(tenant, now)?;
+                    match self
+                        .messenger
+                        .send_template_uid(oa, &user.user_id, template, &notice.template_params())
+                        .await
+                    {
+                        Ok(_) => return Ok(Decision::ZbsUid),
+                        Err(e) => fall_through(&e, &mut tried, "zbs_uid")?,
+                    }
+                }
+            }
+            if let Some(template) = tenant.zalo.zns_templates.get(kind) {
+                self.outside_quiet_hours(tenant, now)?;
+                match keys.open_phone(phone) {
+                    Err(e) => tried.push(format!("zns: stored phone unusable ({e})")),
+                    Ok(number) => {
+                        let tracking = tracking_id(event, dossier);
+                        match self
+                            .messenger
+                            .send_zns(
+                                oa,
+                                &number,
+                                template,
+                                &notice.template_params(),
+                                &tracking,
+                                tenant.zalo.zns_development,
+                            )
+                            .await
+                        {
+                            Ok(_) => return Ok(Decision::Zns),
+                            Err(e) => fall_through(&e, &mut tried, "zns")?,
+                        }
+                    }
+                }
+            } else {
+                tried.push(format!("zns: no template for {kind}"));
+            }
+        } else {
+            tried.push("no phone on the dossier".into());
+        }
+        if tried.is_empty() {
+            tried.push("no linked Zalo user".into());
+        }
+        Ok(Decision::Undeliverable(tried.join("; ")))
+    }
+
+    fn outside_quiet_hours(&self, tenant: &Tenant, now: DateTime<Utc>) -> Result<(), Step> {
+        match tenant
+            .notify
+            .quiet_hours
+            .as_ref()
+            .and_then(|q| q.remaining(now))
+        {
+            Some(wait) => Err(Step::Retry(
+                wait.to_std().ok(),
+                "template messages wait for the end of the quiet hours".into(),
+            )),
+            None => Ok(()),
+        }
+    }
+
+    /// Timeline entry, counters and metrics for a finished event (best effort: the event is
+    /// already complete, and a failure here must not cause a second send).
+    async fn record(&self, tenant: &Tenant, event: &DossierEvent, decision: &Decision) {
+        if matches!(decision, Decision::Stale) {
+            return;
+        }
+        let note = match decision {
+            Decision::Undeliverable(why) => format!("undeliverable: {why}"),
+            d => d.label().to_string(),
+        };
+        let entry = TimelineEntry {
+            at: self.clock.now(),
+            version: event.version,
+            event_id: event.event_id.clone(),
+            kind: "notification".into(),
+            status: event.dossier.status,
+            step_label: event.dossier.step_label.clone(),
+            note: Some(note),
+        };
+        if let Err(e) = self
+            .store
+            .add_timeline_entry(&tenant.id, &event.dossier.code, &entry)
+            .await
+        {
+            tracing::warn!(event_id = %event.event_id, error = %e, "notification not added to the timeline");
+        }
+        let day = time::to_vn(self.clock.now()).date_naive();
+        for metric in [
+            format!("notify.{}", decision.label()),
+            format!("notify.{}.{}", event.kind.as_str(), decision.label()),
+        ] {
+            if let Err(e) = self.store.incr(&tenant.id, &metric, day, 1).await {
+                tracing::warn!(metric, error = %e, "counter not incremented");
+            }
+        }
+        self.metrics.count(
+            "Notification",
+            1.0,
+            &[
+                ("Tenant", tenant.id.as_str()),
+                ("Channel", decision.label()),
+            ],
+        );
+        tracing::info!(event_id = %event.event_id, tenant = %tenant.id, kind = event.kind.as_str(),
+            decision = decision.label(), price = decision.price_class(), "notification decided");
+    }
+}
+
+/// A failure on one channel: move on to the next, or retry the whole message later.
+fn fall_through(e: &SendError, tried: &mut Vec<String>, channel: &str) -> Result<(), Step> {
+    match e.failure {
+        SendFailure::OutsideWindow
+        | SendFailure::RecipientPermanent
+        | SendFailure::Configuration => {
+            if e.failure == SendFailure::Configuration {
+                tracing::error!(channel, detail = %e.detail, "channel misconfigured; trying the next one");
+            }
+            tried.push(format!("{channel}: {:?}", e.failure));
+            Ok(())
+        }
+        SendFailure::RateLimited { retry_after } => Err(Step::Retry(
+            Some(retry_after),
+            format!("{channel} rate limited"),
+        )),
+        SendFailure::Transient => Err(Step::Retry(None, format!("{channel}: {}", e.detail))),
+    }
+}
+
+fn decision_from_label(label: Option<&str>) -> Decision {
+    match label {
+        Some("zalo_cs_free") => Decision::CsFree,
+        Some("zalo_cs_paid") => Decision::CsPaid,
+        Some("zbs_uid") => Decision::ZbsUid,
+        Some("zns") => Decision::Zns,
+        Some("opted_out") => Decision::OptedOut,
+        Some("not_notified") => Decision::NotNotified,
+        Some("stale") => Decision::Stale,
+        _ => Decision::Undeliverable("recorded earlier".into()),
+    }
+}
+
+/// Deterministic, so that the ZNS delivery receipt can be matched back to the dossier event:
+/// `hs-<code>-<version>` (≤ 48 characters of [A-Za-z0-9.-]).
+pub fn tracking_id(event: &DossierEvent, dossier: &Dossier) -> String {
+    let id = format!("hs-{}-{}", dossier.code, event.version);
+    id.chars().take(48).collect()
+}
+
+fn notice(event: &DossierEvent, dossier: &Dossier) -> Notice {
+    Notice {
+        kind: event.kind,
+        code: dossier.code.to_string(),
+        procedure: dossier.procedure_name.clone(),
+        status: dossier.status,
+        step: dossier.step_label.clone(),
+        due: dossier.due_at.map(time::vn_date),
+        new_due: event
+            .details
+            .new_due_at
+            .map(|d| time::vn_date(d.with_timezone(&Utc))),
+        reason: event.details.reason.clone(),
+        missing_papers: event.details.missing_papers.clone(),
+        fee_amount: event.details.fee_amount,
+    }
+}

@@ -1,0 +1,93 @@
+//! The notifier: takes the raw SQS batch (never `SqsEventObj`, so one bad body cannot fail the
+//! batch), processes its records concurrently, and reports partial batch failures. A record
+//! that can never succeed goes to the dead-letter queue with its reason and is not retried.
+//! The local server runs the same `process_batch` on its embedded queue.
+
+use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent};
+use motcua_app::notify::{Disposition, Notifier};
+use motcua_app::{Queue, QueueMessage};
+
+/// What the queue should do with a message after processing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Ack {
+    /// Done (or dead-lettered): remove it from the queue.
+    Delete,
+    /// Leave it: it comes back after its visibility timeout (or the delay set here).
+    Retry,
+}
+
+/// Processes one message and does the queue-side work of its disposition.
+pub async fn process(notifier: &Notifier, queue: &dyn Queue, msg: &QueueMessage) -> Ack {
+    let span = tracing::info_span!("message", message_id = %msg.message_id, receive_count = msg.receive_count);
+    let _guard = span.enter();
+    match notifier.process_message(&msg.body).await {
+        Disposition::Done(_) => Ack::Delete,
+        Disposition::DeadLetter(reason) => {
+            tracing::error!(reason = %reason, "dead-lettering a message that can never succeed");
+            match queue.dead_letter(&msg.body, &reason).await {
+                Ok(()) => Ack::Delete,
+                Err(e) => {
+                    tracing::error!(error = %e, "dead-letter queue unavailable; leaving the message");
+                    Ack::Retry
+                }
+            }
+        }
+        Disposition::Retry { after, reason } => {
+            tracing::warn!(reason = %reason, after_secs = after.map(|d| d.as_secs()), "will retry");
+            if let Some(delay) = after {
+                let delay = delay.min(notifier.settings.max_retry_delay);
+                if let Err(e) = queue.retry_later(&msg.receipt, delay).await {
+                    tracing::warn!(error = %e, "could not delay the retry; the visibility timeout applies");
+                }
+            }
+            Ack::Retry
+        }
+    }
+}
+
+/// All records of a batch at once: a batch of 10 costs about one Zalo round trip, not ten.
+/// SQS batches are at most 10 records, which bounds the concurrency.
+pub async fn process_batch(
+    notifier: &Notifier,
+    queue: &dyn Queue,
+    messages: &[QueueMessage],
+) -> Vec<Ack> {
+    futures_util::future::join_all(messages.iter().map(|m| process(notifier, queue, m))).await
+}
+
+/// The Lambda entry: SQS event in, partial batch failures out. Records without an id cannot be
+/// reported individually and are left to fail the batch item by item through their body.
+pub async fn handle_sqs(
+    notifier: &Notifier,
+    queue: &dyn Queue,
+    event: SqsEvent,
+) -> SqsBatchResponse {
+    let mut response = SqsBatchResponse::default();
+    let messages: Vec<QueueMessage> = event
+        .records
+        .into_iter()
+        .filter_map(|r| {
+            let message_id = r.message_id.filter(|id| !id.is_empty())?;
+            Some(QueueMessage {
+                receive_count: r
+                    .attributes
+                    .get("ApproximateReceiveCount")
+                    .and_then(|c| c.parse().ok())
+                    .unwrap_or(1),
+                receipt: r.receipt_handle.unwrap_or_default(),
+                body: r.body.unwrap_or_default(),
+                dead_letter_reason: None,
+                message_id,
+            })
+        })
+        .collect();
+    for (msg, ack) in messages
+        .iter()
+        .zip(process_batch(notifier, queue, &messages).await)
+    {
+        if ack == Ack::Retry {
+            response.add_failure(msg.message_id.clone());
+        }
+    }
+    response
+}

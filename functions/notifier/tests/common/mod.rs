@@ -1,0 +1,179 @@
+//! A notifier wired to the Zalo fake, with a settable clock, for the notifier's tests.
+#![allow(dead_code)]
+
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use motcua_app::metrics::RecordingMetrics;
+use motcua_app::notify::{Notifier, NotifierSettings};
+use motcua_app::{Clock, Store, TenantFile};
+use motcua_config::{Deployment, Secrets, TenantSecrets};
+use motcua_domain::{PhoneNumber, TenantId};
+use motcua_zalo::*;
+use motcua_zalo_fake::ZaloFake;
+
+pub const OA: &str = "579745863508352884";
+pub const APP: &str = "1234567890123456789";
+pub const TENANTS: &str = r#"
+[[tenant]]
+id = "tuyen-quang"
+name = "Tuyên Quang"
+agency_codes = ["H60", "H22"]
+oa_id = "579745863508352884"
+[tenant.zalo]
+app_id = "1234567890123456789"
+zns_development = true
+zns_templates = { received = "300001", step_changed = "300002", supplement_requested = "300003", fee_requested = "300004", rejected = "300005", withdrawn = "300006", processing_stopped = "300007", overdue_apology = "300008", result_ready = "300009", result_returned = "300010" }
+"#;
+
+pub struct SetClock(pub Mutex<DateTime<Utc>>);
+
+impl Clock for SetClock {
+    fn now(&self) -> DateTime<Utc> {
+        *self.0.lock().unwrap()
+    }
+}
+
+impl SetClock {
+    pub fn set(&self, t: &str) {
+        *self.0.lock().unwrap() = t.parse().unwrap();
+    }
+}
+
+pub struct Harness {
+    pub fake: ZaloFake,
+    pub notifier: Notifier,
+    pub store: Arc<dyn Store>,
+    pub clock: Arc<SetClock>,
+    pub metrics: Arc<RecordingMetrics>,
+    pub tenant: TenantId,
+    _dir: Option<tempfile::TempDir>,
+}
+
+pub fn fixture(name: &str) -> String {
+    std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../events/notifier")
+            .join(name),
+    )
+    .unwrap()
+}
+
+pub fn life() -> Vec<String> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../events/notifier/life");
+    let mut names: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    names.sort();
+    names
+        .into_iter()
+        .map(|p| std::fs::read_to_string(p).unwrap())
+        .collect()
+}
+
+pub async fn embedded_store() -> (Arc<dyn Store>, tempfile::TempDir) {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Arc::new(
+        motcua_embedded::EmbeddedDb::open(dir.path().join("db.redb"))
+            .unwrap()
+            .store(),
+    );
+    (store, dir)
+}
+
+impl Harness {
+    pub async fn embedded() -> Harness {
+        let (store, dir) = embedded_store().await;
+        let mut h = Self::with_store(store, Duration::from_secs(2)).await;
+        h._dir = Some(dir);
+        h
+    }
+
+    pub async fn with_store(store: Arc<dyn Store>, zalo_timeout: Duration) -> Harness {
+        let fake = ZaloFake::start().await;
+        fake.add_app(APP, "app-secret");
+        let clock = Arc::new(SetClock(Mutex::new(
+            "2026-11-24T03:00:00Z".parse().unwrap(),
+        )));
+        let metrics = Arc::new(RecordingMetrics::default());
+        let secrets = Secrets {
+            tenants: [(
+                "tuyen-quang".to_string(),
+                TenantSecrets {
+                    pii_secret: "dGVzdC1waWktc2VjcmV0LWZvci10aGUtbm90aWZpZXItdGVzdHM=".into(),
+                    zalo_oa_secret_key: Some("oa-secret".into()),
+                    zalo_app_secret: Some("app-secret".into()),
+                },
+            )]
+            .into(),
+        };
+        let deployment =
+            Deployment::new(TenantFile::parse(TENANTS).unwrap().tenant, secrets).unwrap();
+        let client = ZaloClient::with_timeout(
+            BaseUrls::all(&fake.base_url),
+            Arc::new(Unlimited),
+            zalo_timeout,
+        );
+        let tokens = Arc::new(TokenManager::for_deployment(
+            store.clone(),
+            client.clone(),
+            &deployment,
+            clock.clone(),
+            metrics.clone(),
+        ));
+        let (access_token, refresh_token) = fake.issue_tokens(OA);
+        tokens
+            .install(
+                OA,
+                &TokenPair {
+                    access_token,
+                    refresh_token,
+                    expires_in: Duration::from_secs(90_000),
+                },
+            )
+            .await
+            .unwrap();
+        let notifier = Notifier {
+            store: store.clone(),
+            tenancy: deployment.tenancy,
+            messenger: Arc::new(ZaloMessenger::new(client, tokens)),
+            clock: clock.clone(),
+            metrics: metrics.clone(),
+            settings: NotifierSettings {
+                max_retry_delay: Duration::from_millis(50),
+                ..NotifierSettings::default()
+            },
+        };
+        Harness {
+            fake,
+            notifier,
+            store,
+            clock,
+            metrics,
+            tenant: TenantId::parse("tuyen-quang").unwrap(),
+            _dir: None,
+        }
+    }
+
+    /// Links a Zalo user to a phone, following, last interaction `ago` before the clock.
+    pub async fn link(&self, phone: &str, user: &str, ago: chrono::Duration) {
+        let keys = self.notifier.tenancy.keys(&self.tenant).unwrap();
+        let p = keys.protect_phone(&PhoneNumber::parse(phone).unwrap());
+        let at = self.clock.now() - ago;
+        self.store
+            .set_following(&self.tenant, user, true, at)
+            .await
+            .unwrap();
+        self.store
+            .link_phone(&self.tenant, user, &p, at)
+            .await
+            .unwrap();
+        self.store
+            .record_interaction(&self.tenant, user, at)
+            .await
+            .unwrap();
+    }
+}
