@@ -19,6 +19,9 @@ venv=$(infra/scripts/python-tools.sh)
 step "cfn-lint template.yaml"
 "$venv/bin/cfn-lint" template.yaml
 
+step "event fixtures against the JSON Schema"
+"$venv/bin/python" infra/scripts/check-event-fixtures.py
+
 step "start moto"
 trap 'infra/scripts/moto.sh stop' EXIT
 endpoint=$(infra/scripts/moto.sh start)

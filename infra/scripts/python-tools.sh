@@ -5,11 +5,11 @@
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 venv="${MOTCUA_VENV:-$root/.venv}"
-stamp="$venv/.motcua-tools-v1"
+stamp="$venv/.motcua-tools-v2"
 if [ ! -f "$stamp" ]; then
   python3 -m venv "$venv" >&2
   "$venv/bin/pip" install --quiet --disable-pip-version-check \
-    'moto[server]==5.2.5' 'cfn-lint==1.58.0' >&2
+    'moto[server]==5.2.5' 'cfn-lint==1.58.0' 'jsonschema==4.23.0' >&2
   touch "$stamp"
 fi
 echo "$venv"
