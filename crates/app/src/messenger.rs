@@ -7,11 +7,13 @@ use std::time::Duration;
 use async_trait::async_trait;
 use motcua_domain::PhoneNumber;
 
-/// A consultation message: text and up to five `oa.query.hide` buttons (title, payload).
+/// A consultation message: text, `oa.query.hide` buttons (title, payload), and optionally a
+/// document link button (title, URL); five buttons at most.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Outgoing {
     pub text: String,
     pub buttons: Vec<(String, String)>,
+    pub link: Option<(String, String)>,
 }
 
 /// Why a send failed, reduced to what the notifier does next.

@@ -15,7 +15,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use motcua_domain::catalogue::{Msg, Notice};
+use motcua_domain::catalogue::{Msg, Notice, document_for};
 use motcua_domain::{Dossier, DossierEvent, Tenant, TimelineEntry, dvcqg, time};
 
 use crate::ingest::{IngestError, apply_event};
@@ -296,9 +296,14 @@ impl Notifier {
                 .filter(|u| u.following)
                 .collect();
             users.sort_by_key(|u| std::cmp::Reverse(u.last_interaction_at));
+            let link = document_for(event.kind).and_then(|(doc_kind, title)| {
+                let doc = dossier.documents.iter().find(|d| d.kind == doc_kind)?;
+                Some((title.to_string(), doc.url.clone()))
+            });
             let message = Outgoing {
                 text: Msg::Notice(notice.clone()).render(),
                 buttons: notice.buttons(),
+                link,
             };
             for user in &users {
                 let age = user.last_interaction_at.map(|t| now - t);

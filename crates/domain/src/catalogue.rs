@@ -55,6 +55,18 @@ pub struct Notice {
     pub fee_amount: Option<u64>,
 }
 
+/// The document that goes with a notice of this kind, and its button title.
+pub fn document_for(kind: EventKind) -> Option<(crate::dossier::DocumentKind, &'static str)> {
+    use crate::dossier::DocumentKind::*;
+    match kind {
+        EventKind::Received => Some((ReceiptSlip, "Xem giấy tiếp nhận")),
+        EventKind::SupplementRequested => Some((SupplementForm, "Xem phiếu yêu cầu bổ sung")),
+        EventKind::OverdueApology => Some((ApologySlip, "Xem phiếu xin lỗi")),
+        EventKind::ResultReady | EventKind::ResultReturned => Some((Result, "Xem kết quả")),
+        _ => None,
+    }
+}
+
 /// Button payloads the result-ready message carries; the webhook recognises them.
 pub const DELIVERY_POSTAL_PREFIX: &str = "#nhan_kq:buu_chinh:";
 pub const DELIVERY_COUNTER_PREFIX: &str = "#nhan_kq:mot_cua:";

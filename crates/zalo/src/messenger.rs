@@ -58,7 +58,7 @@ impl Messenger for ZaloMessenger {
         let to = Recipient::User {
             user_id: user_id.to_string(),
         };
-        let buttons: Vec<Button> = message
+        let mut buttons: Vec<Button> = message
             .buttons
             .iter()
             .map(|(title, payload)| Button::QueryHide {
@@ -66,6 +66,12 @@ impl Messenger for ZaloMessenger {
                 payload: payload.clone(),
             })
             .collect();
+        if let Some((title, url)) = &message.link {
+            buttons.push(Button::OpenUrl {
+                title: title.clone(),
+                url: url.clone(),
+            });
+        }
         let sent = self
             .tokens
             .call(oa_id, |token| {

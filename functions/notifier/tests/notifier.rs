@@ -63,6 +63,18 @@ async fn a_dossier_life_sends_each_message_once_in_order_by_free_cs() {
             "no personal data in {text}"
         );
     }
+    // the receipt slip goes with the first message as a link
+    let first = &sent[0].body["message"]["attachment"]["payload"]["buttons"][0];
+    assert_eq!(first["type"], "oa.open.url");
+    assert_eq!(first["title"], "Xem giấy tiếp nhận");
+    assert_eq!(
+        first["payload"]["url"],
+        "https://dvc.tuyenquang.gov.vn/bn/0028.pdf"
+    );
+    assert!(
+        sent[1].body["message"].get("attachment").is_none(),
+        "a step change has no document"
+    );
     let buttons = &sent[5].body["message"]["attachment"]["payload"]["buttons"];
     assert_eq!(buttons[0]["payload"], format!("#nhan_kq:buu_chinh:{CODE}"));
     assert_eq!(buttons[1]["payload"], format!("#nhan_kq:mot_cua:{CODE}"));
