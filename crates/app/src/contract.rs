@@ -39,6 +39,8 @@ macro_rules! store_contract_tests {
             tokens_concurrent_writers_one_wins,
             token_lease_is_exclusive_until_expiry,
             counters_add_up_by_day_and_month,
+            due_index_lists_unfinished_dossiers_in_a_window,
+            message_log_round_trips,
         );
     };
     (@each $make:expr; $($name:ident),* $(,)?) => {
@@ -734,6 +736,102 @@ pub mod store {
                 .unwrap(),
             "an expired lease can be taken"
         );
+    }
+
+    pub async fn due_index_lists_unfinished_dossiers_in_a_window<S: Store + 'static>(s: Arc<S>) {
+        let tq = tenant("tq");
+        let with_due = |c: &str, due: &str, status: NationalStatus, version: u64| {
+            let mut d = dossier("tq", c, version);
+            d.due_at = Some(t(due));
+            d.status = status;
+            d
+        };
+        let a = with_due(C1, "2026-11-25T10:00:00Z", NationalStatus::Processing, 1);
+        let b = with_due(
+            C2,
+            "2026-11-24T10:00:00Z",
+            NationalStatus::SupplementRequested,
+            1,
+        );
+        let done = with_due(
+            "000.00.04.H60-230215-0030",
+            "2026-11-24T12:00:00Z",
+            NationalStatus::Completed,
+            1,
+        );
+        let mut other_tenant = with_due(C1, "2026-11-25T10:00:00Z", NationalStatus::Processing, 1);
+        other_tenant.tenant = tenant("bn");
+        for d in [&a, &b, &done, &other_tenant] {
+            s.upsert_dossier_if_newer(d).await.unwrap();
+        }
+        let codes = |v: Vec<Dossier>| {
+            v.into_iter()
+                .map(|d| d.code.to_string())
+                .collect::<Vec<_>>()
+        };
+        let window = s
+            .dossiers_due_between(&tq, t("2026-11-24T00:00:00Z"), t("2026-11-25T10:00:00Z"))
+            .await
+            .unwrap();
+        assert_eq!(
+            codes(window),
+            vec![C2, C1],
+            "soonest first, finished ones left out, bounds inclusive"
+        );
+        assert!(
+            s.dossiers_due_between(&tq, t("2026-11-26T00:00:00Z"), t("2026-11-30T00:00:00Z"))
+                .await
+                .unwrap()
+                .is_empty()
+        );
+        // a new appointment date moves the dossier; finishing it removes it
+        s.upsert_dossier_if_newer(&with_due(
+            C1,
+            "2026-11-28T10:00:00Z",
+            NationalStatus::Processing,
+            2,
+        ))
+        .await
+        .unwrap();
+        s.upsert_dossier_if_newer(&with_due(
+            C2,
+            "2026-11-24T10:00:00Z",
+            NationalStatus::Returned,
+            2,
+        ))
+        .await
+        .unwrap();
+        let window = s
+            .dossiers_due_between(&tq, t("2026-11-20T00:00:00Z"), t("2026-11-30T00:00:00Z"))
+            .await
+            .unwrap();
+        assert_eq!(codes(window.clone()), vec![C1]);
+        assert_eq!(window[0].version, 2);
+    }
+
+    pub async fn message_log_round_trips<S: Store + 'static>(s: Arc<S>) {
+        let r = MessageRef {
+            tenant: tenant("tq"),
+            code: code(C1),
+            event_id: "ev-1".into(),
+            channel: "zns".into(),
+        };
+        s.put_message_ref("oa1", "a4d0243feee163bd3af2", &r, t("2026-12-24T00:00:00Z"))
+            .await
+            .unwrap();
+        assert_eq!(
+            s.get_message_ref("oa1", "a4d0243feee163bd3af2")
+                .await
+                .unwrap(),
+            Some(r)
+        );
+        assert_eq!(
+            s.get_message_ref("oa2", "a4d0243feee163bd3af2")
+                .await
+                .unwrap(),
+            None
+        );
+        assert_eq!(s.get_message_ref("oa1", "other").await.unwrap(), None);
     }
 
     pub async fn counters_add_up_by_day_and_month<S: Store + 'static>(s: Arc<S>) {

@@ -22,7 +22,7 @@ use crate::ingest::{IngestError, apply_event};
 use crate::messenger::{Messenger, Outgoing, SendError, SendFailure};
 use crate::metrics::Metrics;
 use crate::pii::PiiKeys;
-use crate::ports::{Claim, Clock, Store, StoreError, ZaloUser};
+use crate::ports::{Claim, Clock, MessageRef, Store, StoreError, ZaloUser};
 use crate::tenancy::Tenancy;
 
 /// How a notification went out (or why not). The string forms are stable: they are stored in
@@ -78,6 +78,13 @@ impl Decision {
             Decision::CsFree | Decision::CsPaid | Decision::ZbsUid | Decision::Zns
         )
     }
+}
+
+/// A delivery receipt from Zalo (`user_received_message`, `user_seen_message`, ZNS receipts).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReceiptKind {
+    Delivered,
+    Seen,
 }
 
 /// What to do with a queue message.
@@ -314,7 +321,11 @@ impl Notifier {
                 };
                 if let Some(decision) = attempt {
                     match self.messenger.send_cs(oa, &user.user_id, &message).await {
-                        Ok(_) => return Ok(decision),
+                        Ok(sent) => {
+                            self.log_message(oa, &sent.message_id, tenant, event, &decision)
+                                .await;
+                            return Ok(decision);
+                        }
                         Err(e) => fall_through(&e, &mut tried, decision.label())?,
                     }
                 } else if let Some(template) = tenant.zalo.zbs_uid_templates.get(kind) {
@@ -324,7 +335,17 @@ impl Notifier {
                         .send_template_uid(oa, &user.user_id, template, &notice.template_params())
                         .await
                     {
-                        Ok(_) => return Ok(Decision::ZbsUid),
+                        Ok(sent) => {
+                            self.log_message(
+                                oa,
+                                &sent.message_id,
+                                tenant,
+                                event,
+                                &Decision::ZbsUid,
+                            )
+                            .await;
+                            return Ok(Decision::ZbsUid);
+                        }
                         Err(e) => fall_through(&e, &mut tried, "zbs_uid")?,
                     }
                 }
@@ -347,7 +368,17 @@ impl Notifier {
                             )
                             .await
                         {
-                            Ok(_) => return Ok(Decision::Zns),
+                            Ok(sent) => {
+                                self.log_message(
+                                    oa,
+                                    &sent.message_id,
+                                    tenant,
+                                    event,
+                                    &Decision::Zns,
+                                )
+                                .await;
+                                return Ok(Decision::Zns);
+                            }
                             Err(e) => fall_through(&e, &mut tried, "zns")?,
                         }
                     }
@@ -362,6 +393,71 @@ impl Notifier {
             tried.push("no linked Zalo user".into());
         }
         Ok(Decision::Undeliverable(tried.join("; ")))
+    }
+
+    /// Remembers which event a sent message belongs to, for its delivery receipt (best effort).
+    async fn log_message(
+        &self,
+        oa: &str,
+        message_id: &str,
+        tenant: &Tenant,
+        event: &DossierEvent,
+        decision: &Decision,
+    ) {
+        let r = MessageRef {
+            tenant: tenant.id.clone(),
+            code: event.dossier.code.clone(),
+            event_id: event.event_id.clone(),
+            channel: decision.label().to_string(),
+        };
+        let expires = self.clock.now() + chrono::Duration::days(30);
+        if let Err(e) = self
+            .store
+            .put_message_ref(oa, message_id, &r, expires)
+            .await
+        {
+            tracing::warn!(event_id = %event.event_id, error = %e, "sent message not logged; its receipt will not be matched");
+        }
+    }
+
+    /// Shows a delivery receipt in the timeline of the dossier whose message it confirms.
+    /// Returns whether the message was ours and the entry is new (Zalo retries send the same
+    /// receipt again: it is recorded once).
+    pub async fn record_receipt(
+        &self,
+        oa_id: &str,
+        message_id: &str,
+        kind: ReceiptKind,
+        at: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        let Some(r) = self.store.get_message_ref(oa_id, message_id).await? else {
+            return Ok(false);
+        };
+        let Some(view) = self.store.load_dossier(&r.tenant, &r.code).await? else {
+            return Ok(false);
+        };
+        let (label, metric) = match kind {
+            ReceiptKind::Delivered => ("delivered", "notify.delivered"),
+            ReceiptKind::Seen => ("seen", "notify.seen"),
+        };
+        let entry = TimelineEntry {
+            at,
+            version: view.dossier.version,
+            event_id: r.event_id.clone(),
+            kind: label.into(),
+            status: view.dossier.status,
+            step_label: None,
+            note: Some(r.channel.clone()),
+        };
+        let added = self
+            .store
+            .add_timeline_entry(&r.tenant, &r.code, &entry)
+            .await?;
+        if added {
+            let day = time::to_vn(at).date_naive();
+            self.store.incr(&r.tenant, metric, day, 1).await?;
+        }
+        Ok(added)
     }
 
     fn outside_quiet_hours(&self, tenant: &Tenant, now: DateTime<Utc>) -> Result<(), Step> {

@@ -54,6 +54,15 @@ pub trait DossierStore: Send + Sync {
         entry: &TimelineEntry,
     ) -> StoreResult<bool>;
 
+    /// Unfinished dossiers (status not final) whose appointment date is in `[from, to]`,
+    /// soonest first. Served by an index that is eventually consistent on DynamoDB.
+    async fn dossiers_due_between(
+        &self,
+        tenant: &TenantId,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> StoreResult<Vec<Dossier>>;
+
     /// Dossiers whose applicant or representative phone has this keyed hash. Served by an index
     /// that is eventually consistent on DynamoDB: a write is visible here within about a second.
     async fn dossiers_by_phone(
@@ -336,14 +345,55 @@ pub trait CounterStore: Send + Sync {
     async fn monthly(&self, tenant: &TenantId, metric: &str, month: NaiveDate) -> StoreResult<i64>;
 }
 
+/// Which dossier event a message Zalo accepted belongs to, so that delivery receipts
+/// (`user_received_message`, `user_seen_message`) can be shown in the dossier's timeline.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MessageRef {
+    pub tenant: TenantId,
+    pub code: DossierCode,
+    pub event_id: String,
+    /// `zalo_cs_free`, `zns`…
+    pub channel: String,
+}
+
+#[async_trait]
+pub trait MessageLog: Send + Sync {
+    /// Remembers a sent message until `expires_at` (receipts come within days).
+    async fn put_message_ref(
+        &self,
+        oa_id: &str,
+        message_id: &str,
+        message: &MessageRef,
+        expires_at: DateTime<Utc>,
+    ) -> StoreResult<()>;
+
+    async fn get_message_ref(
+        &self,
+        oa_id: &str,
+        message_id: &str,
+    ) -> StoreResult<Option<MessageRef>>;
+}
+
 /// Everything the product keeps. Both adapters implement all of it.
 pub trait Store:
-    DossierStore + ZaloUserStore + IdempotencyStore + TicketStore + TokenStore + CounterStore
+    DossierStore
+    + ZaloUserStore
+    + IdempotencyStore
+    + TicketStore
+    + TokenStore
+    + CounterStore
+    + MessageLog
 {
 }
 
 impl<T> Store for T where
-    T: DossierStore + ZaloUserStore + IdempotencyStore + TicketStore + TokenStore + CounterStore
+    T: DossierStore
+        + ZaloUserStore
+        + IdempotencyStore
+        + TicketStore
+        + TokenStore
+        + CounterStore
+        + MessageLog
 {
 }
 

@@ -3,12 +3,13 @@
 use async_trait::async_trait;
 use aws_sdk_dynamodb::operation::put_item::PutItemError;
 use aws_sdk_dynamodb::types::ReturnValuesOnConditionCheckFailure;
+use chrono::{DateTime, Utc};
 use motcua_app::{DossierStore, StoreResult, Upsert};
 use motcua_domain::{Dossier, DossierCode, DossierView, TenantId, TimelineEntry};
 
 use crate::DynamoStore;
 use crate::item::{BODY, Fields, body, keyed, n, s};
-use crate::keys::{self, GSI1, GSI2, META, TIMELINE_PREFIX};
+use crate::keys::{self, GSI1, GSI2, GSI3, META, TIMELINE_PREFIX};
 
 #[async_trait]
 impl DossierStore for DynamoStore {
@@ -48,6 +49,14 @@ impl DossierStore for DynamoStore {
             (GSI1, &dossier.applicant_phone),
             (GSI2, &dossier.representative_phone),
         ];
+        // Unfinished dossiers with an appointment date are listed by date (sparse GSI3).
+        if let Some(due) = dossier.due_at.filter(|_| !dossier.status.is_final()) {
+            item.insert(format!("{GSI3}PK"), s(keys::due(&dossier.tenant)));
+            item.insert(
+                format!("{GSI3}SK"),
+                s(keys::due_dossier(due, &dossier.code)),
+            );
+        }
         for (index, phone) in phones {
             if let Some(phone) = phone {
                 item.insert(
@@ -94,6 +103,26 @@ impl DossierStore for DynamoStore {
         let mut item = keyed(keys::dossier(tenant, code), &sk);
         item.insert(BODY.into(), body(entry));
         self.put_if_absent("PutItem (timeline entry)", item).await
+    }
+
+    async fn dossiers_due_between(
+        &self,
+        tenant: &TenantId,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> StoreResult<Vec<Dossier>> {
+        let query = self
+            .query()
+            .index_name(GSI3)
+            .key_condition_expression("GSI3PK = :pk AND GSI3SK BETWEEN :from AND :to")
+            .expression_attribute_values(":pk", s(keys::due(tenant)))
+            .expression_attribute_values(":from", s(keys::ms13(from)))
+            // every code sorts before '~'
+            .expression_attribute_values(":to", s(format!("{}#~", keys::ms13(to))));
+        let items = self
+            .query_all("Query GSI3 (dossiers by due date)", query)
+            .await?;
+        items.iter().map(|item| Fields(item).body()).collect()
     }
 
     async fn dossiers_by_phone(

@@ -7,6 +7,7 @@ use motcua_domain::{DossierCode, TenantId};
 
 pub const GSI1: &str = "GSI1";
 pub const GSI2: &str = "GSI2";
+pub const GSI3: &str = "GSI3";
 
 /// Sort key of the main item of an entity (dossier, Zalo user, ticket…).
 pub const META: &str = "META";
@@ -52,6 +53,20 @@ pub fn zalo_user(tenant: &TenantId, user_id: &str) -> String {
 /// GSI1 sort key of a Zalo user under its phone.
 pub fn phone_user(user_id: &str) -> String {
     format!("{USER_PREFIX}{user_id}")
+}
+
+/// GSI3 partition of a tenant's unfinished dossiers by appointment date.
+pub fn due(tenant: &TenantId) -> String {
+    format!("DUE#{tenant}")
+}
+
+/// GSI3 sort key: `{ms13 due}#{code}`.
+pub fn due_dossier(due: DateTime<Utc>, code: &DossierCode) -> String {
+    format!("{}#{code}", ms13(due))
+}
+
+pub fn message_ref(oa_id: &str, message_id: &str) -> String {
+    format!("MSG#{oa_id}#{message_id}")
 }
 
 pub fn idempotency(key: &str) -> String {

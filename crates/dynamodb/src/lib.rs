@@ -7,6 +7,7 @@ mod dossiers;
 mod idempotency;
 mod item;
 mod keys;
+mod messages;
 mod tickets;
 mod tokens;
 mod users;
@@ -161,8 +162,11 @@ pub async fn create_table(client: &Client, table: &str) -> Result<(), aws_sdk_dy
         .key_schema(key("PK", KeyType::Hash)?)
         .key_schema(key("SK", KeyType::Range)?)
         .global_secondary_indexes(index(keys::GSI1)?)
-        .global_secondary_indexes(index(keys::GSI2)?);
-    for name in ["PK", "SK", "GSI1PK", "GSI1SK", "GSI2PK", "GSI2SK"] {
+        .global_secondary_indexes(index(keys::GSI2)?)
+        .global_secondary_indexes(index(keys::GSI3)?);
+    for name in [
+        "PK", "SK", "GSI1PK", "GSI1SK", "GSI2PK", "GSI2SK", "GSI3PK", "GSI3SK",
+    ] {
         request = request.attribute_definitions(attribute(name)?);
     }
     request.send().await?;

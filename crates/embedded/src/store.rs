@@ -32,6 +32,10 @@ const STATUS_TICKETS: Index = TableDefinition::new("status_tickets");
 const TOKENS: Json = TableDefinition::new("oa_tokens");
 const LEASES: Json = TableDefinition::new("oa_leases");
 const COUNTERS: TableDefinition<&str, i64> = TableDefinition::new("counters");
+/// `tenant/due ms/code` of unfinished dossiers with an appointment date.
+const DUE_DOSSIERS: Index = TableDefinition::new("due_dossiers");
+/// `oa/message id` → which dossier event a sent message belongs to.
+const MESSAGE_REFS: Json = TableDefinition::new("message_refs");
 
 /// Creates every table so that read transactions never meet a missing one.
 pub(crate) fn create_tables(txn: &redb::WriteTransaction) -> Result<(), redb::TableError> {
@@ -44,6 +48,7 @@ pub(crate) fn create_tables(txn: &redb::WriteTransaction) -> Result<(), redb::Ta
         TICKET_MESSAGES,
         TOKENS,
         LEASES,
+        MESSAGE_REFS,
     ] {
         txn.open_table(t)?;
     }
@@ -53,6 +58,7 @@ pub(crate) fn create_tables(txn: &redb::WriteTransaction) -> Result<(), redb::Ta
         TICKET_MESSAGE_IDS,
         USER_TICKETS,
         STATUS_TICKETS,
+        DUE_DOSSIERS,
     ] {
         txn.open_table(t)?;
     }
@@ -79,6 +85,12 @@ fn ms13(t: DateTime<Utc>) -> String {
 
 fn n20(n: u64) -> String {
     format!("{n:020}")
+}
+
+/// The due-index key of a dossier that is unfinished and has an appointment date.
+fn due_key(d: &Dossier) -> Option<String> {
+    let due = d.due_at.filter(|_| !d.status.is_final())?;
+    Some(key(&[d.tenant.as_str(), &ms13(due), d.code.as_str()]))
 }
 
 fn phone_hashes(d: &Dossier) -> Vec<String> {
@@ -139,6 +151,13 @@ impl DossierStore for EmbeddedStore {
                         .insert(key(&[tenant, &h, d.code.as_str()]).as_str(), ())
                         .map_err(unavailable)?;
                 }
+                let mut due = txn.open_table(DUE_DOSSIERS).map_err(unavailable)?;
+                if let Some(k) = old.as_ref().and_then(due_key) {
+                    due.remove(k.as_str()).map_err(unavailable)?;
+                }
+                if let Some(k) = due_key(&d) {
+                    due.insert(k.as_str(), ()).map_err(unavailable)?;
+                }
                 Ok(Upsert::Applied)
             })
             .await
@@ -166,6 +185,38 @@ impl DossierStore for EmbeddedStore {
                 }
                 put_json(&mut t, &k, &entry)?;
                 Ok(true)
+            })
+            .await
+    }
+
+    async fn dossiers_due_between(
+        &self,
+        tenant: &TenantId,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> StoreResult<Vec<Dossier>> {
+        let tenant = tenant.clone();
+        let lo = key(&[tenant.as_str(), &ms13(from)]);
+        // every code sorts before '~' after the separator
+        let hi = format!("{}{}~", key(&[tenant.as_str(), &ms13(to)]), crate::db::SEP);
+        self.db
+            .read(move |txn| {
+                let due = txn.open_table(DUE_DOSSIERS).map_err(unavailable)?;
+                let dossiers = txn.open_table(DOSSIERS).map_err(unavailable)?;
+                let mut out = Vec::new();
+                for item in due.range(lo.as_str()..=hi.as_str()).map_err(unavailable)? {
+                    let (k, _) = item.map_err(unavailable)?;
+                    let code = k
+                        .value()
+                        .rsplit(crate::db::SEP)
+                        .next()
+                        .unwrap_or_default()
+                        .to_string();
+                    if let Some(d) = get_json(&dossiers, &key(&[tenant.as_str(), &code]))? {
+                        out.push(d);
+                    }
+                }
+                Ok(out)
             })
             .await
     }
@@ -584,6 +635,52 @@ impl TicketStore for EmbeddedStore {
                     }
                 }
                 Ok(out)
+            })
+            .await
+    }
+}
+
+#[derive(Serialize, Deserialize)]
+struct StoredRef {
+    message: MessageRef,
+    expires_at: DateTime<Utc>,
+}
+
+#[async_trait]
+impl MessageLog for EmbeddedStore {
+    async fn put_message_ref(
+        &self,
+        oa_id: &str,
+        message_id: &str,
+        message: &MessageRef,
+        expires_at: DateTime<Utc>,
+    ) -> StoreResult<()> {
+        let k = key(&[oa_id, message_id]);
+        let stored = StoredRef {
+            message: message.clone(),
+            expires_at,
+        };
+        self.db
+            .write(move |txn| {
+                put_json(
+                    &mut txn.open_table(MESSAGE_REFS).map_err(unavailable)?,
+                    &k,
+                    &stored,
+                )
+            })
+            .await
+    }
+
+    async fn get_message_ref(
+        &self,
+        oa_id: &str,
+        message_id: &str,
+    ) -> StoreResult<Option<MessageRef>> {
+        let k = key(&[oa_id, message_id]);
+        self.db
+            .read(move |txn| {
+                let refs = txn.open_table(MESSAGE_REFS).map_err(unavailable)?;
+                Ok(get_json::<StoredRef>(&refs, &k)?.map(|r| r.message))
             })
             .await
     }

@@ -53,6 +53,8 @@ pub struct Record {
     pub body: Value,
     pub error: i64,
     pub http_status: u16,
+    /// The JSON answered (null for an HTTP failure).
+    pub answer: Value,
 }
 
 impl Record {
@@ -66,6 +68,15 @@ impl Record {
         b.pointer("/recipient/user_id")
             .or_else(|| b.pointer("/recipient/message_id"))
             .or_else(|| b.get("phone"))
+            .and_then(Value::as_str)
+            .map(str::to_string)
+    }
+
+    /// The id Zalo gave the message (`message_id` on the OA API, `msg_id` on ZNS).
+    pub fn message_id(&self) -> Option<String> {
+        self.answer
+            .pointer("/data/message_id")
+            .or_else(|| self.answer.pointer("/data/msg_id"))
             .and_then(Value::as_str)
             .map(str::to_string)
     }
@@ -356,6 +367,7 @@ async fn handle(
         body,
         error,
         http_status: status,
+        answer: answer.clone(),
     });
     drop(s);
     if status != 200 {
@@ -656,6 +668,7 @@ async fn token(
         body: recorded,
         error,
         http_status: status,
+        answer: answer.clone(),
     });
     drop(s);
     if status != 200 {

@@ -446,3 +446,79 @@ async fn local_queue_loop_drains_with_the_same_code() {
         .unwrap();
     assert_eq!(view.dossier.version, 7);
 }
+
+#[tokio::test]
+async fn delivery_receipts_show_in_the_dossier_timeline_once() {
+    use motcua_app::notify::ReceiptKind;
+    let h = Harness::embedded().await;
+    h.link("0906591985", "u1", chrono::Duration::hours(1)).await;
+    h.notifier.process_message(&life()[0]).await;
+    // a second dossier reached by ZNS
+    h.notifier
+        .process_message(&fixture("canonical-twin-of-dvcqg.json"))
+        .await;
+    let sent = h.fake.delivered();
+    assert_eq!(sent.len(), 2);
+    let ids: Vec<String> = sent.iter().map(|r| r.message_id().unwrap()).collect();
+    let at = "2026-11-24T03:00:05Z".parse().unwrap();
+    let mut matched = 0;
+    for id in &ids {
+        if h.notifier
+            .record_receipt(OA, id, ReceiptKind::Delivered, at)
+            .await
+            .unwrap()
+        {
+            matched += 1;
+        }
+    }
+    assert_eq!(matched, 2, "both messages matched back to their dossiers");
+    // Zalo retries the receipt: recorded once; an unknown message id is ignored
+    assert!(
+        !h.notifier
+            .record_receipt(OA, &ids[0], ReceiptKind::Delivered, at)
+            .await
+            .unwrap()
+    );
+    assert!(
+        !h.notifier
+            .record_receipt(OA, "not-ours", ReceiptKind::Seen, at)
+            .await
+            .unwrap()
+    );
+    assert!(
+        h.notifier
+            .record_receipt(OA, &ids[0], ReceiptKind::Seen, at)
+            .await
+            .unwrap()
+    );
+    let view = h
+        .store
+        .load_dossier(&h.tenant, &DossierCode::parse(CODE).unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    let kinds: Vec<(&str, Option<&str>)> = view
+        .timeline
+        .iter()
+        .map(|e| (e.kind.as_str(), e.note.as_deref()))
+        .collect();
+    assert!(
+        kinds.contains(&("delivered", Some("zalo_cs_free"))),
+        "{kinds:?}"
+    );
+    assert!(kinds.contains(&("seen", Some("zalo_cs_free"))), "{kinds:?}");
+    let twin = h
+        .store
+        .load_dossier(
+            &h.tenant,
+            &DossierCode::parse("000.00.13.H60-261116-0105").unwrap(),
+        )
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(
+        twin.timeline
+            .iter()
+            .any(|e| e.kind == "delivered" && e.note.as_deref() == Some("zns"))
+    );
+}
