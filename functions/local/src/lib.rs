@@ -299,7 +299,8 @@ pub async fn serve(
         Vec::new()
     };
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
-    let worker = tokio::spawn(worker::run(state.clone(), stop_rx));
+    let worker = tokio::spawn(worker::run(state.clone(), stop_rx.clone()));
+    let due = tokio::spawn(watch_due_dates(state.clone(), stop_rx));
 
     println!("motcua local server on http://{addr}");
     println!("  health:        curl http://{addr}/healthz");
@@ -319,8 +320,30 @@ pub async fn serve(
         .await?;
     let _ = stop_tx.send(true);
     worker.await?;
+    due.await?;
     tracing::info!("stopped cleanly");
     Ok(())
+}
+
+/// The due-date watch, as the hourly Lambda does on AWS (every 10 minutes locally).
+async fn watch_due_dates(state: Arc<AppState>, mut stop: tokio::sync::watch::Receiver<bool>) {
+    let watch = motcua_app::due::DueWatch {
+        store: state.store.clone(),
+        tenancy: state.tenancy.clone(),
+        clock: state.clock.clone(),
+        metrics: state.metrics.clone(),
+        settings: motcua_app::due::DueSettings::from_env(),
+    };
+    loop {
+        match watch.run().await {
+            Ok(report) => tracing::info!(?report, "due-date watch"),
+            Err(e) => tracing::error!(error = %e, "due-date watch failed"),
+        }
+        tokio::select! {
+            _ = stop.changed() => return,
+            _ = tokio::time::sleep(std::time::Duration::from_secs(600)) => {}
+        }
+    }
 }
 
 async fn shutdown_signal() {
