@@ -39,28 +39,56 @@ async fn setup(limiter: Arc<dyn RateLimiter>, linked: u32) -> Setup {
     fake.add_app("app", "secret");
     let toml = "[[tenant]]\nid = \"tuyen-quang\"\nname = \"Tuyên Quang\"\nagency_codes = [\"H60\"]\noa_id = \"579745863508352884\"\n[tenant.zalo]\napp_id = \"app\"\nzns_templates = { received = \"1\" }\n";
     let secrets = Secrets {
-        tenants: [("tuyen-quang".to_string(), TenantSecrets {
-            pii_secret: "YmVuY2htYXJrLXBpaS1zZWNyZXQtb2YtYXQtbGVhc3QtMzItYnl0ZXM=".into(),
-            zalo_oa_secret_key: Some("oa".into()),
-            zalo_app_secret: Some("secret".into()),
-        })]
+        tenants: [(
+            "tuyen-quang".to_string(),
+            TenantSecrets {
+                pii_secret: "YmVuY2htYXJrLXBpaS1zZWNyZXQtb2YtYXQtbGVhc3QtMzItYnl0ZXM=".into(),
+                zalo_oa_secret_key: Some("oa".into()),
+                zalo_app_secret: Some("secret".into()),
+            },
+        )]
         .into(),
     };
     let deployment = Deployment::new(TenantFile::parse(toml).unwrap().tenant, secrets).unwrap();
     let clock = Arc::new(Fixed(Mutex::new("2026-11-24T03:00:00Z".parse().unwrap())));
     let metrics = Arc::new(RecordingMetrics::default());
     let client = ZaloClient::new(BaseUrls::all(&fake.base_url), limiter);
-    let tokens = Arc::new(TokenManager::for_deployment(store.clone(), client.clone(), &deployment, clock.clone(), metrics.clone()));
+    let tokens = Arc::new(TokenManager::for_deployment(
+        store.clone(),
+        client.clone(),
+        &deployment,
+        clock.clone(),
+        metrics.clone(),
+    ));
     let (access_token, refresh_token) = fake.issue_tokens(OA);
-    tokens.install(OA, &TokenPair { access_token, refresh_token, expires_in: Duration::from_secs(90_000) }).await.unwrap();
+    tokens
+        .install(
+            OA,
+            &TokenPair {
+                access_token,
+                refresh_token,
+                expires_in: Duration::from_secs(90_000),
+            },
+        )
+        .await
+        .unwrap();
     let tenant = TenantId::parse("tuyen-quang").unwrap();
     let keys = deployment.tenancy.keys(&tenant).unwrap().clone();
     for n in 0..linked {
         let p = keys.protect_phone(&PhoneNumber::parse(&format!("0912{n:06}")).unwrap());
         let at = clock.now() - chrono::Duration::hours(1);
-        store.set_following(&tenant, &format!("u{n}"), true, at).await.unwrap();
-        store.link_phone(&tenant, &format!("u{n}"), &p, at).await.unwrap();
-        store.record_interaction(&tenant, &format!("u{n}"), at).await.unwrap();
+        store
+            .set_following(&tenant, &format!("u{n}"), true, at)
+            .await
+            .unwrap();
+        store
+            .link_phone(&tenant, &format!("u{n}"), &p, at)
+            .await
+            .unwrap();
+        store
+            .record_interaction(&tenant, &format!("u{n}"), at)
+            .await
+            .unwrap();
     }
     let notifier = Notifier {
         store,
@@ -68,9 +96,17 @@ async fn setup(limiter: Arc<dyn RateLimiter>, linked: u32) -> Setup {
         messenger: Arc::new(ZaloMessenger::new(client, tokens)),
         clock,
         metrics,
-        settings: NotifierSettings { max_retry_delay: Duration::from_millis(20), ..NotifierSettings::default() },
+        settings: NotifierSettings {
+            max_retry_delay: Duration::from_millis(20),
+            ..NotifierSettings::default()
+        },
     };
-    Setup { fake, notifier, db, _dir: dir }
+    Setup {
+        fake,
+        notifier,
+        db,
+        _dir: dir,
+    }
 }
 
 fn event(n: u32) -> String {
@@ -82,7 +118,13 @@ fn event(n: u32) -> String {
 }
 
 fn msg(n: u32) -> QueueMessage {
-    QueueMessage { message_id: n.to_string(), receipt: format!("{n}/1"), body: event(n), receive_count: 1, dead_letter_reason: None }
+    QueueMessage {
+        message_id: n.to_string(),
+        receipt: format!("{n}/1"),
+        body: event(n),
+        receive_count: 1,
+        dead_letter_reason: None,
+    }
 }
 
 /// Lambda-style: batches of 10 processed concurrently, one batch after another.
@@ -112,17 +154,29 @@ async fn throughput(label: &str, latency: Duration, events: u32) {
 
 /// A backlog drained through the queue loop while the fake allows `limit` calls per second.
 async fn backlog(events: u32, limit: usize) {
-    let limiter = Arc::new(SlidingWindowLimiter::new(limit, Duration::from_millis(1050)));
+    let limiter = Arc::new(SlidingWindowLimiter::new(
+        limit,
+        Duration::from_millis(1050),
+    ));
     let s = setup(limiter, 0).await; // nobody linked: every event is a ZNS call
     s.fake.set_rate_limit(limit, Duration::from_secs(1));
-    let queue = s.db.queue("backlog", QueueSettings { visibility_timeout: Duration::from_secs(5), max_receives: 50 });
+    let queue = s.db.queue(
+        "backlog",
+        QueueSettings {
+            visibility_timeout: Duration::from_secs(5),
+            max_receives: 50,
+        },
+    );
     for n in 0..events {
         queue.send(&event(n)).await.unwrap();
     }
     let start = Instant::now();
     while queue.depth().await.unwrap() > 0 {
         let batch = queue.receive(10, Duration::from_millis(100)).await.unwrap();
-        for (m, ack) in batch.iter().zip(notifier::process_batch(&s.notifier, &queue, &batch).await) {
+        for (m, ack) in batch
+            .iter()
+            .zip(notifier::process_batch(&s.notifier, &queue, &batch).await)
+        {
             if ack == Ack::Delete {
                 queue.delete(&m.receipt).await.unwrap();
             }
@@ -148,12 +202,21 @@ fn peak_rss_mib() -> f64 {
 }
 
 fn main() {
-    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap();
     rt.block_on(async {
         throughput("fake at 0 ms", Duration::ZERO, 2000).await;
         throughput("fake at 100 ms", Duration::from_millis(100), 300).await;
-        println!("peak RSS after the throughput runs: {:.1} MiB", peak_rss_mib());
+        println!(
+            "peak RSS after the throughput runs: {:.1} MiB",
+            peak_rss_mib()
+        );
         backlog(10_000, 200).await;
-        println!("peak RSS of the whole bench process: {:.1} MiB", peak_rss_mib());
+        println!(
+            "peak RSS of the whole bench process: {:.1} MiB",
+            peak_rss_mib()
+        );
     });
 }
