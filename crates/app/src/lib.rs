@@ -9,6 +9,7 @@ pub mod metrics;
 pub mod notify;
 pub mod pii;
 pub mod ports;
+pub mod qr;
 pub mod tenancy;
 
 #[cfg(feature = "contract-tests")]

@@ -1,8 +1,16 @@
-//! What anyone holding only a receipt code may see: status and dates, nothing personal.
+//! Lookup by receipt code. A code alone shows status and dates, nothing personal; the full card
+//! (masked name, procedure, timeline, documents) needs a second factor: the QR link's token or
+//! the last four digits of the applicant's ID number. An unknown code and a code of no
+//! configured province answer the same, after the same one store read.
 
 use chrono::{DateTime, Utc};
-use motcua_domain::{Dossier, NationalStatus};
+use motcua_domain::catalogue::{delivery_label, timeline_label};
+use motcua_domain::{DocumentLink, Dossier, DossierCode, NationalStatus, TenantId};
 use serde::Serialize;
+
+use crate::ports::{DossierStore, StoreError};
+use crate::qr::QrSigner;
+use crate::tenancy::Tenancy;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct PublicStatus {
@@ -29,4 +37,95 @@ impl PublicStatus {
             overdue: d.is_overdue(now),
         }
     }
+}
+
+/// What the second factor unlocks.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FullCard {
+    pub applicant: String,
+    pub procedure: String,
+    pub agency: Option<String>,
+    pub delivery: &'static str,
+    pub timeline: Vec<TimelineItem>,
+    pub documents: Vec<DocumentLink>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TimelineItem {
+    pub at: DateTime<Utc>,
+    pub label: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CitizenView {
+    #[serde(flatten)]
+    pub status: PublicStatus,
+    /// Present only with a valid second factor.
+    pub card: Option<FullCard>,
+}
+
+/// The proofs a lookup may carry.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Proof<'a> {
+    /// `k` from the QR link.
+    pub token: Option<&'a str>,
+    /// Last four digits of the applicant's CCCD/CMND.
+    pub id_suffix: Option<&'a str>,
+}
+
+/// One store read. `None` for an unknown code and for a code no province here owns.
+pub async fn lookup(
+    store: &dyn DossierStore,
+    tenancy: &Tenancy,
+    signer: impl Fn(&TenantId) -> Option<QrSigner>,
+    code: &DossierCode,
+    proof: Proof<'_>,
+    now: DateTime<Utc>,
+) -> Result<Option<CitizenView>, StoreError> {
+    let Some(tenant) = tenancy.for_code(code) else {
+        // Same work as a real miss, so that timing does not tell the two apart.
+        let _ = store
+            .load_dossier(&TenantId::parse("unknown").expect("valid id"), code)
+            .await?;
+        return Ok(None);
+    };
+    let Some(view) = store.load_dossier(&tenant.id, code).await? else {
+        return Ok(None);
+    };
+    let d = &view.dossier;
+    let by_token = proof
+        .token
+        .zip(signer(&tenant.id))
+        .is_some_and(|(t, s)| s.verify(code, t));
+    let by_id = match (proof.id_suffix, &d.id_suffix_hash, tenancy.keys(&tenant.id)) {
+        (Some(sfx), Some(stored), Some(keys)) if motcua_domain::phone::is_id_suffix(sfx) => {
+            let got = keys.id_suffix_hash(code, sfx);
+            bool::from(subtle::ConstantTimeEq::ct_eq(
+                got.as_bytes(),
+                stored.as_bytes(),
+            ))
+        }
+        _ => false,
+    };
+    let card = (by_token || by_id).then(|| FullCard {
+        applicant: d.applicant_name_masked.clone(),
+        procedure: d.procedure_name.clone(),
+        agency: d.agency_name.clone(),
+        delivery: delivery_label(d.delivery),
+        timeline: view
+            .timeline
+            .iter()
+            .filter_map(|e| {
+                Some(TimelineItem {
+                    at: e.at,
+                    label: timeline_label(&e.kind, e.step_label.as_deref())?,
+                })
+            })
+            .collect(),
+        documents: d.documents.clone(),
+    });
+    Ok(Some(CitizenView {
+        status: PublicStatus::of(d, now),
+        card,
+    }))
 }

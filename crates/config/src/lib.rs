@@ -28,6 +28,14 @@ pub struct TenantSecrets {
     /// The Zalo app secret: authenticates token refreshes.
     #[serde(default)]
     pub zalo_app_secret: Option<String>,
+    /// Base64 of at least 32 random bytes: signs the links printed as receipt QR codes
+    /// (`infra/QR.md`); shared with the one-stop vendor if it prints links itself.
+    #[serde(default)]
+    pub qr_key: Option<String>,
+    /// The one-stop system's key for the QR endpoint in local/on-premises deployments (on AWS
+    /// the route is protected by IAM instead).
+    #[serde(default)]
+    pub qr_api_key: Option<String>,
 }
 
 impl std::fmt::Debug for TenantSecrets {
@@ -35,6 +43,8 @@ impl std::fmt::Debug for TenantSecrets {
         f.debug_struct("TenantSecrets")
             .field("zalo_oa_secret_key", &self.zalo_oa_secret_key.is_some())
             .field("zalo_app_secret", &self.zalo_app_secret.is_some())
+            .field("qr_key", &self.qr_key.is_some())
+            .field("qr_api_key", &self.qr_api_key.is_some())
             .finish_non_exhaustive()
     }
 }
@@ -95,7 +105,12 @@ impl Secrets {
                     ..TenantSecrets::default()
                 }
             });
-            for field in [&mut entry.zalo_oa_secret_key, &mut entry.zalo_app_secret] {
+            for field in [
+                &mut entry.zalo_oa_secret_key,
+                &mut entry.zalo_app_secret,
+                &mut entry.qr_key,
+                &mut entry.qr_api_key,
+            ] {
                 if field.is_none() {
                     *field = Some(random_b64());
                     changed = true;
@@ -159,6 +174,14 @@ impl Deployment {
     pub fn new(tenants: Vec<Tenant>, secrets: Secrets) -> Result<Self, LoadError> {
         let tenancy = Tenancy::new(tenants, |id| secrets.pii_secret(id.as_str()))?;
         Ok(Deployment { tenancy, secrets })
+    }
+
+    /// The tenant's QR link signer, if a QR key is stored.
+    pub fn qr_signer(&self, tenant: &str) -> Option<motcua_app::qr::QrSigner> {
+        let key = B64
+            .decode(self.secrets.tenant(tenant)?.qr_key.as_ref()?)
+            .ok()?;
+        motcua_app::qr::QrSigner::new(&key)
     }
 
     /// Every OA that has an app id configured and an app secret stored.

@@ -55,6 +55,39 @@ pub struct Notice {
     pub fee_amount: Option<u64>,
 }
 
+/// How a timeline entry reads to a citizen; `None` for internal entries (notifications sent,
+/// receipts, staff flags).
+pub fn timeline_label(kind: &str, step: Option<&str>) -> Option<String> {
+    let label = match kind {
+        "received" => "Tiếp nhận hồ sơ",
+        "step_changed" => {
+            return Some(format!(
+                "Đang giải quyết: {}",
+                step.unwrap_or("xử lý hồ sơ")
+            ));
+        }
+        "supplement_requested" => "Yêu cầu bổ sung, hoàn thiện hồ sơ",
+        "fee_requested" => "Yêu cầu thực hiện nghĩa vụ tài chính",
+        "rejected" => "Không tiếp nhận hồ sơ",
+        "withdrawn" => "Rút hồ sơ theo đề nghị",
+        "processing_stopped" => "Dừng xử lý",
+        "overdue_apology" => "Xin lỗi và hẹn lại ngày trả kết quả",
+        "result_ready" => "Có kết quả giải quyết",
+        "result_returned" => "Đã trả kết quả",
+        _ => return None,
+    };
+    Some(label.to_string())
+}
+
+/// How the result is returned, as a citizen reads it.
+pub fn delivery_label(method: crate::dossier::DeliveryMethod) -> &'static str {
+    match method {
+        crate::dossier::DeliveryMethod::Counter => "Nhận tại Bộ phận Một cửa",
+        crate::dossier::DeliveryMethod::Postal => "Qua bưu chính công ích",
+        crate::dossier::DeliveryMethod::Online => "Trực tuyến",
+    }
+}
+
 /// The document that goes with a notice of this kind, and its button title.
 pub fn document_for(kind: EventKind) -> Option<(crate::dossier::DocumentKind, &'static str)> {
     use crate::dossier::DocumentKind::*;

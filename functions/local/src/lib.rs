@@ -8,11 +8,10 @@ use std::sync::Arc;
 
 use axum::Router;
 use axum::body::Bytes;
-use axum::extract::{DefaultBodyLimit, Path as UrlPath, State};
+use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use motcua_app::lookup::PublicStatus;
 use motcua_app::metrics::{Metrics, RecordingMetrics};
 use motcua_app::notify::{Notifier, NotifierSettings};
 use motcua_app::{Clock, Queue, Store, SystemClock, Tenancy};
@@ -31,6 +30,9 @@ pub const MAX_MESSAGE_BYTES: usize = 256 * 1024;
 /// Name of the inbound queue of legacy dossier events.
 pub const INBOUND_QUEUE: &str = "legacy-events";
 
+/// Lookups per minute per client address (the Lambda reads MOTCUA_LOOKUPS_PER_MINUTE).
+pub const LOOKUPS_PER_MINUTE: u32 = 60;
+
 /// Shared by every route and background task.
 pub struct AppState {
     pub store: Arc<dyn Store>,
@@ -45,6 +47,8 @@ pub struct AppState {
     pub zalo_fake: Option<Arc<ZaloFake>>,
     /// The notifier Lambda's logic, fed by the embedded inbound queue.
     pub notifier: Notifier,
+    pub lookup: Arc<lookup::LookupState>,
+    pub qr: Arc<qr::QrState>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -118,7 +122,19 @@ pub async fn open(
         metrics: metrics.clone(),
         settings: NotifierSettings::default(),
     };
+    let lookup = Arc::new(lookup::LookupState::new(
+        store.clone(),
+        deployment.clone(),
+        clock.clone(),
+        LOOKUPS_PER_MINUTE,
+    ));
+    let qr = Arc::new(qr::QrState {
+        deployment: deployment.clone(),
+        require_api_key: true,
+    });
     Ok(Arc::new(AppState {
+        lookup,
+        qr,
         notifier,
         store,
         inbound: db.queue(INBOUND_QUEUE, QueueSettings::default()),
@@ -136,14 +152,18 @@ pub fn default_data_dir() -> PathBuf {
     PathBuf::from("data")
 }
 
+/// Every HTTP function on one router: the lookup page and API, the QR endpoint, and the
+/// local-only routes.
 pub fn router(state: Arc<AppState>) -> Router {
-    Router::new()
+    let local = Router::new()
         .route("/healthz", get(healthz))
         .route("/local/legacy-events", post(post_legacy_event))
-        .route("/api/v1/dossiers/{code}", get(get_dossier))
         .route("/local/outbox", get(outbox))
         .layer(DefaultBodyLimit::max(MAX_MESSAGE_BYTES))
-        .with_state(state)
+        .with_state(state.clone());
+    local
+        .merge(lookup::router(state.lookup.clone()))
+        .merge(qr::router(state.qr.clone()))
 }
 
 async fn healthz(State(state): State<Arc<AppState>>) -> Response {
@@ -193,43 +213,6 @@ async fn outbox(State(state): State<Arc<AppState>>) -> Response {
             "No Zalo fake",
             "This server talks to a real Zalo (--zalo-base); its outbox is Zalo's.",
         ),
-    }
-}
-
-/// Code-only view: status and dates, never personal data (the lookup issue adds the full card
-/// behind a second factor).
-async fn get_dossier(
-    State(state): State<Arc<AppState>>,
-    UrlPath(raw): UrlPath<String>,
-) -> Response {
-    let Ok(code) = DossierCode::parse(&raw) else {
-        return problem(
-            StatusCode::BAD_REQUEST,
-            "Mã hồ sơ không hợp lệ",
-            "The path segment is not a receipt code such as 000.00.04.H60-230215-0028.",
-        );
-    };
-    let not_found = || {
-        problem(
-            StatusCode::NOT_FOUND,
-            "Không tìm thấy hồ sơ",
-            "No dossier with this code is available.",
-        )
-    };
-    let Some(tenant) = state.tenancy.for_code(&code) else {
-        return not_found();
-    };
-    match state.store.load_dossier(&tenant.id, &code).await {
-        Ok(Some(view)) => Json(PublicStatus::of(&view.dossier, state.clock.now())).into_response(),
-        Ok(None) => not_found(),
-        Err(e) => {
-            tracing::error!(error = %e, "dossier lookup failed");
-            problem(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "Store unavailable",
-                "Try again shortly.",
-            )
-        }
     }
 }
 
@@ -308,6 +291,10 @@ pub async fn serve(
         "  push an event: curl -X POST --data-binary @events/local/legacy-event-received.json http://{addr}/local/legacy-events"
     );
     println!("  look one up:   curl http://{addr}/api/v1/dossiers/000.00.04.H60-261110-0028");
+    println!("  lookup page:   http://{addr}/tra-cuu/000.00.04.H60-261110-0028");
+    println!(
+        "  receipt QR:    curl -H \"X-Api-Key: <tenants.tuyen-quang.qr_api_key in data/secrets.json>\" http://{addr}/qr/000.00.04.H60-261110-0028.svg"
+    );
     if state.zalo_fake.is_some() {
         println!("  Zalo outbox:   curl http://{addr}/local/outbox");
     }
@@ -315,9 +302,12 @@ pub async fn serve(
         println!("  demo dossier:  http://{addr}/api/v1/dossiers/{c}");
     }
 
-    axum::serve(listener, router(state))
-        .with_graceful_shutdown(shutdown_signal())
-        .await?;
+    axum::serve(
+        listener,
+        router(state).into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown_signal())
+    .await?;
     let _ = stop_tx.send(true);
     worker.await?;
     due.await?;

@@ -45,6 +45,7 @@ async fn setup(limiter: Arc<dyn RateLimiter>, linked: u32) -> Setup {
                 pii_secret: "YmVuY2htYXJrLXBpaS1zZWNyZXQtb2YtYXQtbGVhc3QtMzItYnl0ZXM=".into(),
                 zalo_oa_secret_key: Some("oa".into()),
                 zalo_app_secret: Some("secret".into()),
+                ..TenantSecrets::default()
             },
         )]
         .into(),

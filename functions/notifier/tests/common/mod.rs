@@ -106,6 +106,7 @@ impl Harness {
                     pii_secret: "dGVzdC1waWktc2VjcmV0LWZvci10aGUtbm90aWZpZXItdGVzdHM=".into(),
                     zalo_oa_secret_key: Some("oa-secret".into()),
                     zalo_app_secret: Some("app-secret".into()),
+                    ..TenantSecrets::default()
                 },
             )]
             .into(),

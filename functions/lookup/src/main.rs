@@ -1,0 +1,43 @@
+use std::sync::Arc;
+
+use lambda_http::request::RequestContext;
+use lookup::{ClientIp, LookupState};
+use motcua_app::SystemClock;
+
+#[tokio::main]
+async fn main() -> Result<(), lambda_http::Error> {
+    lambda_http::tracing::init_default_subscriber();
+    let sdk = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
+    let deployment = motcua_config::Deployment::from_aws(&sdk).await?;
+    let table = std::env::var("TABLE_NAME").map_err(|_| "TABLE_NAME is not set")?;
+    let store = Arc::new(motcua_dynamodb::DynamoStore::new(
+        aws_sdk_dynamodb::Client::new(&sdk),
+        table,
+    ));
+    let per_minute = std::env::var("MOTCUA_LOOKUPS_PER_MINUTE")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(60);
+    let state = Arc::new(LookupState::new(
+        store,
+        deployment,
+        Arc::new(SystemClock),
+        per_minute,
+    ));
+    // API Gateway knows the caller's address; hand it to the rate limiter.
+    let app = lookup::router(state).layer(axum::middleware::map_request(
+        |mut req: axum::extract::Request| async move {
+            let ip = match req.extensions().get::<RequestContext>() {
+                Some(RequestContext::ApiGatewayV2(ctx)) => {
+                    ctx.http.source_ip.as_deref().and_then(|ip| ip.parse().ok())
+                }
+                _ => None,
+            };
+            if let Some(ip) = ip {
+                req.extensions_mut().insert(ClientIp(ip));
+            }
+            req
+        },
+    ));
+    lambda_http::run(app).await
+}
