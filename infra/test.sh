@@ -13,7 +13,16 @@ started=$(date +%s)
 step "cargo fmt --check"
 cargo fmt --all --check
 
-step "python tools (moto, cfn-lint)"
+step "system packages (chromium for the browser test)"
+if ! command -v chromium >/dev/null 2>&1; then
+  sudo=""
+  [ "$(id -u)" = 0 ] || sudo="sudo"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq chromium >/dev/null
+fi
+chromium --version
+
+step "python tools (moto, cfn-lint, jsonschema)"
 venv=$(infra/scripts/python-tools.sh)
 
 step "cfn-lint template.yaml"
