@@ -72,6 +72,7 @@ pub async fn open(
     data_dir: &Path,
     config: &Path,
     zalo_base: Option<&str>,
+    lookups_per_minute: u32,
 ) -> Result<Arc<AppState>, StartError> {
     std::fs::create_dir_all(data_dir).map_err(|source| StartError::DataDir {
         path: data_dir.display().to_string(),
@@ -126,7 +127,7 @@ pub async fn open(
         store.clone(),
         deployment.clone(),
         clock.clone(),
-        LOOKUPS_PER_MINUTE,
+        lookups_per_minute,
     ));
     let qr = Arc::new(qr::QrState {
         deployment: deployment.clone(),

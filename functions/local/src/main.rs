@@ -23,12 +23,21 @@ struct Args {
     /// Base URL of a Zalo to talk to; without it an in-process Zalo fake answers.
     #[arg(long)]
     zalo_base: Option<String>,
+    /// Lookups per minute allowed from one client address.
+    #[arg(long, default_value_t = local::LOOKUPS_PER_MINUTE)]
+    lookups_per_minute: u32,
 }
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     local::init_tracing();
     let args = Args::parse();
-    let state = local::open(&args.data_dir, &args.config, args.zalo_base.as_deref()).await?;
+    let state = local::open(
+        &args.data_dir,
+        &args.config,
+        args.zalo_base.as_deref(),
+        args.lookups_per_minute,
+    )
+    .await?;
     local::serve(state, args.listen, args.seed_demo).await
 }

@@ -17,7 +17,9 @@ fn fixture() -> String {
 async fn state() -> (tempfile::TempDir, std::sync::Arc<local::AppState>) {
     let dir = tempfile::tempdir().unwrap();
     let config = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../infra/local/tenants.toml");
-    let state = local::open(dir.path(), &config, None).await.unwrap();
+    let state = local::open(dir.path(), &config, None, local::LOOKUPS_PER_MINUTE)
+        .await
+        .unwrap();
     (dir, state)
 }
 
