@@ -1,6 +1,7 @@
 //! Use cases over ports. Adapters (DynamoDB, SQS, embedded store, Zalo) implement the ports;
 //! functions wire them together.
 
+pub mod conversation;
 pub mod due;
 pub mod ingest;
 pub mod lookup;

@@ -71,6 +71,8 @@ pub struct Proof<'a> {
     pub token: Option<&'a str>,
     /// Last four digits of the applicant's CCCD/CMND.
     pub id_suffix: Option<&'a str>,
+    /// The asker's Zalo-verified phone (keyed hash): matches the applicant or representative.
+    pub phone_hash: Option<&'a str>,
 }
 
 /// One store read. `None` for an unknown code and for a code no province here owns.
@@ -107,7 +109,18 @@ pub async fn lookup(
         }
         _ => false,
     };
-    let card = (by_token || by_id).then(|| FullCard {
+    let by_phone = proof.phone_hash.is_some_and(|h| {
+        [&d.applicant_phone, &d.representative_phone]
+            .into_iter()
+            .flatten()
+            .any(|p| {
+                bool::from(subtle::ConstantTimeEq::ct_eq(
+                    p.hash.as_bytes(),
+                    h.as_bytes(),
+                ))
+            })
+    });
+    let card = (by_token || by_id || by_phone).then(|| FullCard {
         applicant: d.applicant_name_masked.clone(),
         procedure: d.procedure_name.clone(),
         agency: d.agency_name.clone(),

@@ -55,6 +55,23 @@ pub trait Messenger: Send + Sync {
         message: &Outgoing,
     ) -> Result<Delivered, SendError>;
 
+    /// A reply to the user's inbound message (Zalo counts it as a reply: free within 48 h).
+    async fn reply(
+        &self,
+        oa_id: &str,
+        inbound_message_id: &str,
+        message: &Outgoing,
+    ) -> Result<Delivered, SendError>;
+
+    /// Asks the user to share their Zalo-verified phone (answer: `user_submit_info`).
+    async fn request_user_info(
+        &self,
+        oa_id: &str,
+        user_id: &str,
+        title: &str,
+        subtitle: &str,
+    ) -> Result<Delivered, SendError>;
+
     /// A ZBS template addressed by user id.
     async fn send_template_uid(
         &self,

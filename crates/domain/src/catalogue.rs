@@ -17,7 +17,9 @@ pub enum Msg {
     /// The text had no receipt code in any form we accept.
     NoCodeFound,
     /// Unknown code and a code the asker may not see answer the same.
-    DossierNotFound { code: String },
+    DossierNotFound {
+        code: String,
+    },
     /// A code-only lookup: status and dates, nothing personal.
     StatusShort {
         code: String,
@@ -27,15 +29,68 @@ pub enum Msg {
         due: Option<String>,
         overdue: bool,
     },
+    /// The full card, for the verified owner or with the ID digits: the short status plus
+    /// (masked) applicant, procedure and the latest steps.
+    StatusFull {
+        short: Box<Msg>,
+        applicant: String,
+        procedure: String,
+        steps: Vec<String>,
+    },
     /// A phone number typed in chat is never searched.
     PhoneTypedInChat,
     /// Too many lookups in a short time.
-    LookupRateLimited { retry_minutes: u32 },
+    LookupRateLimited {
+        retry_minutes: u32,
+    },
     /// Something on our side failed; nothing the citizen did wrong.
     TemporaryFailure,
     /// A proactive message about the citizen's dossier.
     Notice(Notice),
+    /// First message after `follow`, with the four menu buttons.
+    Welcome {
+        province: String,
+    },
+    /// How to use the OA.
+    Guide,
+    /// After the "Tra cứu hồ sơ" button.
+    AskForCode,
+    /// After the "Gửi câu hỏi/phản ánh" button.
+    AskForQuestion,
+    /// The citizen's verified phone is linked; their open dossiers (already masked).
+    Linked {
+        dossiers: Vec<String>,
+    },
+    /// The shared phone is not a Vietnamese mobile number.
+    SharedPhoneUnusable,
+    /// A question or complaint was received.
+    TicketOpened {
+        number: u64,
+        hours: u32,
+    },
+    /// A delivery choice was recorded.
+    DeliveryChosen {
+        code: String,
+        postal: bool,
+    },
+    /// Only the applicant (verified phone) may choose how to receive the result.
+    DeliveryNotAllowed,
+    RatingThanks,
+    /// `user_withdraw`: everything about this user is erased.
+    DataErased,
 }
+
+/// The four menu buttons of the welcome message: (title, payload).
+pub const MENU: [(&str, &str); 4] = [
+    ("Tra cứu hồ sơ", "#tra_cuu"),
+    ("Nhận thông báo hồ sơ", "#nhan_thong_bao"),
+    ("Gửi câu hỏi/phản ánh", "#hoi_dap"),
+    ("Hướng dẫn", "#huong_dan"),
+];
+
+/// `request_user_info` card: title ≤ 100, subtitle ≤ 500 characters.
+pub const SHARE_INFO_TITLE: &str = "Nhận thông báo hồ sơ qua Zalo";
+pub const SHARE_INFO_SUBTITLE: &str = "Chia sẻ số điện thoại Zalo đã xác thực để nhận tin nhắn khi hồ sơ của ông/bà được tiếp nhận, cần bổ sung hoặc có kết quả. Số điện thoại chỉ dùng để gửi thông báo hồ sơ.";
 
 /// What a proactive dossier message says. Only what the verified recipient may read: the code,
 /// the procedure name, status, dates, and the agency's reason; the name is never repeated.
@@ -283,6 +338,40 @@ impl Msg {
                 vì sự bất tiện này."
                 .to_string(),
             Msg::Notice(n) => n.render(),
+            Msg::StatusFull { short, applicant, procedure, steps } => {
+                let mut s = format!("{}\nNgười nộp: {applicant}\nThủ tục: {procedure}", short.render());
+                if !steps.is_empty() {
+                    s.push_str("\nQuá trình:");
+                    for step in steps {
+                        s.push_str(&format!("\n• {step}"));
+                    }
+                }
+                s
+            }
+            Msg::Welcome { province } => format!(
+                "Chào mừng ông/bà đến với kênh Zalo dịch vụ công của {province}. Tại đây ông/bà có thể tra cứu hồ sơ bằng mã trên Giấy tiếp nhận, nhận thông báo khi hồ sơ có tiến triển, và gửi câu hỏi, phản ánh đến cơ quan giải quyết."
+            ),
+            Msg::Guide => "Hướng dẫn: (1) Gửi mã hồ sơ in trên Giấy tiếp nhận (ví dụ 000.00.04.H60-230215-0028) để xem tình trạng; thêm 4 số cuối CCCD của người nộp để xem đầy đủ. (2) Chọn \"Nhận thông báo hồ sơ\" và chia sẻ số điện thoại để nhận tin nhắn tự động. (3) Gửi câu hỏi, phản ánh bằng tin nhắn, ảnh hoặc tệp; cán bộ sẽ trả lời trong cuộc trò chuyện này.".to_string(),
+            Msg::AskForCode => "Vui lòng gửi mã hồ sơ in trên Giấy tiếp nhận và hẹn trả kết quả (ví dụ 000.00.04.H60-230215-0028). Muốn xem đầy đủ thông tin, gửi kèm 4 số cuối CCCD của người nộp hồ sơ.".to_string(),
+            Msg::AskForQuestion => "Vui lòng nhập câu hỏi, phản ánh hoặc góp ý của ông/bà; có thể gửi kèm ảnh hoặc tệp. Cán bộ sẽ trả lời trong cuộc trò chuyện này.".to_string(),
+            Msg::Linked { dossiers } if dossiers.is_empty() => "Đã liên kết số điện thoại. Hiện chưa có hồ sơ đang giải quyết nào đứng tên số điện thoại này; ông/bà sẽ nhận thông báo khi có hồ sơ mới.".to_string(),
+            Msg::Linked { dossiers } => format!(
+                "Đã liên kết số điện thoại. Các hồ sơ đang giải quyết của ông/bà (sẽ nhận thông báo khi có tiến triển):\n{}",
+                dossiers.iter().map(|d| format!("• {d}")).collect::<Vec<_>>().join("\n")
+            ),
+            Msg::SharedPhoneUnusable => "Số điện thoại được chia sẻ không phải số di động Việt Nam nên chưa thể nhận thông báo. Vui lòng cập nhật số điện thoại Zalo rồi chọn lại \"Nhận thông báo hồ sơ\".".to_string(),
+            Msg::TicketOpened { number, hours } => format!(
+                "Đã tiếp nhận câu hỏi/phản ánh số {number}. Cán bộ sẽ trả lời trong vòng {hours} giờ làm việc. Ông/bà có thể gửi thêm thông tin, ảnh hoặc tệp vào cuộc trò chuyện này."
+            ),
+            Msg::DeliveryChosen { code, postal: true } => format!(
+                "Đã ghi nhận: kết quả hồ sơ {code} sẽ được gửi qua bưu chính công ích. Bưu điện sẽ liên hệ trước khi phát."
+            ),
+            Msg::DeliveryChosen { code, postal: false } => format!(
+                "Đã ghi nhận: ông/bà sẽ nhận kết quả hồ sơ {code} trực tiếp tại Bộ phận Một cửa. Vui lòng mang theo Giấy tiếp nhận và giấy tờ tùy thân."
+            ),
+            Msg::DeliveryNotAllowed => "Chỉ người nộp hồ sơ (số điện thoại đã xác thực trùng với hồ sơ) mới chọn được cách nhận kết quả. Vui lòng chọn \"Nhận thông báo hồ sơ\" và chia sẻ số điện thoại trước.".to_string(),
+            Msg::RatingThanks => "Cảm ơn ông/bà đã đánh giá mức độ hài lòng.".to_string(),
+            Msg::DataErased => "Theo yêu cầu của ông/bà, liên kết số điện thoại và thông tin cá nhân trong các câu hỏi, phản ánh đã được xóa.".to_string(),
         };
         text.nfc().collect()
     }
@@ -306,6 +395,42 @@ impl Msg {
             Msg::LookupRateLimited { retry_minutes: 15 },
             Msg::TemporaryFailure,
         ];
+        out.extend([
+            Msg::Welcome {
+                province: "Tuyên Quang".into(),
+            },
+            Msg::StatusFull {
+                short: Box::new(Msg::DossierNotFound {
+                    code: "000.00.04.H60-230215-0028".into(),
+                }),
+                applicant: "N. T. T. M***".into(),
+                procedure: "x".repeat(500),
+                steps: vec!["y".repeat(120); 5],
+            },
+            Msg::Guide,
+            Msg::AskForCode,
+            Msg::AskForQuestion,
+            Msg::Linked { dossiers: vec![] },
+            Msg::Linked {
+                dossiers: vec!["x".repeat(150); 10],
+            },
+            Msg::SharedPhoneUnusable,
+            Msg::TicketOpened {
+                number: 12345,
+                hours: 24,
+            },
+            Msg::DeliveryChosen {
+                code: "000.00.04.H60-230215-0028".into(),
+                postal: true,
+            },
+            Msg::DeliveryChosen {
+                code: "000.00.04.H60-230215-0028".into(),
+                postal: false,
+            },
+            Msg::DeliveryNotAllowed,
+            Msg::RatingThanks,
+            Msg::DataErased,
+        ]);
         out.extend(EventKind::ALL.iter().map(|&kind| {
             Msg::Notice(Notice {
                 kind,

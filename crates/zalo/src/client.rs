@@ -399,9 +399,12 @@ impl ZaloClient {
         let (title, subtitle) = (nfc(title), nfc(subtitle));
         check_len(EP, "title", &title, 100)?;
         check_len(EP, "subtitle", &subtitle, 500)?;
-        let message = json!({"attachment": {"type": "template", "payload": {
+        let mut message = json!({"attachment": {"type": "template", "payload": {
             "template_type": "request_user_info",
-            "elements": [{"title": title, "subtitle": subtitle, "image_url": image_url}]}}});
+            "elements": [{"title": title, "subtitle": subtitle}]}}});
+        if !image_url.is_empty() {
+            message["attachment"]["payload"]["elements"][0]["image_url"] = json!(image_url);
+        }
         self.send_cs(
             token,
             &Recipient::User {

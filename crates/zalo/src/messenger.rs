@@ -21,6 +21,48 @@ impl ZaloMessenger {
     pub fn new(client: ZaloClient, tokens: Arc<TokenManager>) -> Self {
         ZaloMessenger { client, tokens }
     }
+
+    /// A consultation message: query buttons, plus the document link as an open-URL button.
+    async fn cs(
+        &self,
+        oa_id: &str,
+        to: Recipient,
+        message: &Outgoing,
+    ) -> Result<Delivered, SendError> {
+        let mut buttons: Vec<Button> = message
+            .buttons
+            .iter()
+            .map(|(title, payload)| Button::QueryHide {
+                title: title.clone(),
+                payload: payload.clone(),
+            })
+            .collect();
+        if let Some((title, url)) = &message.link {
+            buttons.push(Button::OpenUrl {
+                title: title.clone(),
+                url: url.clone(),
+            });
+        }
+        let sent = self
+            .tokens
+            .call(oa_id, |token| {
+                let (client, to, buttons) = (&self.client, &to, &buttons);
+                async move {
+                    if buttons.is_empty() {
+                        client.send_text(&token, to, &message.text).await
+                    } else {
+                        client
+                            .send_text_with_buttons(&token, to, &message.text, buttons)
+                            .await
+                    }
+                }
+            })
+            .await
+            .map_err(failure)?;
+        Ok(Delivered {
+            message_id: sent.message_id,
+        })
+    }
 }
 
 fn failure(e: CallError) -> SendError {
@@ -55,36 +97,41 @@ impl Messenger for ZaloMessenger {
         user_id: &str,
         message: &Outgoing,
     ) -> Result<Delivered, SendError> {
-        let to = Recipient::User {
-            user_id: user_id.to_string(),
+        self.cs(
+            oa_id,
+            Recipient::User {
+                user_id: user_id.to_string(),
+            },
+            message,
+        )
+        .await
+    }
+
+    async fn reply(
+        &self,
+        oa_id: &str,
+        inbound_message_id: &str,
+        message: &Outgoing,
+    ) -> Result<Delivered, SendError> {
+        let to = Recipient::Reply {
+            message_id: inbound_message_id.to_string(),
         };
-        let mut buttons: Vec<Button> = message
-            .buttons
-            .iter()
-            .map(|(title, payload)| Button::QueryHide {
-                title: title.clone(),
-                payload: payload.clone(),
-            })
-            .collect();
-        if let Some((title, url)) = &message.link {
-            buttons.push(Button::OpenUrl {
-                title: title.clone(),
-                url: url.clone(),
-            });
-        }
+        self.cs(oa_id, to, message).await
+    }
+
+    async fn request_user_info(
+        &self,
+        oa_id: &str,
+        user_id: &str,
+        title: &str,
+        subtitle: &str,
+    ) -> Result<Delivered, SendError> {
         let sent = self
             .tokens
-            .call(oa_id, |token| {
-                let (client, to, buttons) = (&self.client, &to, &buttons);
-                async move {
-                    if buttons.is_empty() {
-                        client.send_text(&token, to, &message.text).await
-                    } else {
-                        client
-                            .send_text_with_buttons(&token, to, &message.text, buttons)
-                            .await
-                    }
-                }
+            .call(oa_id, |token| async move {
+                self.client
+                    .request_user_info(&token, user_id, title, subtitle, "")
+                    .await
             })
             .await
             .map_err(failure)?;

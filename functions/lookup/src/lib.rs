@@ -145,6 +145,7 @@ async fn find(state: &LookupState, raw: &str, params: &Params, channel: &str) ->
     let proof = Proof {
         token: params.k.as_deref().filter(|k| !k.is_empty()),
         id_suffix: params.cccd4.as_deref().map(str::trim),
+        phone_hash: None,
     };
     let tenancy = &state.deployment.tenancy;
     let now = state.clock.now();
