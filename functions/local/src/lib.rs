@@ -12,6 +12,7 @@ use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
+use motcua_app::conversation::{Conversation, ConversationSettings};
 use motcua_app::metrics::{Metrics, RecordingMetrics};
 use motcua_app::notify::{Notifier, NotifierSettings};
 use motcua_app::{Clock, Queue, Store, SystemClock, Tenancy};
@@ -30,6 +31,12 @@ pub const MAX_MESSAGE_BYTES: usize = 256 * 1024;
 /// Name of the inbound queue of legacy dossier events.
 pub const INBOUND_QUEUE: &str = "legacy-events";
 
+/// The webhook's queue of verified Zalo events.
+pub const ZALO_EVENTS_QUEUE: &str = "zalo-events";
+
+/// Messages to the one-stop system.
+pub const OUTBOUND_QUEUE: &str = "to-one-stop";
+
 /// Lookups per minute per client address (the Lambda reads MOTCUA_LOOKUPS_PER_MINUTE).
 pub const LOOKUPS_PER_MINUTE: u32 = 60;
 
@@ -46,7 +53,15 @@ pub struct AppState {
     /// The in-process Zalo fake, unless the server was pointed at another Zalo.
     pub zalo_fake: Option<Arc<ZaloFake>>,
     /// The notifier Lambda's logic, fed by the embedded inbound queue.
-    pub notifier: Notifier,
+    pub notifier: Arc<Notifier>,
+    /// The webhook's queue of verified Zalo events and the conversation that consumes it.
+    pub zalo_events: EmbeddedQueue,
+    pub conversation: Conversation,
+    /// Messages to the one-stop system (delivery choices).
+    pub outbound: EmbeddedQueue,
+    pub webhook: Arc<webhook::WebhookState>,
+    /// The same metrics as `metrics`, readable (local mode and tests).
+    pub recorded: Arc<RecordingMetrics>,
     pub lookup: Arc<lookup::LookupState>,
     pub qr: Arc<qr::QrState>,
 }
@@ -82,7 +97,8 @@ pub async fn open(
     let db = EmbeddedDb::open(data_dir.join("motcua.redb"))?;
     let store: Arc<dyn Store> = Arc::new(db.store());
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
-    let metrics: Arc<dyn Metrics> = Arc::new(RecordingMetrics::default());
+    let recorded = Arc::new(RecordingMetrics::default());
+    let metrics: Arc<dyn Metrics> = recorded.clone();
 
     let zalo_fake = match zalo_base {
         Some(_) => None,
@@ -115,14 +131,31 @@ pub async fn open(
                 .map_err(|e| StartError::Zalo(e.to_string()))?;
         }
     }
-    let notifier = Notifier {
+    let notifier = Arc::new(Notifier {
         store: store.clone(),
         tenancy: deployment.tenancy.clone(),
         messenger: Arc::new(ZaloMessenger::new(zalo.clone(), tokens.clone())),
         clock: clock.clone(),
         metrics: metrics.clone(),
         settings: NotifierSettings::default(),
+    });
+    let zalo_events = db.queue(ZALO_EVENTS_QUEUE, QueueSettings::default());
+    let outbound = db.queue(OUTBOUND_QUEUE, QueueSettings::default());
+    let conversation = Conversation {
+        store: store.clone(),
+        tenancy: deployment.tenancy.clone(),
+        messenger: Arc::new(ZaloMessenger::new(zalo.clone(), tokens.clone())),
+        notifier: notifier.clone(),
+        outbound: Arc::new(outbound.clone()),
+        clock: clock.clone(),
+        metrics: metrics.clone(),
+        settings: ConversationSettings::default(),
     };
+    let webhook = Arc::new(webhook::WebhookState {
+        deployment: deployment.clone(),
+        queue: Arc::new(zalo_events.clone()),
+        metrics: metrics.clone(),
+    });
     let lookup = Arc::new(lookup::LookupState::new(
         store.clone(),
         deployment.clone(),
@@ -134,6 +167,11 @@ pub async fn open(
         require_api_key: true,
     });
     Ok(Arc::new(AppState {
+        zalo_events,
+        conversation,
+        outbound,
+        webhook,
+        recorded,
         lookup,
         qr,
         notifier,
@@ -165,6 +203,7 @@ pub fn router(state: Arc<AppState>) -> Router {
     local
         .merge(lookup::router(state.lookup.clone()))
         .merge(qr::router(state.qr.clone()))
+        .merge(webhook::router(state.webhook.clone()))
 }
 
 async fn healthz(State(state): State<Arc<AppState>>) -> Response {
@@ -284,6 +323,7 @@ pub async fn serve(
     };
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let worker = tokio::spawn(worker::run(state.clone(), stop_rx.clone()));
+    let events = tokio::spawn(worker::run_events(state.clone(), stop_rx.clone()));
     let due = tokio::spawn(watch_due_dates(state.clone(), stop_rx));
 
     println!("motcua local server on http://{addr}");
@@ -311,6 +351,7 @@ pub async fn serve(
     .await?;
     let _ = stop_tx.send(true);
     worker.await?;
+    events.await?;
     due.await?;
     tracing::info!("stopped cleanly");
     Ok(())

@@ -25,6 +25,40 @@ pub async fn drain_once(state: &AppState, wait: Duration) -> Result<usize, motcu
     Ok(done)
 }
 
+/// Receives one batch of verified Zalo events and runs the conversation on it.
+pub async fn drain_events_once(
+    state: &AppState,
+    wait: Duration,
+) -> Result<usize, motcua_app::QueueError> {
+    let batch = state.zalo_events.receive(10, wait).await?;
+    let acks = webhook::process_batch(&state.conversation, &state.zalo_events, &batch).await;
+    let mut done = 0;
+    for (m, ack) in batch.iter().zip(acks) {
+        if ack == webhook::Ack::Delete {
+            state.zalo_events.delete(&m.receipt).await?;
+            done += 1;
+        }
+    }
+    Ok(done)
+}
+
+/// Runs the conversation on the webhook's queue until `stop` turns true.
+pub async fn run_events(state: Arc<AppState>, mut stop: watch::Receiver<bool>) {
+    loop {
+        let result = tokio::select! {
+            _ = stop.changed() => return,
+            r = drain_events_once(&state, Duration::from_secs(1)) => r,
+        };
+        if let Err(e) = result {
+            tracing::error!(error = %e, "Zalo event queue unavailable");
+            tokio::time::sleep(Duration::from_secs(1)).await;
+        }
+        if *stop.borrow() {
+            return;
+        }
+    }
+}
+
 /// Runs until `stop` turns true.
 pub async fn run(state: Arc<AppState>, mut stop: watch::Receiver<bool>) {
     loop {

@@ -1,0 +1,451 @@
+//! The webhook and the conversation, driven over HTTP on the local server with bodies signed
+//! as Zalo signs them (shapes of zalo-platform.md §1.5); replies asserted in the Zalo fake.
+
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+use motcua_app::Queue;
+use motcua_zalo_fake::{Endpoint, ZaloFake};
+use serde_json::{Value, json};
+
+const APP: &str = "1234567890123456789";
+const OA_TQ: &str = "0000000000000000001";
+const OA_BN: &str = "0000000000000000002";
+const CODE: &str = "000.00.04.H60-261110-0028";
+
+struct Local {
+    state: Arc<local::AppState>,
+    url: String,
+    _dir: tempfile::TempDir,
+}
+
+async fn start() -> Local {
+    let dir = tempfile::tempdir().unwrap();
+    let config = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../infra/local/tenants.toml");
+    let state = local::open(dir.path(), &config, None, 100_000)
+        .await
+        .unwrap();
+    local::seed_demo(&state).await.unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/zalo/webhook", listener.local_addr().unwrap());
+    let app =
+        local::router(state.clone()).into_make_service_with_connect_info::<std::net::SocketAddr>();
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    Local {
+        state,
+        url,
+        _dir: dir,
+    }
+}
+
+impl Local {
+    fn secret(&self, tenant: &str) -> String {
+        self.state
+            .secrets
+            .tenant(tenant)
+            .unwrap()
+            .zalo_oa_secret_key
+            .clone()
+            .unwrap()
+    }
+
+    async fn post(&self, body: &Value, num_retry: Option<u32>) -> u16 {
+        let tenant = if body.to_string().contains(OA_BN) {
+            "bac-ninh"
+        } else {
+            "tuyen-quang"
+        };
+        let raw = body.to_string();
+        let ts = body["timestamp"].as_str().unwrap();
+        ZaloFake::post_webhook(
+            &self.url,
+            raw.as_bytes(),
+            APP,
+            ts,
+            &self.secret(tenant),
+            num_retry,
+        )
+        .await
+        .unwrap()
+        .status()
+        .as_u16()
+    }
+
+    async fn drain(&self) {
+        for _ in 0..50 {
+            if self.state.zalo_events.depth().await.unwrap() == 0 {
+                return;
+            }
+            local::worker::drain_events_once(&self.state, Duration::from_millis(100))
+                .await
+                .unwrap();
+        }
+        panic!("the event queue did not drain");
+    }
+
+    fn fake(&self) -> &ZaloFake {
+        self.state.zalo_fake.as_ref().unwrap()
+    }
+
+    fn replies_to(&self, user_or_msg: &str) -> Vec<String> {
+        self.fake()
+            .delivered()
+            .iter()
+            .filter(|r| r.recipient().as_deref() == Some(user_or_msg))
+            .filter_map(|r| r.text())
+            .collect()
+    }
+}
+
+fn ts(n: u64) -> String {
+    (1_795_392_060_000 + n * 1000).to_string()
+}
+
+fn text(oa: &str, user: &str, msg_id: &str, body: &str, n: u64) -> Value {
+    json!({"app_id": APP, "sender": {"id": user}, "recipient": {"id": oa}, "event_name": "user_send_text",
+        "message": {"text": body, "msg_id": msg_id}, "timestamp": ts(n), "user_id_by_app": "1"})
+}
+
+fn follow(oa: &str, user: &str, n: u64) -> Value {
+    json!({"oa_id": oa, "follower": {"id": user}, "event_name": "follow", "source": "oa_profile", "app_id": APP, "timestamp": ts(n)})
+}
+
+fn share_phone(oa: &str, user: &str, phone: &str, n: u64) -> Value {
+    json!({"app_id": APP, "sender": {"id": user}, "recipient": {"id": oa}, "event_name": "user_submit_info",
+        "info": {"name": "Nguyễn Thị Thanh Mẫn", "phone": phone, "full_address": {"user_city": "Tuyên Quang"}}, "timestamp": ts(n)})
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unsigned_missigned_and_malformed_bodies_are_refused_and_nothing_is_stored() {
+    let l = start().await;
+    let body = text(OA_TQ, "u1", "m1", "xin chào", 1).to_string();
+    let client = reqwest::Client::new();
+    let unsigned = client.post(&l.url).body(body.clone()).send().await.unwrap();
+    assert_eq!(unsigned.status(), 401);
+    let wrong =
+        ZaloFake::post_webhook(&l.url, body.as_bytes(), APP, &ts(1), "not-the-secret", None)
+            .await
+            .unwrap();
+    assert_eq!(wrong.status(), 401);
+    let tampered = ZaloFake::post_webhook(
+        &l.url,
+        body.replace("chào", "chao").as_bytes(),
+        APP,
+        &ts(1),
+        "x",
+        None,
+    )
+    .await
+    .unwrap();
+    assert_eq!(tampered.status(), 401);
+    let foreign_oa = text("999", "u1", "m1", "xin chào", 1);
+    assert_eq!(l.post(&foreign_oa, None).await, 401);
+    let malformed = client.post(&l.url).body("{not json").send().await.unwrap();
+    assert_eq!(malformed.status(), 400);
+    assert_eq!(
+        l.state.zalo_events.depth().await.unwrap(),
+        0,
+        "nothing stored"
+    );
+    assert!(
+        l.state
+            .recorded
+            .total_where("WebhookSignature", "Result", "missing_header")
+            >= 1.0
+    );
+
+    // a correctly signed event we do not act on is still acknowledged
+    let unknown = json!({"app_id": APP, "oa_id": OA_TQ, "event_name": "change_template_status", "template_id": "1", "timestamp": ts(2)});
+    assert_eq!(l.post(&unknown, None).await, 200);
+    l.drain().await;
+    assert!(l.fake().delivered().is_empty());
+    assert_eq!(
+        client.get(&l.url).send().await.unwrap().status(),
+        200,
+        "the console's GET check"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn follow_share_phone_then_notifications_go_by_free_cs() {
+    let l = start().await;
+    assert_eq!(l.post(&follow(OA_TQ, "u1", 1), None).await, 200);
+    l.drain().await;
+    let welcome = &l.fake().delivered()[0];
+    assert_eq!(welcome.recipient().as_deref(), Some("u1"));
+    assert!(welcome.text().unwrap().contains("Tuyên Quang"));
+    assert_eq!(
+        welcome.body["message"]["attachment"]["payload"]["buttons"]
+            .as_array()
+            .unwrap()
+            .len(),
+        4
+    );
+
+    assert_eq!(
+        l.post(&text(OA_TQ, "u1", "m-menu", "#nhan_thong_bao", 2), None)
+            .await,
+        200
+    );
+    l.drain().await;
+    let ask = l
+        .fake()
+        .records()
+        .into_iter()
+        .rfind(|r| r.endpoint == Endpoint::Cs)
+        .unwrap();
+    assert_eq!(
+        ask.body["message"]["attachment"]["payload"]["template_type"],
+        "request_user_info"
+    );
+
+    assert_eq!(
+        l.post(&share_phone(OA_TQ, "u1", "84906591985", 3), None)
+            .await,
+        200
+    );
+    l.drain().await;
+    let listed = l.replies_to("u1").pop().unwrap();
+    assert!(
+        listed.starts_with("Đã liên kết số điện thoại") && listed.contains(CODE),
+        "{listed}"
+    );
+
+    // the one-stop system moves the dossier on: the linked user hears it on the free channel
+    let mut event: Value = serde_json::from_str(
+        &std::fs::read_to_string(
+            Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("../../events/notifier/life/04-step_changed.json"),
+        )
+        .unwrap(),
+    )
+    .unwrap();
+    event["dossier"]["code"] = CODE.into();
+    event["event_id"] = "demo-tq-0028-v4".into();
+    l.state.inbound.send(&event.to_string()).await.unwrap();
+    local::worker::drain_once(&l.state, Duration::from_millis(500))
+        .await
+        .unwrap();
+    let last = l.fake().delivered().pop().unwrap();
+    assert_eq!(
+        (last.endpoint, last.recipient().as_deref()),
+        (Endpoint::Cs, Some("u1")),
+        "CS, not ZNS"
+    );
+    assert!(last.text().unwrap().contains("Ký duyệt"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_zalo_retry_never_produces_a_second_reply() {
+    let l = start().await;
+    // Zalo re-sends the same body (30 s, 5 min… later) with a num_retry header
+    let body = text(OA_TQ, "u2", "m-retry", &format!("TTHC {CODE}"), 1);
+    assert_eq!(l.post(&body, None).await, 200);
+    l.drain().await;
+    assert_eq!(l.post(&body, Some(1)).await, 200);
+    l.drain().await;
+    assert_eq!(l.post(&body, Some(2)).await, 200);
+    l.drain().await;
+    let replies: Vec<_> = l
+        .fake()
+        .delivered()
+        .into_iter()
+        .filter(|r| r.recipient().as_deref() == Some("m-retry"))
+        .collect();
+    assert_eq!(replies.len(), 1, "one reply for three deliveries");
+    assert_eq!(
+        replies[0].body["recipient"]["message_id"], "m-retry",
+        "addressed as a reply"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn code_lookups_show_the_card_only_to_the_owner_or_with_the_id_digits() {
+    let l = start().await;
+    l.post(
+        &text(
+            OA_TQ,
+            "stranger",
+            "s1",
+            &format!("mã hồ sơ {}", CODE.to_lowercase()),
+            1,
+        ),
+        None,
+    )
+    .await;
+    l.post(
+        &text(OA_TQ, "stranger", "s2", &format!("{CODE} 2345"), 2),
+        None,
+    )
+    .await;
+    l.post(
+        &text(OA_TQ, "stranger", "s3", "000.00.04.H05-261105-0311", 3),
+        None,
+    )
+    .await; // Bắc Ninh's code on Tuyên Quang's OA
+    l.post(&text(OA_TQ, "stranger", "s4", "0906 591 985", 4), None)
+        .await;
+    l.drain().await;
+    let short = l.replies_to("s1").pop().unwrap();
+    assert!(
+        short.contains("Trạng thái: Đang xử lý (Thẩm định)") && !short.contains("Người nộp"),
+        "{short}"
+    );
+    let full = l.replies_to("s2").pop().unwrap();
+    assert!(
+        full.contains("Người nộp: N. T. T. M***") && full.contains("Cấp giấy phép xây dựng"),
+        "{full}"
+    );
+    assert!(
+        l.replies_to("s3")
+            .pop()
+            .unwrap()
+            .starts_with("Không tìm thấy hồ sơ"),
+        "another province's code looks unknown"
+    );
+    assert!(
+        l.replies_to("s4")
+            .pop()
+            .unwrap()
+            .contains("không tra cứu theo số điện thoại")
+    );
+
+    l.post(&share_phone(OA_TQ, "owner", "84906591985", 5), None)
+        .await;
+    l.post(&text(OA_TQ, "owner", "o1", CODE, 6), None).await;
+    l.drain().await;
+    assert!(
+        l.replies_to("o1")
+            .pop()
+            .unwrap()
+            .contains("Người nộp: N. T. T. M***"),
+        "the verified owner sees the card"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sequential_code_scans_are_blocked_and_raise_the_metric() {
+    let l = start().await;
+    for n in 0..200u64 {
+        let code = format!("000.00.04.H60-261110-{:04}", 1000 + n);
+        assert_eq!(
+            l.post(
+                &text(OA_TQ, "scanner", &format!("scan-{n}"), &code, n),
+                None
+            )
+            .await,
+            200
+        );
+    }
+    l.drain().await;
+    let replies: Vec<String> = (0..200)
+        .map(|n| l.replies_to(&format!("scan-{n}")).pop().unwrap())
+        .collect();
+    let refused = replies
+        .iter()
+        .filter(|r| r.contains("tra cứu nhiều lần"))
+        .count();
+    assert_eq!(refused, 170, "30 lookups a day, then the polite refusal");
+    assert!(l.state.recorded.total("LookupScanSuspected") >= 1.0);
+    assert!(l.state.recorded.total("LookupRateLimited") >= 170.0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn questions_open_a_ticket_and_later_messages_join_it() {
+    let l = start().await;
+    l.post(
+        &text(
+            OA_TQ,
+            "asker",
+            "q1",
+            "Cho tôi hỏi cấp phiếu lý lịch tư pháp cần giấy tờ gì?",
+            1,
+        ),
+        None,
+    )
+    .await;
+    l.drain().await;
+    let image = json!({"app_id": APP, "sender": {"id": "asker"}, "recipient": {"id": OA_TQ}, "event_name": "user_send_image",
+        "message": {"msg_id": "q2", "text": "ảnh CCCD", "attachments": [{"type": "image", "payload": {"url": "https://photo.example/a.jpg", "thumbnail": "https://photo.example/t.jpg"}}]}, "timestamp": ts(2)});
+    l.post(&image, None).await;
+    l.post(&text(OA_TQ, "asker", "q3", "Tôi ở xã Yên Sơn", 3), None)
+        .await;
+    l.drain().await;
+    let acks = l.replies_to("q1");
+    assert_eq!(acks.len(), 1);
+    assert!(
+        acks[0].starts_with("Đã tiếp nhận câu hỏi/phản ánh số 1."),
+        "{}",
+        acks[0]
+    );
+    assert!(
+        l.replies_to("q2").is_empty() && l.replies_to("q3").is_empty(),
+        "appended without another acknowledgement"
+    );
+    let tq = motcua_domain::TenantId::parse("tuyen-quang").unwrap();
+    let (_, messages) = motcua_app::TicketStore::get_ticket(l.state.store.as_ref(), &tq, 1)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(messages.len(), 3);
+    assert_eq!(
+        messages[1].attachments[0].url,
+        "https://photo.example/a.jpg"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn only_the_owner_chooses_the_delivery_and_the_choice_reaches_the_one_stop_system() {
+    let l = start().await;
+    let ready = "000.00.07.H02-261117-0042"; // Bắc Giang code, Bắc Ninh's OA, result ready
+    l.post(
+        &text(
+            OA_BN,
+            "someone",
+            "d0",
+            &format!("#nhan_kq:buu_chinh:{ready}"),
+            1,
+        ),
+        None,
+    )
+    .await;
+    l.post(&share_phone(OA_BN, "rep", "84977000111", 2), None)
+        .await; // the representative
+    l.post(
+        &text(
+            OA_BN,
+            "rep",
+            "d1",
+            &format!("#nhan_kq:buu_chinh:{ready}"),
+            3,
+        ),
+        None,
+    )
+    .await;
+    l.drain().await;
+    assert!(
+        l.replies_to("d0")
+            .pop()
+            .unwrap()
+            .starts_with("Chỉ người nộp hồ sơ")
+    );
+    assert!(
+        l.replies_to("d1")
+            .pop()
+            .unwrap()
+            .contains("bưu chính công ích")
+    );
+    let out = l
+        .state
+        .outbound
+        .receive(10, Duration::from_millis(200))
+        .await
+        .unwrap();
+    assert_eq!(out.len(), 1);
+    let m: Value = serde_json::from_str(&out[0].body).unwrap();
+    assert_eq!(
+        (m["type"].as_str(), m["code"].as_str(), m["choice"].as_str()),
+        (Some("delivery_choice"), Some(ready), Some("postal"))
+    );
+}
