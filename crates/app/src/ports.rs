@@ -422,6 +422,12 @@ pub struct QueueMessage {
 #[async_trait]
 pub trait Queue: Send + Sync {
     async fn send(&self, body: &str) -> Result<String, QueueError>;
+    /// Sends in an ordered group (an SQS FIFO message group: one Zalo user's events stay in
+    /// order). Queues without groups send plainly.
+    async fn send_in_group(&self, body: &str, group: &str) -> Result<String, QueueError> {
+        let _ = group;
+        self.send(body).await
+    }
     /// Up to `max` messages, waiting up to `wait` for the first one.
     async fn receive(&self, max: usize, wait: Duration) -> Result<Vec<QueueMessage>, QueueError>;
     async fn delete(&self, receipt: &str) -> Result<(), QueueError>;

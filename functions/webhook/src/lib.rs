@@ -94,7 +94,14 @@ async fn receive(
     let Ok(text) = std::str::from_utf8(&body) else {
         return StatusCode::BAD_REQUEST.into_response();
     };
-    match state.queue.send(text).await {
+    // One user's events stay in order (FIFO group); a Zalo retry of the same body within five
+    // minutes is dropped by SQS, later ones by the conversation's idempotency.
+    let group = envelope.oa_id.clone().unwrap_or_default();
+    let user = WebhookEvent::parse(&body)
+        .ok()
+        .and_then(|e| subject(&e))
+        .unwrap_or(group);
+    match state.queue.send_in_group(text, &user).await {
         Ok(_) => StatusCode::OK.into_response(),
         Err(e) => {
             // Zalo retries (30 s, 5 min…): the event is not lost.
@@ -137,7 +144,6 @@ pub fn to_inbound(e: &WebhookEvent) -> InboundEvent {
             user_id,
             msg_id,
             text,
-            attachments: a,
             ..
         } if kind == "text" => Inbound::Text {
             user_id: user_id.clone(),
@@ -240,9 +246,17 @@ pub async fn process_batch(
         }
     }
     let runs = groups.iter().map(|(_, idx)| async move {
+        // After a failure the rest of the group waits too (FIFO semantics: nothing overtakes).
         let mut acks = Vec::with_capacity(idx.len());
+        let mut blocked = false;
         for &i in idx {
-            acks.push((i, process(conversation, queue, &messages[i]).await));
+            let ack = if blocked {
+                Ack::Retry
+            } else {
+                process(conversation, queue, &messages[i]).await
+            };
+            blocked |= ack == Ack::Retry;
+            acks.push((i, ack));
         }
         acks
     });
@@ -255,6 +269,41 @@ pub async fn process_batch(
         acks[i] = ack;
     }
     acks
+}
+
+/// The Lambda entry of the event consumer: SQS (FIFO) batch in, partial batch failures out.
+pub async fn handle_sqs(
+    conversation: &Conversation,
+    queue: &dyn Queue,
+    event: aws_lambda_events::event::sqs::SqsEvent,
+) -> aws_lambda_events::event::sqs::SqsBatchResponse {
+    let mut response = aws_lambda_events::event::sqs::SqsBatchResponse::default();
+    let messages: Vec<QueueMessage> = event
+        .records
+        .into_iter()
+        .filter_map(|r| {
+            Some(QueueMessage {
+                message_id: r.message_id.filter(|id| !id.is_empty())?,
+                receipt: r.receipt_handle.unwrap_or_default(),
+                body: r.body.unwrap_or_default(),
+                receive_count: r
+                    .attributes
+                    .get("ApproximateReceiveCount")
+                    .and_then(|c| c.parse().ok())
+                    .unwrap_or(1),
+                dead_letter_reason: None,
+            })
+        })
+        .collect();
+    for (m, ack) in messages
+        .iter()
+        .zip(process_batch(conversation, queue, &messages).await)
+    {
+        if ack == Ack::Retry {
+            response.add_failure(m.message_id.clone());
+        }
+    }
+    response
 }
 
 /// The user an event is about, for per-user ordering.
