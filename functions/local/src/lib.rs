@@ -198,6 +198,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/healthz", get(healthz))
         .route("/local/legacy-events", post(post_legacy_event))
         .route("/local/outbox", get(outbox))
+        .route("/local/zalo/simulate", post(simulate_zalo))
         .layer(DefaultBodyLimit::max(MAX_MESSAGE_BYTES))
         .with_state(state.clone());
     local
@@ -241,6 +242,45 @@ async fn post_legacy_event(State(state): State<Arc<AppState>>, body: Bytes) -> R
             "Queue unavailable",
             &e.to_string(),
         ),
+    }
+}
+
+/// The local demo's stand-in for Zalo's servers: takes an event body (the shapes of
+/// events/zalo-webhook/), signs it as Zalo does with its OA's secret, and passes it through the
+/// real `POST /zalo/webhook` (signature check, queue, 200). The reply appears in /local/outbox.
+async fn simulate_zalo(State(state): State<Arc<AppState>>, body: Bytes) -> Response {
+    use tower::ServiceExt as _;
+    let Ok((envelope, _)) = motcua_zalo::events::Envelope::parse(&body) else {
+        return problem(
+            StatusCode::BAD_REQUEST,
+            "Not a Zalo event",
+            "Send a body shaped like events/zalo-webhook/*.json.",
+        );
+    };
+    let secret = envelope
+        .oa_id
+        .as_deref()
+        .and_then(|oa| state.tenancy.directory().for_oa(oa))
+        .and_then(|t| state.secrets.tenant(t.id.as_str()))
+        .and_then(|s| s.zalo_oa_secret_key.clone());
+    let Some(secret) = secret else {
+        return problem(
+            StatusCode::NOT_FOUND,
+            "Unknown OA",
+            "No demo tenant has this OA id (oa_id, recipient.id or sender.id).",
+        );
+    };
+    let mac = motcua_zalo::signature::sign(&envelope.app_id, &body, &envelope.timestamp, &secret);
+    let request = axum::http::Request::post("/zalo/webhook")
+        .header(motcua_zalo::signature::HEADER, mac)
+        .body(axum::body::Body::from(body))
+        .expect("static request");
+    match webhook::router(state.webhook.clone())
+        .oneshot(request)
+        .await
+    {
+        Ok(response) => response,
+        Err(never) => match never {},
     }
 }
 
@@ -335,6 +375,9 @@ pub async fn serve(
     println!("  lookup page:   http://{addr}/tra-cuu/000.00.04.H60-261110-0028");
     println!(
         "  receipt QR:    curl -H \"X-Api-Key: <tenants.tuyen-quang.qr_api_key in data/secrets.json>\" http://{addr}/qr/000.00.04.H60-261110-0028.svg"
+    );
+    println!(
+        "  chat as a citizen: curl -X POST --data-binary @events/zalo-webhook/user_send_text.json http://{addr}/local/zalo/simulate"
     );
     if state.zalo_fake.is_some() {
         println!("  Zalo outbox:   curl http://{addr}/local/outbox");

@@ -449,3 +449,27 @@ async fn only_the_owner_chooses_the_delivery_and_the_choice_reaches_the_one_stop
         (Some("delivery_choice"), Some(ready), Some("postal"))
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_local_demo_signs_events_like_zalo() {
+    let l = start().await;
+    let simulate = l.url.replace("/zalo/webhook", "/local/zalo/simulate");
+    let client = reqwest::Client::new();
+    let body = text(OA_TQ, "demo-user", "demo-1", &format!("TTHC {CODE}"), 1);
+    let res = client
+        .post(&simulate)
+        .body(body.to_string())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    l.drain().await;
+    assert!(l.replies_to("demo-1").pop().unwrap().contains("Đang xử lý"));
+    let unknown = client
+        .post(&simulate)
+        .body(text("42", "u", "m", "x", 2).to_string())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(unknown.status(), 404);
+}
