@@ -2,10 +2,11 @@
 # Webhook acknowledgement latency under load from a second process on loopback: the release
 # local server, wrk posting a correctly signed user_send_text body (the same body: each request
 # is verified and queued; the conversation de-duplicates it later).
-#   infra/scripts/bench-webhook.sh [seconds]
+#   infra/scripts/bench-webhook.sh [seconds] [connections]
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 secs="${1:-10}"
+conns="${2:-32}"
 command -v wrk >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
 cargo build --release -p local -q
 data=$(mktemp -d)
@@ -27,6 +28,6 @@ print('wrk.headers["Content-Type"] = "application/json"')
 print(f'wrk.headers["X-ZEvent-Signature"] = "mac={mac}"')
 print(f"wrk.body = {json.dumps(body, ensure_ascii=False)}")
 PY
-echo "== POST /zalo/webhook (signed), 2 threads, 32 connections, ${secs}s"
-wrk -t2 -c32 -d"${secs}s" --latency -s "$data/post.lua" "http://127.0.0.1:$port/zalo/webhook" | grep -E "Requests/sec|Latency|50%|99%|requests in|Non-2xx"
+echo "== POST /zalo/webhook (signed), 2 threads, $conns connections, ${secs}s"
+wrk -t2 -c"$conns" -d"${secs}s" --latency -s "$data/post.lua" "http://127.0.0.1:$port/zalo/webhook" | grep -E "Requests/sec|Latency|50%|99%|requests in|Non-2xx"
 echo "peak RSS of the server: $(grep VmHWM /proc/$pid/status | awk '{print $2/1024 " MiB"}')"
