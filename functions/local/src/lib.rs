@@ -9,9 +9,10 @@ use std::sync::Arc;
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, State};
-use axum::http::{StatusCode, header};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
+use lookup::problem;
 use motcua_app::conversation::{Conversation, ConversationSettings};
 use motcua_app::metrics::{Metrics, RecordingMetrics};
 use motcua_app::notify::{Notifier, NotifierSettings};
@@ -302,18 +303,6 @@ impl<T: serde::Serialize> IntoResponse for Json<T> {
     fn into_response(self) -> Response {
         axum::Json(self.0).into_response()
     }
-}
-
-/// An RFC 9457 problem document.
-pub fn problem(status: StatusCode, title: &str, detail: &str) -> Response {
-    let body =
-        json!({"type": "about:blank", "title": title, "status": status.as_u16(), "detail": detail});
-    (
-        status,
-        [(header::CONTENT_TYPE, "application/problem+json")],
-        body.to_string(),
-    )
-        .into_response()
 }
 
 /// Human-readable logs locally; `RUST_LOG` overrides the level.
