@@ -41,6 +41,7 @@ macro_rules! store_contract_tests {
             counters_add_up_by_day_and_month,
             due_index_lists_unfinished_dossiers_in_a_window,
             message_log_round_trips,
+            citizen_messages_can_be_erased,
         );
     };
     (@each $make:expr; $($name:ident),* $(,)?) => {
@@ -807,6 +808,63 @@ pub mod store {
             .unwrap();
         assert_eq!(codes(window.clone()), vec![C1]);
         assert_eq!(window[0].version, 2);
+    }
+
+    pub async fn citizen_messages_can_be_erased<S: Store + 'static>(s: Arc<S>) {
+        let tq = tenant("tq");
+        let mine = s
+            .open_ticket(&new_ticket("tq", "u1", "2026-11-20T01:00:00Z"))
+            .await
+            .unwrap();
+        let theirs = s
+            .open_ticket(&new_ticket("tq", "u2", "2026-11-20T02:00:00Z"))
+            .await
+            .unwrap();
+        let msg = |id: &str, author: Author| TicketMessage {
+            message_id: id.into(),
+            at: t("2026-11-20T03:00:00Z"),
+            author,
+            text: Some(format!("số CCCD của tôi {id}")),
+            attachments: vec![Attachment {
+                kind: "image".into(),
+                url: "https://example.invalid/cccd.jpg".into(),
+            }],
+        };
+        s.add_ticket_message(&tq, mine.number, &msg("a", Author::Citizen))
+            .await
+            .unwrap();
+        s.add_ticket_message(
+            &tq,
+            mine.number,
+            &msg(
+                "b",
+                Author::Staff {
+                    name: "Cán bộ".into(),
+                },
+            ),
+        )
+        .await
+        .unwrap();
+        s.add_ticket_message(&tq, theirs.number, &msg("c", Author::Citizen))
+            .await
+            .unwrap();
+        assert_eq!(s.erase_citizen_messages(&tq, "u1").await.unwrap(), 1);
+        let (ticket, messages) = s.get_ticket(&tq, mine.number).await.unwrap().unwrap();
+        assert_eq!(ticket, mine, "the ticket itself stays");
+        let erased = messages.iter().find(|m| m.message_id == "a").unwrap();
+        assert_eq!((erased.text.as_ref(), erased.attachments.len()), (None, 0));
+        assert!(
+            messages
+                .iter()
+                .find(|m| m.message_id == "b")
+                .unwrap()
+                .text
+                .is_some(),
+            "staff replies stay"
+        );
+        let (_, other) = s.get_ticket(&tq, theirs.number).await.unwrap().unwrap();
+        assert!(other[0].text.is_some(), "another user's messages stay");
+        assert_eq!(s.erase_citizen_messages(&tq, "u9").await.unwrap(), 0);
     }
 
     pub async fn message_log_round_trips<S: Store + 'static>(s: Arc<S>) {

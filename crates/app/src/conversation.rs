@@ -280,6 +280,7 @@ impl Conversation {
             }
             Inbound::Withdraw { user_id } => {
                 self.store.delete_zalo_user(t, user_id).await?;
+                self.store.erase_citizen_messages(t, user_id).await?;
                 self.send(&e.oa_id, user_id, None, text(Msg::DataErased.render()))
                     .await?;
                 Ok("erased")

@@ -272,6 +272,11 @@ pub trait TicketStore: Send + Sync {
         tenant: &TenantId,
         user_id: &str,
     ) -> StoreResult<Option<Ticket>>;
+    /// Erases what a citizen wrote and sent (texts, attachments) in all their tickets; staff
+    /// replies and the tickets' numbers, dates and statuses stay for the statistics. Returns how
+    /// many messages were erased (`user_withdraw`).
+    async fn erase_citizen_messages(&self, tenant: &TenantId, user_id: &str) -> StoreResult<usize>;
+
     /// Tickets in a status, oldest first, at most `limit`.
     async fn tickets_by_status(
         &self,

@@ -5,7 +5,7 @@ use async_trait::async_trait;
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::types::{Put, ReturnValue, TransactWriteItem};
 use motcua_app::{
-    NewTicket, StoreError, StoreResult, Ticket, TicketMessage, TicketStatus, TicketStore,
+    Author, NewTicket, StoreError, StoreResult, Ticket, TicketMessage, TicketStatus, TicketStore,
 };
 use motcua_domain::TenantId;
 
@@ -174,6 +174,49 @@ impl TicketStore for DynamoStore {
             )));
         }
         Ok(())
+    }
+
+    async fn erase_citizen_messages(&self, tenant: &TenantId, user_id: &str) -> StoreResult<usize> {
+        let tickets = self
+            .query()
+            .index_name(GSI1)
+            .key_condition_expression("GSI1PK = :pk")
+            .expression_attribute_values(":pk", s(keys::user_tickets(tenant, user_id)));
+        let tickets = self
+            .query_all("Query GSI1 (tickets of a user)", tickets)
+            .await?;
+        let mut erased = 0;
+        for t in &tickets {
+            let ticket: Ticket = Fields(t).body()?;
+            let messages = self
+                .query()
+                .key_condition_expression("PK = :pk AND begins_with(SK, :m)")
+                .expression_attribute_values(":pk", s(keys::ticket(tenant, ticket.number)))
+                .expression_attribute_values(":m", s(MESSAGE_PREFIX))
+                .consistent_read(true);
+            for item in self.query_all("Query (ticket messages)", messages).await? {
+                let fields = Fields(&item);
+                let mut m: TicketMessage = fields.body()?;
+                if m.author != Author::Citizen || (m.text.is_none() && m.attachments.is_empty()) {
+                    continue;
+                }
+                m.text = None;
+                m.attachments.clear();
+                self.client
+                    .update_item()
+                    .table_name(&self.table)
+                    .key("PK", s(fields.str("PK")?))
+                    .key("SK", s(fields.str("SK")?))
+                    .update_expression("SET #body = :body")
+                    .expression_attribute_names("#body", BODY)
+                    .expression_attribute_values(":body", body(&m))
+                    .send()
+                    .await
+                    .map_err(|err| self.unavailable("UpdateItem (erase ticket message)", err))?;
+                erased += 1;
+            }
+        }
+        Ok(erased)
     }
 
     async fn latest_open_ticket(

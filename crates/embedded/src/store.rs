@@ -611,6 +611,49 @@ impl TicketStore for EmbeddedStore {
             .await
     }
 
+    async fn erase_citizen_messages(&self, tenant: &TenantId, user_id: &str) -> StoreResult<usize> {
+        let tenant = tenant.clone();
+        let prefix = format!("{}{}", key(&[tenant.as_str(), user_id]), crate::db::SEP);
+        self.db
+            .write(move |txn| {
+                let by_user = txn.open_table(USER_TICKETS).map_err(unavailable)?;
+                let numbers: Vec<String> = keys_with_prefix(&by_user, &prefix)?
+                    .iter()
+                    .filter_map(|rest| rest.rsplit(crate::db::SEP).next().map(str::to_string))
+                    .collect();
+                drop(by_user);
+                let mut table = txn.open_table(TICKET_MESSAGES).map_err(unavailable)?;
+                let mut erased = 0;
+                for number in numbers {
+                    let ticket_prefix =
+                        format!("{}{}", key(&[tenant.as_str(), &number]), crate::db::SEP);
+                    let mut keys = Vec::new();
+                    for item in table.range(ticket_prefix.as_str()..).map_err(unavailable)? {
+                        let (k, _) = item.map_err(unavailable)?;
+                        if !k.value().starts_with(&ticket_prefix) {
+                            break;
+                        }
+                        keys.push(k.value().to_string());
+                    }
+                    for k in keys {
+                        let Some(mut m) = get_json::<TicketMessage>(&table, &k)? else {
+                            continue;
+                        };
+                        if m.author == Author::Citizen
+                            && (m.text.is_some() || !m.attachments.is_empty())
+                        {
+                            m.text = None;
+                            m.attachments.clear();
+                            put_json(&mut table, &k, &m)?;
+                            erased += 1;
+                        }
+                    }
+                }
+                Ok(erased)
+            })
+            .await
+    }
+
     async fn tickets_by_status(
         &self,
         tenant: &TenantId,

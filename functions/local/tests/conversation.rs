@@ -473,3 +473,48 @@ async fn the_local_demo_signs_events_like_zalo() {
         .unwrap();
     assert_eq!(unknown.status(), 404);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn user_withdraw_erases_the_link_and_what_the_citizen_wrote() {
+    let l = start().await;
+    l.post(&share_phone(OA_TQ, "leaver", "84906591985", 1), None)
+        .await;
+    l.post(
+        &text(
+            OA_TQ,
+            "leaver",
+            "w1",
+            "Số CCCD của tôi là 008190012345, hồ sơ bị chậm",
+            2,
+        ),
+        None,
+    )
+    .await;
+    l.drain().await;
+    let withdraw = json!({"app_id": APP, "oa_id": OA_TQ, "user_id": "leaver", "event_name": "user_withdraw", "timestamp": ts(3)});
+    assert_eq!(l.post(&withdraw, None).await, 200);
+    l.drain().await;
+    let tq = motcua_domain::TenantId::parse("tuyen-quang").unwrap();
+    assert_eq!(
+        motcua_app::ZaloUserStore::get_zalo_user(l.state.store.as_ref(), &tq, "leaver")
+            .await
+            .unwrap(),
+        None
+    );
+    let (ticket, messages) = motcua_app::TicketStore::get_ticket(l.state.store.as_ref(), &tq, 1)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(ticket.user_id, "leaver");
+    assert_eq!(
+        (messages[0].text.as_ref(), messages[0].attachments.len()),
+        (None, 0),
+        "what the citizen wrote is gone"
+    );
+    assert!(
+        l.replies_to("leaver")
+            .pop()
+            .unwrap()
+            .contains("đã được xóa")
+    );
+}
