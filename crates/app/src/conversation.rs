@@ -19,7 +19,7 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use motcua_domain::catalogue::{
-    DELIVERY_COUNTER_PREFIX, DELIVERY_POSTAL_PREFIX, MENU, Msg, SHARE_INFO_SUBTITLE,
+    DELIVERY_COUNTER_PREFIX, DELIVERY_POSTAL_PREFIX, MENU, Msg, RATING_PREFIX, SHARE_INFO_SUBTITLE,
     SHARE_INFO_TITLE,
 };
 use motcua_domain::{DossierCode, PhoneNumber, Tenant, TenantId, TimelineEntry, time};
@@ -325,7 +325,7 @@ impl Conversation {
         if let Some(code) = trimmed.strip_prefix(DELIVERY_COUNTER_PREFIX) {
             return self.delivery(tenant, e, user, msg_id, code, false).await;
         }
-        if let Some(rest) = trimmed.strip_prefix("#danh_gia:") {
+        if let Some(rest) = trimmed.strip_prefix(RATING_PREFIX) {
             return self.rating(tenant, e, user, msg_id, rest).await;
         }
         if let Ok(code) = DossierCode::extract(trimmed) {

@@ -150,7 +150,9 @@ pub fn document_for(kind: EventKind) -> Option<(crate::dossier::DocumentKind, &'
         EventKind::Received => Some((ReceiptSlip, "Xem giấy tiếp nhận")),
         EventKind::SupplementRequested => Some((SupplementForm, "Xem phiếu yêu cầu bổ sung")),
         EventKind::OverdueApology => Some((ApologySlip, "Xem phiếu xin lỗi")),
-        EventKind::ResultReady | EventKind::ResultReturned => Some((Result, "Xem kết quả")),
+        // The returned notice's five rating buttons fill Zalo's limit: the result's link went
+        // with the result-ready notice.
+        EventKind::ResultReady => Some((Result, "Xem kết quả")),
         _ => None,
     }
 }
@@ -158,6 +160,8 @@ pub fn document_for(kind: EventKind) -> Option<(crate::dossier::DocumentKind, &'
 /// Button payloads the result-ready message carries; the webhook recognises them.
 pub const DELIVERY_POSTAL_PREFIX: &str = "#nhan_kq:buu_chinh:";
 pub const DELIVERY_COUNTER_PREFIX: &str = "#nhan_kq:mot_cua:";
+/// Rating buttons after the result is returned: `#danh_gia:<code>:<1-5>`.
+pub const RATING_PREFIX: &str = "#danh_gia:";
 
 /// `1250000` → `1.250.000`
 pub fn vnd(amount: u64) -> String {
@@ -232,9 +236,9 @@ impl Notice {
             EventKind::ResultReady => format!(
                 "{head} đã có kết quả. Ông/bà chọn cách nhận kết quả: qua bưu chính công ích (phát tận nơi) hoặc trực tiếp tại Bộ phận Một cửa."
             ),
-            EventKind::ResultReturned => {
-                format!("{head} đã được trả kết quả. Cảm ơn ông/bà đã sử dụng dịch vụ công.")
-            }
+            EventKind::ResultReturned => format!(
+                "{head} đã được trả kết quả. Cảm ơn ông/bà đã sử dụng dịch vụ công. Mời ông/bà đánh giá mức độ hài lòng (1 = rất không hài lòng, 5 = rất hài lòng)."
+            ),
         }
     }
 
@@ -251,6 +255,14 @@ impl Notice {
                     format!("{DELIVERY_COUNTER_PREFIX}{}", self.code),
                 ),
             ],
+            EventKind::ResultReturned => (1..=5)
+                .map(|n| {
+                    (
+                        format!("{n} ★"),
+                        format!("{RATING_PREFIX}{}:{n}", self.code),
+                    )
+                })
+                .collect(),
             _ => Vec::new(),
         }
     }

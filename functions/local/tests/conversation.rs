@@ -518,3 +518,46 @@ async fn user_withdraw_erases_the_link_and_what_the_citizen_wrote() {
             .contains("đã được xóa")
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_owner_rates_the_service_once_per_press() {
+    let l = start().await;
+    let ready = "000.00.07.H02-261117-0042";
+    l.post(&share_phone(OA_BN, "rep", "84977000111", 1), None)
+        .await;
+    l.post(
+        &text(OA_BN, "rep", "r1", &format!("#danh_gia:{ready}:5"), 2),
+        None,
+    )
+    .await;
+    l.post(
+        &text(OA_BN, "rep", "r1", &format!("#danh_gia:{ready}:5"), 2),
+        Some(1),
+    )
+    .await;
+    l.post(
+        &text(OA_BN, "stranger", "r2", &format!("#danh_gia:{ready}:1"), 3),
+        None,
+    )
+    .await;
+    l.drain().await;
+    assert_eq!(
+        l.replies_to("r1"),
+        vec!["Cảm ơn ông/bà đã đánh giá mức độ hài lòng.".to_string()]
+    );
+    assert!(
+        l.replies_to("r2").is_empty(),
+        "only the owner's rating counts"
+    );
+    let bn = motcua_domain::TenantId::parse("bac-ninh").unwrap();
+    let today = motcua_domain::time::to_vn(
+        chrono::DateTime::from_timestamp_millis(1_795_392_062_000).unwrap(),
+    )
+    .date_naive();
+    assert_eq!(
+        motcua_app::CounterStore::monthly(l.state.store.as_ref(), &bn, "rating.5", today)
+            .await
+            .unwrap(),
+        1
+    );
+}

@@ -78,6 +78,13 @@ async fn a_dossier_life_sends_each_message_once_in_order_by_free_cs() {
     let buttons = &sent[5].body["message"]["attachment"]["payload"]["buttons"];
     assert_eq!(buttons[0]["payload"], format!("#nhan_kq:buu_chinh:{CODE}"));
     assert_eq!(buttons[1]["payload"], format!("#nhan_kq:mot_cua:{CODE}"));
+    // the returned notice asks for a 1–5 rating
+    let rating = sent[6].body["message"]["attachment"]["payload"]["buttons"]
+        .as_array()
+        .unwrap()
+        .clone();
+    assert_eq!(rating.len(), 5);
+    assert_eq!(rating[4]["payload"], format!("#danh_gia:{CODE}:5"));
 
     let view = h
         .store
