@@ -226,25 +226,38 @@ impl DossierStore for EmbeddedStore {
         tenant: &TenantId,
         phone_hash: &str,
     ) -> StoreResult<Vec<Dossier>> {
+        self.via_index(PHONE_DOSSIERS, DOSSIERS, tenant, phone_hash)
+            .await
+    }
+}
+
+impl EmbeddedStore {
+    /// The records of `main` (keys `tenant/id`) whose ids `index` lists under `tenant/group/`
+    /// (a phone hash): one consistent snapshot, like a GSI query plus the items.
+    async fn via_index<T: serde::de::DeserializeOwned + Send + 'static>(
+        &self,
+        index: Index,
+        main: Json,
+        tenant: &TenantId,
+        group: &str,
+    ) -> StoreResult<Vec<T>> {
         let tenant = tenant.clone();
-        let prefix = format!("{}{}", key(&[tenant.as_str(), phone_hash]), crate::db::SEP);
+        let prefix = format!("{}{}", key(&[tenant.as_str(), group]), crate::db::SEP);
         self.db
             .read(move |txn| {
-                let index = txn.open_table(PHONE_DOSSIERS).map_err(unavailable)?;
-                let dossiers = txn.open_table(DOSSIERS).map_err(unavailable)?;
+                let index = txn.open_table(index).map_err(unavailable)?;
+                let main = txn.open_table(main).map_err(unavailable)?;
                 let mut out = Vec::new();
-                for code in keys_with_prefix(&index, &prefix)? {
-                    if let Some(d) = get_json(&dossiers, &key(&[tenant.as_str(), &code]))? {
-                        out.push(d);
+                for id in keys_with_prefix(&index, &prefix)? {
+                    if let Some(record) = get_json(&main, &key(&[tenant.as_str(), &id]))? {
+                        out.push(record);
                     }
                 }
                 Ok(out)
             })
             .await
     }
-}
 
-impl EmbeddedStore {
     /// Read-modify-write of one Zalo user, creating it when absent.
     async fn update_user(
         &self,
@@ -348,21 +361,7 @@ impl ZaloUserStore for EmbeddedStore {
         tenant: &TenantId,
         phone_hash: &str,
     ) -> StoreResult<Vec<ZaloUser>> {
-        let tenant = tenant.clone();
-        let prefix = format!("{}{}", key(&[tenant.as_str(), phone_hash]), crate::db::SEP);
-        self.db
-            .read(move |txn| {
-                let index = txn.open_table(PHONE_USERS).map_err(unavailable)?;
-                let users = txn.open_table(USERS).map_err(unavailable)?;
-                let mut out = Vec::new();
-                for uid in keys_with_prefix(&index, &prefix)? {
-                    if let Some(u) = get_json(&users, &key(&[tenant.as_str(), &uid]))? {
-                        out.push(u);
-                    }
-                }
-                Ok(out)
-            })
-            .await
+        self.via_index(PHONE_USERS, USERS, tenant, phone_hash).await
     }
 
     async fn delete_zalo_user(&self, tenant: &TenantId, user_id: &str) -> StoreResult<bool> {
