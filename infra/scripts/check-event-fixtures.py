@@ -36,5 +36,12 @@ for label, mutate in [
     if validator.is_valid(bad):
         failures += 1
         print(f"schema accepts an invalid event: {label}")
+outbound = json.loads((root / "infra/events/outbound.v1.schema.json").read_text())
+outbound_validator = jsonschema.Draft202012Validator(outbound, format_checker=jsonschema.FormatChecker())
+for path in sorted((root / "events/outbound").glob("*.json")):
+    checked += 1
+    for error in outbound_validator.iter_errors(json.loads(path.read_text())):
+        failures += 1
+        print(f"{path.relative_to(root)}: {error.json_path}: {error.message}")
 print(f"event fixtures: {checked} checked against the v1 schema, {failures} errors")
 sys.exit(1 if failures or not checked else 0)

@@ -97,3 +97,45 @@ async fn sdk_errors_are_unavailable_and_name_the_operation() {
         other => panic!("expected unavailable, got {other:?}"),
     }
 }
+
+/// A FIFO queue keeps one group's order and drops an identical body sent again (Zalo's quick
+/// retries); a standard queue takes `send_in_group` as a plain send.
+#[tokio::test]
+async fn fifo_groups_keep_order_and_drop_identical_resends() {
+    let Some(endpoint) = moto_endpoint() else {
+        return;
+    };
+    let client = client(&endpoint).await;
+    let name = format!("motcua-fifo-{}.fifo", uuid::Uuid::new_v4().simple());
+    let url = client
+        .create_queue()
+        .queue_name(&name)
+        .attributes(aws_sdk_sqs::types::QueueAttributeName::FifoQueue, "true")
+        .send()
+        .await
+        .unwrap()
+        .queue_url
+        .unwrap();
+    let q = SqsQueue::new(client, url.clone(), url);
+    for body in ["u1-first", "u1-second", "u1-first", "u1-third"] {
+        q.send_in_group(body, "user-1").await.unwrap();
+    }
+    let mut bodies = Vec::new();
+    for _ in 0..5 {
+        for m in q.receive(10, Duration::from_secs(1)).await.unwrap() {
+            bodies.push(m.body.clone());
+            q.delete(&m.receipt).await.unwrap();
+        }
+        if bodies.len() >= 3 {
+            break;
+        }
+    }
+    assert_eq!(bodies, ["u1-first", "u1-second", "u1-third"]);
+
+    let (standard, _) = fresh_queues(endpoint).await;
+    standard.send_in_group("plain", "user-1").await.unwrap();
+    assert_eq!(
+        standard.receive(1, Duration::from_secs(1)).await.unwrap()[0].body,
+        "plain"
+    );
+}

@@ -448,6 +448,27 @@ async fn only_the_owner_chooses_the_delivery_and_the_choice_reaches_the_one_stop
         (m["type"].as_str(), m["code"].as_str(), m["choice"].as_str()),
         (Some("delivery_choice"), Some(ready), Some("postal"))
     );
+    let schema: Value = serde_json::from_str(
+        &std::fs::read_to_string(
+            Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("../../infra/events/outbound.v1.schema.json"),
+        )
+        .unwrap(),
+    )
+    .unwrap();
+    let mut fields: Vec<&str> = m.as_object().unwrap().keys().map(String::as_str).collect();
+    let mut required: Vec<&str> = schema["required"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap())
+        .collect();
+    fields.sort();
+    required.sort();
+    assert_eq!(
+        fields, required,
+        "the published message has exactly the documented fields"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
