@@ -582,3 +582,75 @@ async fn the_owner_rates_the_service_once_per_press() {
         1
     );
 }
+
+/// The other shapes of zalo-platform.md §1.5: the classic user_submit_info, a location sent as
+/// an attachment, and user_seen_message with several msg_ids.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn classic_shared_info_location_and_seen_receipts() {
+    let l = start().await;
+    let fixture = |name: &str| -> Value {
+        let raw = std::fs::read_to_string(
+            Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join(format!("../../events/zalo-webhook/{name}.json")),
+        )
+        .unwrap();
+        serde_json::from_str(
+            &raw.replace("579745863508352884", OA_TQ)
+                .replace("7001234567890123456", "u-shapes"),
+        )
+        .unwrap()
+    };
+    assert_eq!(l.post(&fixture("follow"), None).await, 200);
+    l.drain().await;
+    assert_eq!(
+        l.post(&fixture("user_submit_info_classic"), None).await,
+        200
+    );
+    assert_eq!(l.post(&fixture("user_send_location"), None).await, 200);
+    l.drain().await;
+    assert!(
+        l.replies_to("u-shapes").iter().any(|r| r.contains(CODE)),
+        "classic shape linked the phone"
+    );
+    let tq = motcua_domain::TenantId::parse("tuyen-quang").unwrap();
+    let (_, messages) = motcua_app::TicketStore::get_ticket(l.state.store.as_ref(), &tq, 1)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(messages[0].attachments[0].url, "geo:21.8233,105.2140");
+
+    // a notification to the linked user, then Zalo says it was seen
+    let mut event: Value = serde_json::from_str(
+        &std::fs::read_to_string(
+            Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("../../events/notifier/life/04-step_changed.json"),
+        )
+        .unwrap(),
+    )
+    .unwrap();
+    event["dossier"]["code"] = CODE.into();
+    event["event_id"] = "shapes-v4".into();
+    l.state.inbound.send(&event.to_string()).await.unwrap();
+    local::worker::drain_once(&l.state, Duration::from_millis(500))
+        .await
+        .unwrap();
+    let sent_id = l.fake().delivered().pop().unwrap().message_id().unwrap();
+    let mut seen = fixture("user_seen_message");
+    seen["message"]["msg_ids"] = json!([sent_id, "not-ours"]);
+    seen["recipient"]["id"] = "u-shapes".into();
+    assert_eq!(l.post(&seen, None).await, 200);
+    l.drain().await;
+    let view = motcua_app::DossierStore::load_dossier(
+        l.state.store.as_ref(),
+        &tq,
+        &motcua_domain::DossierCode::parse(CODE).unwrap(),
+    )
+    .await
+    .unwrap()
+    .unwrap();
+    assert!(
+        view.timeline
+            .iter()
+            .any(|e| e.kind == "seen" && e.note.as_deref() == Some("zalo_cs_free"))
+    );
+}
