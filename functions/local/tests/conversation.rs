@@ -84,6 +84,20 @@ impl Local {
         panic!("the event queue did not drain");
     }
 
+    /// The one-stop system moves the demo dossier to "Ký duyệt"; the notifier handles it.
+    async fn push_step_event(&self, event_id: &str) {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../events/notifier/life/04-step_changed.json");
+        let mut event: Value =
+            serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+        event["dossier"]["code"] = CODE.into();
+        event["event_id"] = event_id.into();
+        self.state.inbound.send(&event.to_string()).await.unwrap();
+        local::worker::drain_once(&self.state, Duration::from_millis(500))
+            .await
+            .unwrap();
+    }
+
     fn fake(&self) -> &ZaloFake {
         self.state.zalo_fake.as_ref().unwrap()
     }
@@ -213,20 +227,7 @@ async fn follow_share_phone_then_notifications_go_by_free_cs() {
     );
 
     // the one-stop system moves the dossier on: the linked user hears it on the free channel
-    let mut event: Value = serde_json::from_str(
-        &std::fs::read_to_string(
-            Path::new(env!("CARGO_MANIFEST_DIR"))
-                .join("../../events/notifier/life/04-step_changed.json"),
-        )
-        .unwrap(),
-    )
-    .unwrap();
-    event["dossier"]["code"] = CODE.into();
-    event["event_id"] = "demo-tq-0028-v4".into();
-    l.state.inbound.send(&event.to_string()).await.unwrap();
-    local::worker::drain_once(&l.state, Duration::from_millis(500))
-        .await
-        .unwrap();
+    l.push_step_event("demo-tq-0028-v4").await;
     let last = l.fake().delivered().pop().unwrap();
     assert_eq!(
         (last.endpoint, last.recipient().as_deref()),
@@ -620,20 +621,7 @@ async fn classic_shared_info_location_and_seen_receipts() {
     assert_eq!(messages[0].attachments[0].url, "geo:21.8233,105.2140");
 
     // a notification to the linked user, then Zalo says it was seen
-    let mut event: Value = serde_json::from_str(
-        &std::fs::read_to_string(
-            Path::new(env!("CARGO_MANIFEST_DIR"))
-                .join("../../events/notifier/life/04-step_changed.json"),
-        )
-        .unwrap(),
-    )
-    .unwrap();
-    event["dossier"]["code"] = CODE.into();
-    event["event_id"] = "shapes-v4".into();
-    l.state.inbound.send(&event.to_string()).await.unwrap();
-    local::worker::drain_once(&l.state, Duration::from_millis(500))
-        .await
-        .unwrap();
+    l.push_step_event("shapes-v4").await;
     let sent_id = l.fake().delivered().pop().unwrap().message_id().unwrap();
     let mut seen = fixture("user_seen_message");
     seen["message"]["msg_ids"] = json!([sent_id, "not-ours"]);
