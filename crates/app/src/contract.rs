@@ -42,6 +42,9 @@ macro_rules! store_contract_tests {
             due_index_lists_unfinished_dossiers_in_a_window,
             message_log_round_trips,
             citizen_messages_can_be_erased,
+            users_active_since_lists_recent_users,
+            audit_entries_are_kept_per_day_newest_first,
+            announcements_are_sent_once,
         );
     };
     (@each $make:expr; $($name:ident),* $(,)?) => {
@@ -588,6 +591,7 @@ pub mod store {
                 kind: "image".into(),
                 url: "https://example.invalid/a.jpg".into(),
             }],
+            delivery: None,
         };
         let reply = m(
             "m2",
@@ -829,6 +833,7 @@ pub mod store {
                 kind: "image".into(),
                 url: "https://example.invalid/cccd.jpg".into(),
             }],
+            delivery: None,
         };
         s.add_ticket_message(&tq, mine.number, &msg("a", Author::Citizen))
             .await
@@ -890,6 +895,153 @@ pub mod store {
             None
         );
         assert_eq!(s.get_message_ref("oa1", "other").await.unwrap(), None);
+    }
+
+    pub async fn users_active_since_lists_recent_users<S: Store + 'static>(s: Arc<S>) {
+        let tq = tenant("tq");
+        let bn = tenant("bn");
+        s.record_interaction(&tq, "old", t("2026-11-10T00:00:00Z"))
+            .await
+            .unwrap();
+        s.record_interaction(&tq, "recent", t("2026-11-20T00:00:00Z"))
+            .await
+            .unwrap();
+        s.record_interaction(&tq, "newest", t("2026-11-21T00:00:00Z"))
+            .await
+            .unwrap();
+        // following alone is not an interaction time the store invents
+        s.set_following(&tq, "follower", true, t("2026-11-21T00:00:00Z"))
+            .await
+            .unwrap();
+        s.record_interaction(&bn, "other-tenant", t("2026-11-21T00:00:00Z"))
+            .await
+            .unwrap();
+        // an old user comes back: listed once, at the new time
+        s.record_interaction(&tq, "old", t("2026-11-19T00:00:00Z"))
+            .await
+            .unwrap();
+        let since = t("2026-11-15T00:00:00Z");
+        assert_eq!(
+            s.zalo_users_active_since(&tq, since, 10).await.unwrap(),
+            vec!["newest", "recent", "old"]
+        );
+        assert_eq!(
+            s.zalo_users_active_since(&tq, since, 2).await.unwrap(),
+            vec!["newest", "recent"]
+        );
+        assert!(
+            s.zalo_users_active_since(&tq, t("2026-11-22T00:00:00Z"), 10)
+                .await
+                .unwrap()
+                .is_empty()
+        );
+        // an erased user is gone from the audience
+        s.delete_zalo_user(&tq, "recent").await.unwrap();
+        assert_eq!(
+            s.zalo_users_active_since(&tq, since, 10).await.unwrap(),
+            vec!["newest", "old"]
+        );
+    }
+
+    pub async fn audit_entries_are_kept_per_day_newest_first<S: Store + 'static>(s: Arc<S>) {
+        let tq = tenant("tq");
+        let entry = |at: &str, action: &str, tenant_id: &str| AuditEntry {
+            tenant: tenant(tenant_id),
+            at: t(at),
+            actor: "canbo.a".into(),
+            action: action.into(),
+            target: "ticket:1".into(),
+            outcome: "ok".into(),
+            detail: None,
+        };
+        // 2026-11-20 in Vietnam runs from 2026-11-19T17:00Z to 2026-11-20T17:00Z
+        for (at, action) in [
+            ("2026-11-19T16:59:59Z", "day_before"),
+            ("2026-11-19T17:00:00Z", "first"),
+            ("2026-11-20T09:00:00Z", "second"),
+            ("2026-11-20T09:00:00Z", "same_instant"),
+            ("2026-11-20T16:59:59Z", "last"),
+        ] {
+            s.append_audit(&entry(at, action, "tq")).await.unwrap();
+        }
+        s.append_audit(&entry("2026-11-20T09:00:00Z", "other", "bn"))
+            .await
+            .unwrap();
+        let day = NaiveDate::from_ymd_opt(2026, 11, 20).unwrap();
+        let got = s.audit_entries(&tq, day, 100).await.unwrap();
+        let actions: Vec<&str> = got.iter().map(|e| e.action.as_str()).collect();
+        assert_eq!(actions.len(), 4, "{actions:?}");
+        assert_eq!(actions[0], "last");
+        assert_eq!(actions[3], "first");
+        assert!(actions.contains(&"second") && actions.contains(&"same_instant"));
+        assert_eq!(got[0], entry("2026-11-20T16:59:59Z", "last", "tq"));
+        assert_eq!(s.audit_entries(&tq, day, 1).await.unwrap().len(), 1);
+    }
+
+    pub async fn announcements_are_sent_once<S: Store + 'static>(s: Arc<S>) {
+        let tq = tenant("tq");
+        let draft = |id: &str, at: &str| Announcement {
+            tenant: tq.clone(),
+            id: id.into(),
+            title: "Thông báo nghỉ lễ".into(),
+            body: "Bộ phận Một cửa nghỉ ngày 2/9.".into(),
+            link: Some("https://dichvucong.example.invalid/tin".into()),
+            audience: Audience::CsFree,
+            status: AnnouncementStatus::Draft,
+            created_by: "admin".into(),
+            created_at: t(at),
+            sending_at: None,
+            recipients: 0,
+        };
+        assert!(
+            s.create_announcement(&draft("a1", "2026-11-20T01:00:00Z"))
+                .await
+                .unwrap()
+        );
+        assert!(
+            !s.create_announcement(&draft("a1", "2026-11-20T02:00:00Z"))
+                .await
+                .unwrap()
+        );
+        assert!(
+            s.create_announcement(&draft("a2", "2026-11-21T01:00:00Z"))
+                .await
+                .unwrap()
+        );
+        let listed = s.list_announcements(&tq, 10).await.unwrap();
+        assert_eq!(
+            listed.iter().map(|a| a.id.as_str()).collect::<Vec<_>>(),
+            vec!["a2", "a1"]
+        );
+        assert!(
+            s.list_announcements(&tenant("bn"), 10)
+                .await
+                .unwrap()
+                .is_empty()
+        );
+
+        // two presses of "send" at once: one wins
+        let at = t("2026-11-21T02:00:00Z");
+        let (a, b) = tokio::join!(
+            s.begin_sending(&tq, "a1", 12, at),
+            s.begin_sending(&tq, "a1", 12, at)
+        );
+        assert_eq!([a.unwrap(), b.unwrap()].iter().filter(|w| **w).count(), 1);
+        assert!(!s.begin_sending(&tq, "a1", 12, at).await.unwrap());
+        assert!(!s.begin_sending(&tq, "missing", 1, at).await.unwrap());
+        let sent = s.get_announcement(&tq, "a1").await.unwrap().unwrap();
+        assert_eq!(sent.status, AnnouncementStatus::Sending);
+        assert_eq!(sent.recipients, 12);
+        assert_eq!(sent.sending_at, Some(at));
+        assert_eq!(sent.title, "Thông báo nghỉ lễ");
+        let listed = s.list_announcements(&tq, 10).await.unwrap();
+        assert_eq!(listed[1].status, AnnouncementStatus::Sending);
+        assert!(
+            s.get_announcement(&tenant("bn"), "a1")
+                .await
+                .unwrap()
+                .is_none()
+        );
     }
 
     pub async fn counters_add_up_by_day_and_month<S: Store + 'static>(s: Arc<S>) {

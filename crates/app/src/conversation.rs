@@ -23,6 +23,7 @@ use motcua_domain::catalogue::{
     SHARE_INFO_TITLE,
 };
 use motcua_domain::{DossierCode, PhoneNumber, Tenant, TenantId, TimelineEntry, time};
+use unicode_normalization::UnicodeNormalization;
 
 use crate::lookup::{Proof, lookup};
 use crate::messenger::{Messenger, Outgoing, SendError, SendFailure};
@@ -201,6 +202,8 @@ impl Conversation {
             Inbound::Follow { user_id } => {
                 self.store.set_following(t, user_id, true, e.at).await?;
                 self.store.record_interaction(t, user_id, e.at).await?;
+                let day = time::to_vn(e.at).date_naive();
+                self.store.incr(t, "followers.follow", day, 1).await?;
                 let welcome = Outgoing {
                     text: Msg::Welcome {
                         province: tenant.name.clone(),
@@ -217,6 +220,8 @@ impl Conversation {
             }
             Inbound::Unfollow { user_id } => {
                 self.store.set_following(t, user_id, false, e.at).await?;
+                let day = time::to_vn(e.at).date_naive();
+                self.store.incr(t, "followers.unfollow", day, 1).await?;
                 Ok("unfollowed")
             }
             Inbound::ChatNow { user_id } => {
@@ -273,6 +278,7 @@ impl Conversation {
                         author: Author::OaTool,
                         text: body.clone(),
                         attachments: attachments.clone(),
+                        delivery: None,
                     };
                     self.store.add_ticket_message(t, ticket.number, &m).await?;
                 }
@@ -518,12 +524,14 @@ impl Conversation {
         attachments: Vec<Attachment>,
     ) -> Result<&'static str, ConversationError> {
         let t = &tenant.id;
+        let category = classify(body.as_deref().unwrap_or_default());
         let message = TicketMessage {
             message_id: msg_id.to_string(),
             at: e.at,
             author: Author::Citizen,
             text: body,
             attachments,
+            delivery: None,
         };
         let window = chrono::Duration::from_std(self.settings.ticket_window).expect("window fits");
         if let Some(open) = self.store.latest_open_ticket(t, user).await?
@@ -537,13 +545,13 @@ impl Conversation {
             self.store.update_ticket(&touched).await?;
             return Ok("ticket_appended");
         }
-        let hours = tenant.ticket_answer_hours;
+        let hours = tenant.answer_hours(category.as_str());
         let ticket = self
             .store
             .open_ticket(&NewTicket {
                 tenant: t.clone(),
                 user_id: user.to_string(),
-                category: TicketCategory::Question,
+                category,
                 agency: None,
                 opened_at: e.at,
                 due_at: e.at + chrono::Duration::hours(i64::from(hours)),
@@ -776,5 +784,55 @@ mod tests {
         ] {
             assert!(!super::looks_like_phone(s), "{s}");
         }
+    }
+}
+
+/// A first guess at a ticket's category from the citizen's own words; staff correct it.
+pub fn classify(text: &str) -> TicketCategory {
+    let lower: String = text.nfc().collect::<String>().to_lowercase();
+    if [
+        "phản ánh",
+        "khiếu nại",
+        "tố cáo",
+        "bức xúc",
+        "chậm trễ",
+        "gây khó khăn",
+        "nhũng nhiễu",
+    ]
+    .iter()
+    .any(|w| lower.contains(w))
+    {
+        TicketCategory::Complaint
+    } else if ["góp ý", "đề xuất", "kiến nghị", "đề nghị cải tiến"]
+        .iter()
+        .any(|w| lower.contains(w))
+    {
+        TicketCategory::Suggestion
+    } else {
+        TicketCategory::Question
+    }
+}
+
+#[cfg(test)]
+mod classify_tests {
+    use super::*;
+
+    #[test]
+    fn categories_follow_the_citizens_words() {
+        assert_eq!(
+            classify("Tôi muốn phản ánh việc trả kết quả chậm"),
+            TicketCategory::Complaint
+        );
+        assert_eq!(classify("KHIẾU NẠI về lệ phí"), TicketCategory::Complaint);
+        // decomposed input is normalised first
+        assert_eq!(
+            classify("Go\u{301}p y\u{301} về giờ làm việc"),
+            TicketCategory::Suggestion
+        );
+        assert_eq!(
+            classify("Hồ sơ đất đai cần giấy tờ gì?"),
+            TicketCategory::Question
+        );
+        assert_eq!(classify(""), TicketCategory::Question);
     }
 }

@@ -124,6 +124,14 @@ pub trait ZaloUserStore: Send + Sync {
     ) -> StoreResult<Vec<ZaloUser>>;
     /// Erases the user and the phone link. Returns whether there was anything to erase.
     async fn delete_zalo_user(&self, tenant: &TenantId, user_id: &str) -> StoreResult<bool>;
+    /// Ids of the users whose last interaction is at or after `since`, most recent first, at
+    /// most `limit` (the audience of a consultation-message announcement).
+    async fn zalo_users_active_since(
+        &self,
+        tenant: &TenantId,
+        since: DateTime<Utc>,
+        limit: usize,
+    ) -> StoreResult<Vec<String>>;
 }
 
 /// Result of trying to claim an idempotency key.
@@ -173,6 +181,18 @@ pub enum TicketStatus {
 }
 
 impl TicketStatus {
+    pub const ALL: [TicketStatus; 4] = [Self::New, Self::InProgress, Self::Answered, Self::Closed];
+
+    /// The Vietnamese name staff see.
+    pub fn label_vi(self) -> &'static str {
+        match self {
+            Self::New => "Mới",
+            Self::InProgress => "Đang xử lý",
+            Self::Answered => "Đã trả lời",
+            Self::Closed => "Đã đóng",
+        }
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Self::New => "new",
@@ -194,6 +214,27 @@ pub enum TicketCategory {
     Suggestion,
 }
 
+impl TicketCategory {
+    pub const ALL: [TicketCategory; 3] = [Self::Question, Self::Complaint, Self::Suggestion];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Question => "question",
+            Self::Complaint => "complaint",
+            Self::Suggestion => "suggestion",
+        }
+    }
+
+    /// The Vietnamese name staff and citizens see.
+    pub fn label_vi(self) -> &'static str {
+        match self {
+            Self::Question => "Hỏi đáp",
+            Self::Complaint => "Phản ánh",
+            Self::Suggestion => "Góp ý",
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Ticket {
     pub tenant: TenantId,
@@ -206,6 +247,12 @@ pub struct Ticket {
     pub opened_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub due_at: DateTime<Utc>,
+    /// The first staff answer.
+    #[serde(default)]
+    pub answered_at: Option<DateTime<Utc>>,
+    /// The answer could not reach the citizen by Zalo: staff must phone them.
+    #[serde(default)]
+    pub call_citizen: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -234,6 +281,9 @@ pub struct TicketMessage {
     pub author: Author,
     pub text: Option<String>,
     pub attachments: Vec<Attachment>,
+    /// How a staff answer reached the citizen (`zalo_cs`, `zns`, `call_citizen`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub delivery: Option<String>,
 }
 
 /// What is needed to open a ticket; the store assigns the number.
@@ -245,6 +295,25 @@ pub struct NewTicket {
     pub agency: Option<String>,
     pub opened_at: DateTime<Utc>,
     pub due_at: DateTime<Utc>,
+}
+
+impl Ticket {
+    /// A ticket just opened with the number the store assigned.
+    pub fn opened(new: &NewTicket, number: u64) -> Ticket {
+        Ticket {
+            tenant: new.tenant.clone(),
+            number,
+            user_id: new.user_id.clone(),
+            category: new.category,
+            status: TicketStatus::New,
+            agency: new.agency.clone(),
+            opened_at: new.opened_at,
+            updated_at: new.opened_at,
+            due_at: new.due_at,
+            answered_at: None,
+            call_citizen: false,
+        }
+    }
 }
 
 #[async_trait]
@@ -379,6 +448,99 @@ pub trait MessageLog: Send + Sync {
     ) -> StoreResult<Option<MessageRef>>;
 }
 
+/// One staff action, kept for the audit trail: who, when, what, on what, and how it ended.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditEntry {
+    pub tenant: TenantId,
+    pub at: DateTime<Utc>,
+    /// The staff member's username.
+    pub actor: String,
+    /// `ticket.view`, `ticket.reveal`, `ticket.answer`, `announcement.send`, `login`…
+    pub action: String,
+    /// `ticket:12`, `announcement:<id>`…; empty when the action has no object.
+    pub target: String,
+    /// `ok`, `denied`, `not_found`, `failed`.
+    pub outcome: String,
+    /// Operator English, never personal data.
+    #[serde(default)]
+    pub detail: Option<String>,
+}
+
+#[async_trait]
+pub trait AuditLog: Send + Sync {
+    /// Appends an entry (entries are never changed or deleted by the product).
+    async fn append_audit(&self, entry: &AuditEntry) -> StoreResult<()>;
+    /// A Vietnam calendar day's entries, newest first, at most `limit`.
+    async fn audit_entries(
+        &self,
+        tenant: &TenantId,
+        day: NaiveDate,
+        limit: usize,
+    ) -> StoreResult<Vec<AuditEntry>>;
+}
+
+/// Who an announcement goes to.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "kind")]
+pub enum Audience {
+    /// Zalo's broadcast of an article (created in the OA manager) to all followers.
+    Broadcast { article_id: String },
+    /// A consultation message to users who interacted within 48 hours (free).
+    CsFree,
+    /// A consultation message to users who interacted within 7 days (billed after 48 hours).
+    CsWindow,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AnnouncementStatus {
+    Draft,
+    /// Queued for sending; never goes back to draft, so it is never sent twice.
+    Sending,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Announcement {
+    pub tenant: TenantId,
+    pub id: String,
+    pub title: String,
+    pub body: String,
+    pub link: Option<String>,
+    pub audience: Audience,
+    pub status: AnnouncementStatus,
+    pub created_by: String,
+    pub created_at: DateTime<Utc>,
+    pub sending_at: Option<DateTime<Utc>>,
+    /// Recipients queued when sending started (1 for a broadcast).
+    pub recipients: u64,
+}
+
+#[async_trait]
+pub trait AnnouncementStore: Send + Sync {
+    /// Saves a new draft; `false` if the id exists.
+    async fn create_announcement(&self, announcement: &Announcement) -> StoreResult<bool>;
+    async fn get_announcement(
+        &self,
+        tenant: &TenantId,
+        id: &str,
+    ) -> StoreResult<Option<Announcement>>;
+    /// Newest first, at most `limit`.
+    async fn list_announcements(
+        &self,
+        tenant: &TenantId,
+        limit: usize,
+    ) -> StoreResult<Vec<Announcement>>;
+    /// Moves a draft to `Sending` with its recipient count, atomically: `false` if it was not a
+    /// draft any more (someone else pressed "send").
+    async fn begin_sending(
+        &self,
+        tenant: &TenantId,
+        id: &str,
+        recipients: u64,
+        at: DateTime<Utc>,
+    ) -> StoreResult<bool>;
+}
+
 /// Everything the product keeps. Both adapters implement all of it.
 pub trait Store:
     DossierStore
@@ -388,6 +550,8 @@ pub trait Store:
     + TokenStore
     + CounterStore
     + MessageLog
+    + AuditLog
+    + AnnouncementStore
 {
 }
 
@@ -399,6 +563,8 @@ impl<T> Store for T where
         + TokenStore
         + CounterStore
         + MessageLog
+        + AuditLog
+        + AnnouncementStore
 {
 }
 

@@ -78,6 +78,38 @@ pub enum Msg {
     RatingThanks,
     /// `user_withdraw`: everything about this user is erased.
     DataErased,
+    /// A staff member's answer to a question or complaint.
+    TicketAnswer {
+        number: u64,
+        agency: Option<String>,
+        text: String,
+    },
+    /// An announcement sent by consultation message.
+    Announcement {
+        title: String,
+        body: String,
+    },
+}
+
+/// Longest answer or announcement body staff may write (the rest of Zalo's 2,000 characters is
+/// the heading).
+pub const MAX_STAFF_TEXT: usize = 1_800;
+/// Longest announcement title.
+pub const MAX_TITLE: usize = 100;
+
+/// Title of the link button under an announcement.
+pub const ANNOUNCEMENT_LINK_TITLE: &str = "Xem chi tiết";
+
+/// Parameters of the "answer ready" ZNS template (`zns_templates.ticket_answered`), to be
+/// registered with Zalo with exactly these names.
+pub fn ticket_answered_params(
+    number: u64,
+    agency: &str,
+) -> std::collections::BTreeMap<String, String> {
+    std::collections::BTreeMap::from([
+        ("so_phieu".to_string(), number.to_string()),
+        ("co_quan".to_string(), agency.to_string()),
+    ])
 }
 
 /// The four menu buttons of the welcome message: (title, payload).
@@ -384,6 +416,11 @@ impl Msg {
             Msg::DeliveryNotAllowed => "Chỉ người nộp hồ sơ (số điện thoại đã xác thực trùng với hồ sơ) mới chọn được cách nhận kết quả. Vui lòng chọn \"Nhận thông báo hồ sơ\" và chia sẻ số điện thoại trước.".to_string(),
             Msg::RatingThanks => "Cảm ơn ông/bà đã đánh giá mức độ hài lòng.".to_string(),
             Msg::DataErased => "Theo yêu cầu của ông/bà, liên kết số điện thoại và thông tin cá nhân trong các câu hỏi, phản ánh đã được xóa.".to_string(),
+            Msg::TicketAnswer { number, agency, text } => match agency {
+                Some(agency) => format!("{agency} trả lời câu hỏi/phản ánh số {number}:\n\n{text}"),
+                None => format!("Trả lời câu hỏi/phản ánh số {number}:\n\n{text}"),
+            },
+            Msg::Announcement { title, body } => format!("{title}\n\n{body}"),
         };
         text.nfc().collect()
     }
@@ -442,6 +479,15 @@ impl Msg {
             Msg::DeliveryNotAllowed,
             Msg::RatingThanks,
             Msg::DataErased,
+            Msg::TicketAnswer {
+                number: 12345,
+                agency: Some("x".repeat(100)),
+                text: "y".repeat(MAX_STAFF_TEXT),
+            },
+            Msg::Announcement {
+                title: "ư".repeat(MAX_TITLE),
+                body: "y".repeat(MAX_STAFF_TEXT),
+            },
         ]);
         out.extend(EventKind::ALL.iter().map(|&kind| {
             Msg::Notice(Notice {

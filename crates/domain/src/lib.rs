@@ -19,4 +19,7 @@ pub use dossier::{
 pub use event::{DossierEvent, EventError, EventKind};
 pub use phone::{IdNumber, PhoneNumber};
 pub use status::NationalStatus;
-pub use tenant::{NotifyPolicy, QuietHours, Tenant, TenantDirectory, TenantId, ZaloSettings};
+pub use tenant::{
+    AnswerFallback, NotifyPolicy, Prices, QuietHours, Tenant, TenantDirectory, TenantId,
+    TicketPolicy, ZaloSettings,
+};

@@ -105,6 +105,104 @@ pub struct Tenant {
     /// Which events notify citizens, and when template messages may go out.
     #[serde(default)]
     pub notify: NotifyPolicy,
+    /// Agencies that answer questions and complaints: id → Vietnamese name
+    /// (`so-tu-phap` → "Sở Tư pháp"). Staff accounts belong to one of them.
+    #[serde(default)]
+    pub agencies: std::collections::BTreeMap<String, String>,
+    /// Answer-time promises per category and what to do when the citizen is out of reach.
+    #[serde(default)]
+    pub tickets: TicketPolicy,
+    /// Prices for the money-saved statistics.
+    #[serde(default)]
+    pub prices: Prices,
+}
+
+impl Tenant {
+    /// Hours promised for an answer in a ticket category (`question`, `complaint`,
+    /// `suggestion`); `ticket_answer_hours` when the category has no promise of its own.
+    pub fn answer_hours(&self, category: &str) -> u32 {
+        self.tickets
+            .answer_hours
+            .get(category)
+            .copied()
+            .unwrap_or(self.ticket_answer_hours)
+    }
+}
+
+/// What staff may do when a citizen has not written to the OA for 7 days (Zalo then refuses
+/// consultation messages).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AnswerFallback {
+    /// Send the "answer ready" ZNS template (`zns_templates.ticket_answered`) to the verified
+    /// phone; the citizen reads the answer after writing to the OA.
+    Zns,
+    /// Record the answer and flag the ticket for a phone call.
+    #[default]
+    CallCitizen,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TicketPolicy {
+    /// Hours per category (`question`, `complaint`, `suggestion`).
+    #[serde(default)]
+    pub answer_hours: std::collections::BTreeMap<String, u32>,
+    #[serde(default)]
+    pub outside_window: AnswerFallback,
+}
+
+/// VND per message, for "money saved compared with SMS".
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Prices {
+    /// One SMS (short-code customer-care SMS: 350 VND).
+    #[serde(default = "default_sms_price")]
+    pub sms: u32,
+    /// A consultation message 48 h – 7 days after the citizen's last interaction.
+    #[serde(default = "default_template_price")]
+    pub zalo_cs_paid: u32,
+    /// A ZBS template by user id.
+    #[serde(default = "default_template_price")]
+    pub zbs_uid: u32,
+    /// A ZNS template by phone (Loại 3, public administrative services: 150 VND).
+    #[serde(default = "default_zns_price")]
+    pub zns: u32,
+}
+
+impl Default for Prices {
+    fn default() -> Self {
+        Prices {
+            sms: default_sms_price(),
+            zalo_cs_paid: default_template_price(),
+            zbs_uid: default_template_price(),
+            zns: default_zns_price(),
+        }
+    }
+}
+
+impl Prices {
+    /// Price of one message on a channel label (`zalo_cs_free`, `zns`…); 0 for free channels.
+    pub fn of_channel(&self, label: &str) -> u32 {
+        match label {
+            "zalo_cs_paid" => self.zalo_cs_paid,
+            "zbs_uid" => self.zbs_uid,
+            "zns" => self.zns,
+            _ => 0,
+        }
+    }
+}
+
+fn default_sms_price() -> u32 {
+    350
+}
+
+fn default_template_price() -> u32 {
+    165
+}
+
+fn default_zns_price() -> u32 {
+    150
 }
 
 /// A tenant's notification policy.
@@ -308,6 +406,9 @@ mod tests {
             ticket_answer_hours: 24,
             zalo: ZaloSettings::default(),
             notify: NotifyPolicy::default(),
+            agencies: Default::default(),
+            tickets: TicketPolicy::default(),
+            prices: Prices::default(),
         }
     }
 

@@ -65,6 +65,30 @@ pub fn due_dossier(due: DateTime<Utc>, code: &DossierCode) -> String {
     format!("{}#{code}", ms13(due))
 }
 
+/// GSI3 partition of a tenant's Zalo users by last interaction (announcement audiences).
+pub fn active_users(tenant: &TenantId) -> String {
+    format!("ACT#{tenant}")
+}
+
+/// GSI3 sort key: `{ms13 last interaction}#{user_id}`.
+pub fn active_user(at: DateTime<Utc>, user_id: &str) -> String {
+    format!("{}#{user_id}", ms13(at))
+}
+
+/// Audit entries of a tenant's Vietnam calendar day.
+pub fn audit_day(tenant: &TenantId, day: NaiveDate) -> String {
+    format!("A#{tenant}#{day}")
+}
+
+pub fn announcement(tenant: &TenantId, id: &str) -> String {
+    format!("N#{tenant}#{id}")
+}
+
+/// GSI1 partition listing a tenant's announcements, sort key `{ms13 created}#{id}`.
+pub fn announcements(tenant: &TenantId) -> String {
+    format!("NL#{tenant}")
+}
+
 pub fn message_ref(oa_id: &str, message_id: &str) -> String {
     format!("MSG#{oa_id}#{message_id}")
 }

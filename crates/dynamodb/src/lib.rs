@@ -8,6 +8,7 @@ mod idempotency;
 mod item;
 mod keys;
 mod messages;
+mod staff;
 mod tickets;
 mod tokens;
 mod users;

@@ -73,17 +73,7 @@ impl DynamoStore {
 #[async_trait]
 impl TicketStore for DynamoStore {
     async fn open_ticket(&self, new: &NewTicket) -> StoreResult<Ticket> {
-        let ticket = Ticket {
-            tenant: new.tenant.clone(),
-            number: self.next_ticket_number(&new.tenant).await?,
-            user_id: new.user_id.clone(),
-            category: new.category,
-            status: TicketStatus::New,
-            agency: new.agency.clone(),
-            opened_at: new.opened_at,
-            updated_at: new.opened_at,
-            due_at: new.due_at,
-        };
+        let ticket = Ticket::opened(new, self.next_ticket_number(&new.tenant).await?);
         if !self.put_ticket(&ticket, "attribute_not_exists(PK)").await? {
             return Err(StoreError::Conflict(format!(
                 "ticket {} of {} already exists: the ticket counter is behind",

@@ -11,7 +11,7 @@ use motcua_domain::{Protected, TenantId};
 
 use crate::DynamoStore;
 use crate::item::{Fields, Item, s, time};
-use crate::keys::{self, GSI1, META};
+use crate::keys::{self, GSI1, GSI3, META};
 
 impl DynamoStore {
     /// An `UpdateItem` of one user that creates it when absent: `#uid`, `#following`
@@ -88,10 +88,13 @@ impl ZaloUserStore for DynamoStore {
                 tenant,
                 user_id,
                 at,
-                "#following = if_not_exists(#following, :false), #last = :at",
+                "#following = if_not_exists(#following, :false), #last = :at, \
+                 GSI3PK = :active_pk, GSI3SK = :active_sk",
             )
             .expression_attribute_names("#last", "last_interaction_at")
             .expression_attribute_values(":false", AttributeValue::Bool(false))
+            .expression_attribute_values(":active_pk", s(keys::active_users(tenant)))
+            .expression_attribute_values(":active_sk", s(keys::active_user(at, user_id)))
             .condition_expression("attribute_not_exists(#last) OR #last < :at")
             .send()
             .await;
@@ -183,5 +186,33 @@ impl ZaloUserStore for DynamoStore {
             .await
             .map_err(|err| self.unavailable("DeleteItem (Zalo user)", err))?;
         Ok(out.attributes().is_some_and(|old| !old.is_empty()))
+    }
+
+    async fn zalo_users_active_since(
+        &self,
+        tenant: &TenantId,
+        since: DateTime<Utc>,
+        limit: usize,
+    ) -> StoreResult<Vec<String>> {
+        let query = self
+            .query()
+            .index_name(GSI3)
+            .key_condition_expression("GSI3PK = :pk AND GSI3SK >= :since")
+            .expression_attribute_values(":pk", s(keys::active_users(tenant)))
+            .expression_attribute_values(":since", s(keys::ms13(since)))
+            .scan_index_forward(false)
+            .projection_expression("user_id");
+        let mut out = Vec::new();
+        let mut pages = query.into_paginator().send();
+        while let Some(page) = pages.next().await {
+            let page = page.map_err(|err| self.unavailable("Query GSI3 (active users)", err))?;
+            for item in page.items() {
+                if out.len() == limit {
+                    return Ok(out);
+                }
+                out.push(Fields(item).str("user_id")?.to_string());
+            }
+        }
+        Ok(out)
     }
 }

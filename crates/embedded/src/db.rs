@@ -166,7 +166,7 @@ pub(crate) fn keys_with_prefix(
     Ok(out)
 }
 
-fn corrupt(k: &str, e: impl std::fmt::Display) -> StoreError {
+pub(crate) fn corrupt(k: &str, e: impl std::fmt::Display) -> StoreError {
     StoreError::Corrupt {
         key: k.replace(SEP, "/"),
         reason: e.to_string(),

@@ -36,6 +36,13 @@ const COUNTERS: TableDefinition<&str, i64> = TableDefinition::new("counters");
 const DUE_DOSSIERS: Index = TableDefinition::new("due_dossiers");
 /// `oa/message id` → which dossier event a sent message belongs to.
 const MESSAGE_REFS: Json = TableDefinition::new("message_refs");
+/// `tenant/ms13 last interaction/user id` → (): the audience of announcements.
+const ACTIVE_USERS: Index = TableDefinition::new("active_users");
+/// `tenant/yyyy-mm-dd (Vietnam)/ms13/uuid` → audit entry.
+const AUDIT: Json = TableDefinition::new("audit");
+/// `tenant/id` → announcement; `tenant/ms13 created/id` → () lists them.
+const ANNOUNCEMENTS: Json = TableDefinition::new("announcements");
+const ANNOUNCEMENT_ORDER: Index = TableDefinition::new("announcement_order");
 
 /// Creates every table so that read transactions never meet a missing one.
 pub(crate) fn create_tables(txn: &redb::WriteTransaction) -> Result<(), redb::TableError> {
@@ -49,6 +56,8 @@ pub(crate) fn create_tables(txn: &redb::WriteTransaction) -> Result<(), redb::Ta
         TOKENS,
         LEASES,
         MESSAGE_REFS,
+        AUDIT,
+        ANNOUNCEMENTS,
     ] {
         txn.open_table(t)?;
     }
@@ -59,6 +68,8 @@ pub(crate) fn create_tables(txn: &redb::WriteTransaction) -> Result<(), redb::Ta
         USER_TICKETS,
         STATUS_TICKETS,
         DUE_DOSSIERS,
+        ACTIVE_USERS,
+        ANNOUNCEMENT_ORDER,
     ] {
         txn.open_table(t)?;
     }
@@ -282,7 +293,21 @@ impl EmbeddedStore {
                     updated_at: at,
                 });
                 let old_hash = user.phone.as_ref().map(|p| p.hash.clone());
+                let old_active = user.last_interaction_at;
                 change(&mut user);
+                if old_active != user.last_interaction_at {
+                    let mut index = txn.open_table(ACTIVE_USERS).map_err(unavailable)?;
+                    if let Some(at) = old_active {
+                        index
+                            .remove(key(&[tenant.as_str(), &ms13(at), &user_id]).as_str())
+                            .map_err(unavailable)?;
+                    }
+                    if let Some(at) = user.last_interaction_at {
+                        index
+                            .insert(key(&[tenant.as_str(), &ms13(at), &user_id]).as_str(), ())
+                            .map_err(unavailable)?;
+                    }
+                }
                 user.updated_at = user.updated_at.max(at);
                 put_json(&mut users, &k, &user)?;
                 let new_hash = user.phone.as_ref().map(|p| p.hash.clone());
@@ -375,6 +400,12 @@ impl ZaloUserStore for EmbeddedStore {
                     return Ok(false);
                 };
                 users.remove(k.as_str()).map_err(unavailable)?;
+                if let Some(at) = user.last_interaction_at {
+                    let mut index = txn.open_table(ACTIVE_USERS).map_err(unavailable)?;
+                    index
+                        .remove(key(&[tenant.as_str(), &ms13(at), &user_id]).as_str())
+                        .map_err(unavailable)?;
+                }
                 if let Some(p) = user.phone {
                     let mut index = txn.open_table(PHONE_USERS).map_err(unavailable)?;
                     index
@@ -382,6 +413,33 @@ impl ZaloUserStore for EmbeddedStore {
                         .map_err(unavailable)?;
                 }
                 Ok(true)
+            })
+            .await
+    }
+
+    async fn zalo_users_active_since(
+        &self,
+        tenant: &TenantId,
+        since: DateTime<Utc>,
+        limit: usize,
+    ) -> StoreResult<Vec<String>> {
+        let lo = key(&[tenant.as_str(), &ms13(since)]);
+        let hi = format!("{}~", key(&[tenant.as_str(), ""]));
+        self.db
+            .read(move |txn| {
+                let index = txn.open_table(ACTIVE_USERS).map_err(unavailable)?;
+                let mut out = Vec::new();
+                for item in index
+                    .range(lo.as_str()..hi.as_str())
+                    .map_err(unavailable)?
+                    .rev()
+                    .take(limit)
+                {
+                    let (k, _) = item.map_err(unavailable)?;
+                    let user = k.value().rsplit(crate::db::SEP).next().unwrap_or_default();
+                    out.push(user.to_string());
+                }
+                Ok(out)
             })
             .await
     }
@@ -492,17 +550,7 @@ impl TicketStore for EmbeddedStore {
                     .map_or(0, |v| v.value())
                     + 1;
                 seq.insert(tenant, number).map_err(unavailable)?;
-                let ticket = Ticket {
-                    tenant: new.tenant.clone(),
-                    number,
-                    user_id: new.user_id.clone(),
-                    category: new.category,
-                    status: TicketStatus::New,
-                    agency: new.agency.clone(),
-                    opened_at: new.opened_at,
-                    updated_at: new.opened_at,
-                    due_at: new.due_at,
-                };
+                let ticket = Ticket::opened(&new, number);
                 let mut tickets = txn.open_table(TICKETS).map_err(unavailable)?;
                 put_json(&mut tickets, &key(&[tenant, &n20(number)]), &ticket)?;
                 let mut by_user = txn.open_table(USER_TICKETS).map_err(unavailable)?;
@@ -880,6 +928,145 @@ impl CounterStore for EmbeddedStore {
                 Ok(t.get(k.as_str())
                     .map_err(unavailable)?
                     .map_or(0, |v| v.value()))
+            })
+            .await
+    }
+}
+
+#[async_trait]
+impl AuditLog for EmbeddedStore {
+    async fn append_audit(&self, entry: &AuditEntry) -> StoreResult<()> {
+        let day = motcua_domain::time::to_vn(entry.at)
+            .date_naive()
+            .to_string();
+        let k = key(&[
+            entry.tenant.as_str(),
+            &day,
+            &ms13(entry.at),
+            &uuid::Uuid::new_v4().to_string(),
+        ]);
+        let entry = entry.clone();
+        self.db
+            .write(move |txn| {
+                put_json(&mut txn.open_table(AUDIT).map_err(unavailable)?, &k, &entry)
+            })
+            .await
+    }
+
+    async fn audit_entries(
+        &self,
+        tenant: &TenantId,
+        day: NaiveDate,
+        limit: usize,
+    ) -> StoreResult<Vec<AuditEntry>> {
+        let prefix = format!(
+            "{}{}",
+            key(&[tenant.as_str(), &day.to_string()]),
+            crate::db::SEP
+        );
+        self.db
+            .read(move |txn| {
+                let table = txn.open_table(AUDIT).map_err(unavailable)?;
+                let hi = format!("{prefix}~");
+                let mut out = Vec::new();
+                for item in table
+                    .range(prefix.as_str()..hi.as_str())
+                    .map_err(unavailable)?
+                    .rev()
+                    .take(limit)
+                {
+                    let (k, v) = item.map_err(unavailable)?;
+                    out.push(
+                        serde_json::from_slice(v.value())
+                            .map_err(|e| crate::db::corrupt(k.value(), e))?,
+                    );
+                }
+                Ok(out)
+            })
+            .await
+    }
+}
+
+#[async_trait]
+impl AnnouncementStore for EmbeddedStore {
+    async fn create_announcement(&self, announcement: &Announcement) -> StoreResult<bool> {
+        let a = announcement.clone();
+        self.db
+            .write(move |txn| {
+                let k = key(&[a.tenant.as_str(), &a.id]);
+                let mut table = txn.open_table(ANNOUNCEMENTS).map_err(unavailable)?;
+                if table.get(k.as_str()).map_err(unavailable)?.is_some() {
+                    return Ok(false);
+                }
+                put_json(&mut table, &k, &a)?;
+                txn.open_table(ANNOUNCEMENT_ORDER)
+                    .map_err(unavailable)?
+                    .insert(
+                        key(&[a.tenant.as_str(), &ms13(a.created_at), &a.id]).as_str(),
+                        (),
+                    )
+                    .map_err(unavailable)?;
+                Ok(true)
+            })
+            .await
+    }
+
+    async fn get_announcement(
+        &self,
+        tenant: &TenantId,
+        id: &str,
+    ) -> StoreResult<Option<Announcement>> {
+        let k = key(&[tenant.as_str(), id]);
+        self.db
+            .read(move |txn| get_json(&txn.open_table(ANNOUNCEMENTS).map_err(unavailable)?, &k))
+            .await
+    }
+
+    async fn list_announcements(
+        &self,
+        tenant: &TenantId,
+        limit: usize,
+    ) -> StoreResult<Vec<Announcement>> {
+        let tenant = tenant.clone();
+        let prefix = format!("{}{}", tenant.as_str(), crate::db::SEP);
+        self.db
+            .read(move |txn| {
+                let order = txn.open_table(ANNOUNCEMENT_ORDER).map_err(unavailable)?;
+                let table = txn.open_table(ANNOUNCEMENTS).map_err(unavailable)?;
+                let mut out = Vec::new();
+                for rest in keys_with_prefix(&order, &prefix)?.iter().rev().take(limit) {
+                    let id = rest.rsplit(crate::db::SEP).next().unwrap_or_default();
+                    if let Some(a) = get_json(&table, &key(&[tenant.as_str(), id]))? {
+                        out.push(a);
+                    }
+                }
+                Ok(out)
+            })
+            .await
+    }
+
+    async fn begin_sending(
+        &self,
+        tenant: &TenantId,
+        id: &str,
+        recipients: u64,
+        at: DateTime<Utc>,
+    ) -> StoreResult<bool> {
+        let k = key(&[tenant.as_str(), id]);
+        self.db
+            .write(move |txn| {
+                let mut table = txn.open_table(ANNOUNCEMENTS).map_err(unavailable)?;
+                let Some(mut a) = get_json::<Announcement>(&table, &k)? else {
+                    return Ok(false);
+                };
+                if a.status != AnnouncementStatus::Draft {
+                    return Ok(false);
+                }
+                a.status = AnnouncementStatus::Sending;
+                a.recipients = recipients;
+                a.sending_at = Some(at);
+                put_json(&mut table, &k, &a)?;
+                Ok(true)
             })
             .await
     }
