@@ -337,7 +337,10 @@ impl Conversation {
         if let Ok(code) = DossierCode::extract(trimmed) {
             return self.lookup(tenant, e, user, msg_id, &code, trimmed).await;
         }
-        if looks_like_phone(trimmed) {
+        // A short message that is a phone number is someone trying to look their dossiers up
+        // by phone; a longer one that mentions a number (a call-back number in a complaint)
+        // is a question for staff.
+        if trimmed.chars().count() <= PHONE_ONLY_MAX_CHARS && looks_like_phone(trimmed) {
             reply(Msg::PhoneTypedInChat).await?;
             return Ok("phone_not_searched");
         }
@@ -756,6 +759,9 @@ fn minutes_to_midnight(at: DateTime<Utc>) -> u32 {
 
 /// Some run of digits, spaces, dots, dashes, brackets and `+` in the text is a Vietnamese
 /// mobile number: a phone number was typed.
+/// Longest message still read as "here is my phone number" rather than a question.
+const PHONE_ONLY_MAX_CHARS: usize = 40;
+
 fn looks_like_phone(s: &str) -> bool {
     s.split(|c: char| !(c.is_ascii_digit() || " .-()+".contains(c)))
         .any(|run| {

@@ -1,6 +1,7 @@
 //! Use cases over ports. Adapters (DynamoDB, SQS, embedded store, Zalo) implement the ports;
 //! functions wire them together.
 
+pub mod announce;
 pub mod conversation;
 pub mod due;
 pub mod ingest;
@@ -11,6 +12,8 @@ pub mod notify;
 pub mod pii;
 pub mod ports;
 pub mod qr;
+pub mod staff;
+pub mod stats;
 pub mod tenancy;
 
 #[cfg(feature = "contract-tests")]

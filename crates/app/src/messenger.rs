@@ -92,4 +92,11 @@ pub trait Messenger: Send + Sync {
         tracking_id: &str,
         development: bool,
     ) -> Result<Delivered, SendError>;
+
+    /// Zalo's broadcast of an article (created in the OA manager) to the OA's followers.
+    async fn broadcast_article(
+        &self,
+        oa_id: &str,
+        article_id: &str,
+    ) -> Result<Delivered, SendError>;
 }

@@ -79,11 +79,6 @@ pub fn mask_digit_runs(text: &str) -> String {
     out
 }
 
-/// "84912345678" → "84*****678".
-pub fn mask_phone(phone: &str) -> String {
-    mask_digit_runs(phone)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -105,7 +100,6 @@ mod tests {
             mask_digit_runs("hồ sơ 000.00.04.H60-230215-0028 của tôi"),
             "hồ sơ 000.00.04.H60-230215-0028 của tôi"
         );
-        assert_eq!(mask_phone("84912345678"), "********678");
         assert_eq!(mask_digit_runs(""), "");
     }
 

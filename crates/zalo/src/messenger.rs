@@ -183,4 +183,21 @@ impl Messenger for ZaloMessenger {
             message_id: sent.msg_id,
         })
     }
+
+    async fn broadcast_article(
+        &self,
+        oa_id: &str,
+        article_id: &str,
+    ) -> Result<Delivered, SendError> {
+        let sent = self
+            .tokens
+            .call(oa_id, |token| async move {
+                self.client.broadcast_article(&token, article_id).await
+            })
+            .await
+            .map_err(failure)?;
+        Ok(Delivered {
+            message_id: sent.message_id,
+        })
+    }
 }

@@ -1,6 +1,7 @@
 //! The local server: every HTTP function on one port, the queue consumers as background tasks,
 //! all on the embedded store. `main.rs` parses flags and wires this together.
 
+pub mod staff;
 pub mod worker;
 
 use std::path::{Path, PathBuf};
@@ -38,6 +39,9 @@ pub const ZALO_EVENTS_QUEUE: &str = "zalo-events";
 /// Messages to the one-stop system.
 pub const OUTBOUND_QUEUE: &str = "to-one-stop";
 
+/// Announcement jobs of the staff console.
+pub const ANNOUNCEMENTS_QUEUE: &str = "announcements";
+
 /// Lookups per minute per client address (the Lambda reads MOTCUA_LOOKUPS_PER_MINUTE).
 pub const LOOKUPS_PER_MINUTE: u32 = 60;
 
@@ -65,6 +69,9 @@ pub struct AppState {
     pub recorded: Arc<RecordingMetrics>,
     pub lookup: Arc<lookup::LookupState>,
     pub qr: Arc<qr::QrState>,
+    /// The staff console and its announcement job queue.
+    pub admin: Arc<admin::AdminState>,
+    pub announcements: EmbeddedQueue,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -80,6 +87,8 @@ pub enum StartError {
     Db(#[from] motcua_embedded::OpenError),
     #[error("Zalo set-up: {0}")]
     Zalo(String),
+    #[error("staff accounts: {0}")]
+    Staff(String),
 }
 
 /// Opens the data directory and the tenant file and builds the state. Without `zalo_base` an
@@ -167,7 +176,24 @@ pub async fn open(
         deployment: deployment.clone(),
         require_api_key: true,
     });
+    let desk = Arc::new(motcua_app::staff::StaffDesk {
+        store: store.clone(),
+        tenancy: Arc::new(deployment.tenancy.clone()),
+        messenger: Arc::new(ZaloMessenger::new(zalo.clone(), tokens.clone())),
+        clock: clock.clone(),
+    });
+    let announcements = db.queue(ANNOUNCEMENTS_QUEUE, QueueSettings::default());
+    let admin = Arc::new(admin::AdminState {
+        announcements: Arc::new(motcua_app::announce::Announcements {
+            desk: desk.clone(),
+            queue: Arc::new(announcements.clone()),
+        }),
+        desk,
+        auth: admin::auth::Auth::Local(staff::accounts(data_dir, &deployment)?),
+    });
     Ok(Arc::new(AppState {
+        admin,
+        announcements,
         zalo_events,
         conversation,
         outbound,
@@ -206,6 +232,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .merge(lookup::router(state.lookup.clone()))
         .merge(qr::router(state.qr.clone()))
         .merge(webhook::router(state.webhook.clone()))
+        .merge(admin::router(state.admin.clone()))
 }
 
 async fn healthz(State(state): State<Arc<AppState>>) -> Response {
@@ -353,6 +380,7 @@ pub async fn serve(
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let worker = tokio::spawn(worker::run(state.clone(), stop_rx.clone()));
     let events = tokio::spawn(worker::run_events(state.clone(), stop_rx.clone()));
+    let announcer = tokio::spawn(worker::run_announcements(state.clone(), stop_rx.clone()));
     let due = tokio::spawn(watch_due_dates(state.clone(), stop_rx));
 
     println!("motcua local server on http://{addr}");
@@ -371,6 +399,10 @@ pub async fn serve(
     if state.zalo_fake.is_some() {
         println!("  Zalo outbox:   curl http://{addr}/local/outbox");
     }
+    println!(
+        "  staff console: http://{addr}/admin (accounts in {})",
+        staff::describe(&state)
+    );
     for c in &codes {
         println!("  demo dossier:  http://{addr}/api/v1/dossiers/{c}");
     }
@@ -384,6 +416,7 @@ pub async fn serve(
     let _ = stop_tx.send(true);
     worker.await?;
     events.await?;
+    announcer.await?;
     due.await?;
     tracing::info!("stopped cleanly");
     Ok(())

@@ -75,3 +75,54 @@ pub async fn run(state: Arc<AppState>, mut stop: watch::Receiver<bool>) {
         }
     }
 }
+
+/// The announcement job consumer, as the `announcer` Lambda does on AWS: a job with recipients
+/// left to try goes back on the queue for a later attempt.
+pub async fn run_announcements(state: Arc<AppState>, mut stop: watch::Receiver<bool>) {
+    let queue = &state.announcements;
+    loop {
+        let batch = tokio::select! {
+            _ = stop.changed() => return,
+            r = queue.receive(1, Duration::from_secs(1)) => r,
+        };
+        match batch {
+            Err(e) => {
+                tracing::error!(error = %e, "announcement queue unavailable");
+                tokio::time::sleep(Duration::from_secs(1)).await;
+            }
+            Ok(messages) => {
+                for m in messages {
+                    let job: motcua_app::announce::AnnouncementJob = match serde_json::from_str(
+                        &m.body,
+                    ) {
+                        Ok(job) => job,
+                        Err(e) => {
+                            let reason = format!("not an announcement job: {e}");
+                            if let Err(e) = queue.dead_letter(&m.body, &reason).await {
+                                tracing::error!(error = %e, "announcement job not dead-lettered");
+                                continue;
+                            }
+                            let _ = queue.delete(&m.receipt).await;
+                            continue;
+                        }
+                    };
+                    let done = matches!(
+                        state.admin.announcements.run_job(&job).await,
+                        Ok(outcome) if outcome.retry == 0
+                    );
+                    let ack = if done {
+                        queue.delete(&m.receipt).await
+                    } else {
+                        queue.retry_later(&m.receipt, Duration::from_secs(5)).await
+                    };
+                    if let Err(e) = ack {
+                        tracing::error!(error = %e, "announcement job not acknowledged");
+                    }
+                }
+            }
+        }
+        if *stop.borrow() {
+            return;
+        }
+    }
+}

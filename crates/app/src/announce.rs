@@ -1,0 +1,469 @@
+//! Announcements to the OA's audience: a tenant admin writes a draft, previews it (text and
+//! recipient count), and sends it. Sending puts one job on a queue; the job's consumer sends to
+//! each recipient through the rate-limited Zalo client. Each recipient is claimed in the
+//! idempotency store before the send, so a repeated job or a second "send" press never reaches
+//! anyone twice.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use futures_util::{StreamExt, stream};
+use motcua_domain::catalogue::{ANNOUNCEMENT_LINK_TITLE, MAX_STAFF_TEXT, MAX_TITLE, Msg};
+use motcua_domain::{TenantId, time};
+use serde::{Deserialize, Serialize};
+use unicode_normalization::UnicodeNormalization;
+
+use crate::messenger::{Outgoing, SendFailure};
+use crate::ports::{Announcement, AnnouncementStatus, Audience, Claim, Queue, Store, StoreError};
+use crate::staff::{Principal, StaffDesk, StaffError, StaffResult};
+
+/// Most recipients of one consultation-message announcement.
+pub const MAX_RECIPIENTS: usize = 50_000;
+/// Sends in flight at once (the client's limiter keeps the OA under Zalo's rate).
+const CONCURRENCY: usize = 8;
+const LEASE: Duration = Duration::from_secs(120);
+const KEEP: Duration = Duration::from_secs(90 * 24 * 3600);
+
+/// What an admin writes.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct Draft {
+    pub title: String,
+    pub body: String,
+    #[serde(default)]
+    pub link: Option<String>,
+    pub audience: Audience,
+}
+
+/// The queued job: one per send press (duplicates are harmless).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AnnouncementJob {
+    pub tenant: TenantId,
+    pub id: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Progress {
+    pub sent: i64,
+    /// Out of reach (window closed, blocked the OA…).
+    pub skipped: i64,
+    /// Refused by Zalo for a reason to fix (template, permission…).
+    pub failed: i64,
+    pub done: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AnnouncementView {
+    #[serde(flatten)]
+    pub announcement: Announcement,
+    /// The text as the citizen reads it.
+    pub preview: String,
+    pub progress: Progress,
+}
+
+/// What one job run did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct JobOutcome {
+    pub sent: usize,
+    pub skipped: usize,
+    pub failed: usize,
+    /// Recipients already handled by an earlier run.
+    pub already: usize,
+    /// Recipients to try again (rate limit, Zalo or store unavailable): the job must be retried.
+    pub retry: usize,
+}
+
+fn since(a: &Announcement, at: DateTime<Utc>) -> Option<DateTime<Utc>> {
+    match a.audience {
+        Audience::Broadcast { .. } => None,
+        Audience::CsFree => Some(at - chrono::Duration::hours(48)),
+        Audience::CsWindow => Some(at - crate::staff::CS_WINDOW),
+    }
+}
+
+fn metric(a: &Announcement, what: &str) -> String {
+    format!("announcement.{}.{what}", a.id)
+}
+
+fn counter_day(a: &Announcement) -> NaiveDate {
+    time::to_vn(a.sending_at.unwrap_or(a.created_at)).date_naive()
+}
+
+pub fn render(a: &Announcement) -> Outgoing {
+    Outgoing {
+        text: Msg::Announcement {
+            title: a.title.clone(),
+            body: a.body.clone(),
+        }
+        .render(),
+        buttons: Vec::new(),
+        link: a
+            .link
+            .as_ref()
+            .map(|l| (ANNOUNCEMENT_LINK_TITLE.to_string(), l.clone())),
+    }
+}
+
+fn validate(d: &Draft) -> StaffResult<Draft> {
+    let title: String = d.title.trim().nfc().collect();
+    let body: String = d.body.trim().nfc().collect();
+    if title.is_empty() || body.is_empty() {
+        return Err(StaffError::Invalid(
+            "Cần nhập tiêu đề và nội dung thông báo.".into(),
+        ));
+    }
+    if title.chars().count() > MAX_TITLE {
+        return Err(StaffError::Invalid(format!(
+            "Tiêu đề dài quá {MAX_TITLE} ký tự."
+        )));
+    }
+    if body.chars().count() > MAX_STAFF_TEXT {
+        return Err(StaffError::Invalid(format!(
+            "Nội dung dài quá {MAX_STAFF_TEXT} ký tự."
+        )));
+    }
+    let link = match d.link.as_deref().map(str::trim).filter(|l| !l.is_empty()) {
+        None => None,
+        Some(l) => match url::Url::parse(l) {
+            Ok(u) if u.scheme() == "https" => Some(u.to_string()),
+            _ => {
+                return Err(StaffError::Invalid(
+                    "Đường dẫn phải là một địa chỉ https:// đầy đủ.".into(),
+                ));
+            }
+        },
+    };
+    if let Audience::Broadcast { article_id } = &d.audience
+        && (article_id.trim().is_empty()
+            || !article_id.trim().chars().all(|c| c.is_ascii_alphanumeric()))
+    {
+        return Err(StaffError::Invalid(
+            "Gửi broadcast cần mã bài viết (article id) đã tạo trong trang quản trị OA.".into(),
+        ));
+    }
+    Ok(Draft {
+        title,
+        body,
+        link,
+        audience: match &d.audience {
+            Audience::Broadcast { article_id } => Audience::Broadcast {
+                article_id: article_id.trim().to_string(),
+            },
+            other => other.clone(),
+        },
+    })
+}
+
+/// The announcement use cases; the desk provides the store, tenancy, Zalo and audit.
+pub struct Announcements {
+    pub desk: Arc<StaffDesk>,
+    /// The queue of announcement jobs.
+    pub queue: Arc<dyn Queue>,
+}
+
+impl Announcements {
+    fn store(&self) -> &Arc<dyn Store> {
+        &self.desk.store
+    }
+
+    fn admin_only(p: &Principal) -> StaffResult<()> {
+        if p.is_admin() {
+            Ok(())
+        } else {
+            Err(StaffError::Forbidden(
+                "only a tenant admin sends announcements",
+            ))
+        }
+    }
+
+    pub async fn create(&self, p: &Principal, draft: &Draft) -> StaffResult<AnnouncementView> {
+        let result = async {
+            Self::admin_only(p)?;
+            let d = validate(draft)?;
+            let a = Announcement {
+                tenant: p.tenant.clone(),
+                id: uuid::Uuid::now_v7().simple().to_string(),
+                title: d.title,
+                body: d.body,
+                link: d.link,
+                audience: d.audience,
+                status: AnnouncementStatus::Draft,
+                created_by: p.username.clone(),
+                created_at: self.desk.clock.now(),
+                sending_at: None,
+                recipients: 0,
+            };
+            if !self.store().create_announcement(&a).await? {
+                return Err(StaffError::Conflict(
+                    "Mã thông báo bị trùng, thử lại.".into(),
+                ));
+            }
+            self.view(a).await
+        }
+        .await;
+        let target = result
+            .as_ref()
+            .map(|v| format!("announcement:{}", v.announcement.id))
+            .unwrap_or_default();
+        self.desk
+            .audited(p, "announcement.create", &target, result)
+            .await
+    }
+
+    async fn view(&self, a: Announcement) -> StaffResult<AnnouncementView> {
+        let progress = self.progress(&a).await?;
+        Ok(AnnouncementView {
+            preview: render(&a).text,
+            announcement: a,
+            progress,
+        })
+    }
+
+    async fn progress(&self, a: &Announcement) -> StaffResult<Progress> {
+        let day = counter_day(a);
+        let count = |what: &'static str| {
+            let store = self.store().clone();
+            let (tenant, m) = (a.tenant.clone(), metric(a, what));
+            async move {
+                Ok::<i64, StoreError>(
+                    store
+                        .daily(&tenant, &m, day, day)
+                        .await?
+                        .iter()
+                        .map(|(_, n)| n)
+                        .sum(),
+                )
+            }
+        };
+        let (sent, skipped, failed) =
+            futures_util::future::try_join3(count("sent"), count("skipped"), count("failed"))
+                .await?;
+        let done = a.status == AnnouncementStatus::Sending
+            && u64::try_from(sent + skipped + failed).unwrap_or(0) >= a.recipients;
+        Ok(Progress {
+            sent,
+            skipped,
+            failed,
+            done,
+        })
+    }
+
+    pub async fn list(&self, p: &Principal) -> StaffResult<Vec<AnnouncementView>> {
+        let result = async {
+            Self::admin_only(p)?;
+            let mut out = Vec::new();
+            for a in self.store().list_announcements(&p.tenant, 50).await? {
+                out.push(self.view(a).await?);
+            }
+            Ok(out)
+        }
+        .await;
+        self.desk.audited(p, "announcement.list", "", result).await
+    }
+
+    /// How many would receive it if sent now (the preview's count).
+    pub async fn audience_size(
+        &self,
+        p: &Principal,
+        audience: &Audience,
+    ) -> StaffResult<Option<usize>> {
+        let probe = Announcement {
+            tenant: p.tenant.clone(),
+            id: String::new(),
+            title: String::new(),
+            body: String::new(),
+            link: None,
+            audience: audience.clone(),
+            status: AnnouncementStatus::Draft,
+            created_by: String::new(),
+            created_at: self.desk.clock.now(),
+            sending_at: None,
+            recipients: 0,
+        };
+        match since(&probe, self.desk.clock.now()) {
+            None => Ok(None),
+            Some(from) => Ok(Some(
+                self.store()
+                    .zalo_users_active_since(&p.tenant, from, MAX_RECIPIENTS)
+                    .await?
+                    .len(),
+            )),
+        }
+    }
+
+    pub async fn get(&self, p: &Principal, id: &str) -> StaffResult<AnnouncementView> {
+        let result = async {
+            Self::admin_only(p)?;
+            let a = self
+                .store()
+                .get_announcement(&p.tenant, id)
+                .await?
+                .ok_or(StaffError::NotFound)?;
+            self.view(a).await
+        }
+        .await;
+        self.desk
+            .audited(
+                p,
+                "announcement.view",
+                &format!("announcement:{id}"),
+                result,
+            )
+            .await
+    }
+
+    /// Moves the draft to sending (once) and queues the job. Pressing it again on an
+    /// announcement already sending queues the job again, which is how a send interrupted
+    /// before its job was queued resumes; recipients already reached are skipped by the job.
+    pub async fn send(&self, p: &Principal, id: &str) -> StaffResult<AnnouncementView> {
+        let result = async {
+            Self::admin_only(p)?;
+            let a = self
+                .store()
+                .get_announcement(&p.tenant, id)
+                .await?
+                .ok_or(StaffError::NotFound)?;
+            if a.status == AnnouncementStatus::Draft {
+                let now = self.desk.clock.now();
+                let recipients = match since(&a, now) {
+                    None => 1,
+                    Some(from) => self
+                        .store()
+                        .zalo_users_active_since(&p.tenant, from, MAX_RECIPIENTS)
+                        .await?
+                        .len() as u64,
+                };
+                // Only the first press moves it; a concurrent press finds it sending.
+                self.store()
+                    .begin_sending(&p.tenant, id, recipients, now)
+                    .await?;
+            }
+            let job = serde_json::to_string(&AnnouncementJob {
+                tenant: p.tenant.clone(),
+                id: id.to_string(),
+            })
+            .expect("a job serializes");
+            self.queue.send(&job).await.map_err(|e| {
+                StaffError::Unavailable(format!("announcement job not queued: {e}"))
+            })?;
+            let a = self
+                .store()
+                .get_announcement(&p.tenant, id)
+                .await?
+                .ok_or(StaffError::NotFound)?;
+            self.view(a).await
+        }
+        .await;
+        self.desk
+            .audited(
+                p,
+                "announcement.send",
+                &format!("announcement:{id}"),
+                result,
+            )
+            .await
+    }
+
+    /// Runs one job: every recipient not yet handled gets the message once.
+    pub async fn run_job(&self, job: &AnnouncementJob) -> Result<JobOutcome, StoreError> {
+        let Some(a) = self.store().get_announcement(&job.tenant, &job.id).await? else {
+            tracing::warn!(announcement = %job.id, "announcement job for a missing announcement: dropped");
+            return Ok(JobOutcome::default());
+        };
+        if a.status != AnnouncementStatus::Sending {
+            tracing::warn!(announcement = %job.id, "announcement job for a draft: dropped");
+            return Ok(JobOutcome::default());
+        }
+        let Some(oa_id) = self
+            .desk
+            .tenancy
+            .tenant(&a.tenant)
+            .and_then(|t| t.oa_id.clone())
+        else {
+            return Err(StoreError::Unavailable(format!(
+                "tenant {} has no OA configured",
+                a.tenant
+            )));
+        };
+        let sending_at = a.sending_at.unwrap_or(a.created_at);
+        let recipients: Vec<Option<String>> = match since(&a, sending_at) {
+            None => vec![None],
+            Some(from) => self
+                .store()
+                .zalo_users_active_since(&a.tenant, from, MAX_RECIPIENTS)
+                .await?
+                .into_iter()
+                .map(Some)
+                .collect(),
+        };
+        let message = render(&a);
+        let outcomes: Vec<Result<&'static str, StoreError>> = stream::iter(recipients)
+            .map(|user| self.send_one(&a, &oa_id, user, &message))
+            .buffer_unordered(CONCURRENCY)
+            .collect()
+            .await;
+        let mut out = JobOutcome::default();
+        for o in outcomes {
+            match o {
+                Ok("sent") => out.sent += 1,
+                Ok("skipped") => out.skipped += 1,
+                Ok("failed") => out.failed += 1,
+                Ok("already") => out.already += 1,
+                Ok(_) | Err(_) => out.retry += 1,
+            }
+        }
+        tracing::info!(announcement = %a.id, tenant = %a.tenant, sent = out.sent,
+            skipped = out.skipped, failed = out.failed, already = out.already,
+            retry = out.retry, "announcement job run");
+        Ok(out)
+    }
+
+    async fn send_one(
+        &self,
+        a: &Announcement,
+        oa_id: &str,
+        user: Option<String>,
+        message: &Outgoing,
+    ) -> Result<&'static str, StoreError> {
+        let store = self.store();
+        let who = user.as_deref().unwrap_or("broadcast");
+        let key = format!("announce#{}#{}#{who}", a.tenant, a.id);
+        let now = self.desk.clock.now();
+        match store.claim(&key, now, LEASE, KEEP).await? {
+            Claim::Acquired => {}
+            Claim::Completed { .. } => return Ok("already"),
+            Claim::InProgress => return Ok("retry"),
+        }
+        let result = match (&a.audience, &user) {
+            (Audience::Broadcast { article_id }, _) => {
+                self.desk
+                    .messenger
+                    .broadcast_article(oa_id, article_id)
+                    .await
+            }
+            (_, Some(user)) => self.desk.messenger.send_cs(oa_id, user, message).await,
+            (_, None) => unreachable!("consultation announcements have a recipient"),
+        };
+        let outcome = match result {
+            Ok(_) => "sent",
+            Err(e) => match e.failure {
+                SendFailure::OutsideWindow | SendFailure::RecipientPermanent => "skipped",
+                SendFailure::Configuration => {
+                    tracing::error!(announcement = %a.id, error = %e, "announcement refused by Zalo");
+                    "failed"
+                }
+                SendFailure::RateLimited { .. } | SendFailure::Transient => {
+                    store.release(&key).await?;
+                    return Ok("retry");
+                }
+            },
+        };
+        store
+            .complete(&key, Some(outcome), self.desk.clock.now(), KEEP)
+            .await?;
+        store
+            .incr(&a.tenant, &metric(a, outcome), counter_day(a), 1)
+            .await?;
+        Ok(outcome)
+    }
+}

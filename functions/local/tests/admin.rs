@@ -1,0 +1,793 @@
+//! The staff console's API on the local server: tickets created through the real webhook path
+//! (`/local/zalo/simulate`), staff signed in with passwords, every role boundary, answers in
+//! the Zalo fake, announcements sent once, statistics against a seeded scenario.
+
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::Utc;
+use motcua_app::Queue;
+use motcua_zalo_fake::{Endpoint, ZaloFake};
+use serde_json::{Value, json};
+
+const APP: &str = "1234567890123456789";
+const OA_TQ: &str = "0000000000000000001";
+
+pub struct Local {
+    pub state: Arc<local::AppState>,
+    pub base: String,
+    _dir: tempfile::TempDir,
+}
+
+/// Staff of the demo tenants; every password is "mật-khẩu-<username>".
+const STAFF: [(&str, &str, &str, Option<&str>); 5] = [
+    ("admin-tq", "tuyen-quang", "admin", None),
+    ("tuphap", "tuyen-quang", "staff", Some("so-tu-phap")),
+    ("xaydung", "tuyen-quang", "staff", Some("so-xay-dung")),
+    ("admin-bn", "bac-ninh", "admin", None),
+    ("tuphap-bn", "bac-ninh", "staff", Some("so-tu-phap")),
+];
+
+pub fn password(user: &str) -> String {
+    format!("mật-khẩu-{user}")
+}
+
+pub async fn start() -> Local {
+    let dir = tempfile::tempdir().unwrap();
+    let mut toml = String::new();
+    for (user, tenant, role, agency) in STAFF {
+        toml.push_str(&format!(
+            "[[staff]]\nusername = \"{user}\"\nname = \"Cán bộ {user}\"\ntenant = \"{tenant}\"\nrole = \"{role}\"\n{}password_hash = \"{}\"\n\n",
+            agency.map_or(String::new(), |a| format!("agency = \"{a}\"\n")),
+            admin::auth::hash_password(&password(user))
+        ));
+    }
+    std::fs::write(dir.path().join(local::staff::STAFF_FILE), toml).unwrap();
+    let config = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../infra/local/tenants.toml");
+    let state = local::open(dir.path(), &config, None, 100_000)
+        .await
+        .unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let app =
+        local::router(state.clone()).into_make_service_with_connect_info::<std::net::SocketAddr>();
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    Local {
+        state,
+        base,
+        _dir: dir,
+    }
+}
+
+/// A signed-in staff member's HTTP client (cookie jar).
+pub struct Session {
+    client: reqwest::Client,
+    base: String,
+}
+
+impl Session {
+    pub async fn call(&self, method: &str, path: &str, body: Option<Value>) -> (u16, Value) {
+        let url = format!("{}/api/v1/admin/{path}", self.base);
+        let req = match method {
+            "GET" => self.client.get(url),
+            _ => self.client.post(url).json(&body.unwrap_or(json!({}))),
+        };
+        let r = req.send().await.unwrap();
+        let status = r.status().as_u16();
+        let text = r.text().await.unwrap();
+        (
+            status,
+            serde_json::from_str(&text).unwrap_or(Value::String(text)),
+        )
+    }
+}
+
+impl Local {
+    pub async fn login(&self, user: &str) -> Session {
+        let client = reqwest::Client::builder()
+            .cookie_store(true)
+            .build()
+            .unwrap();
+        let r = client
+            .post(format!("{}/api/v1/admin/login", self.base))
+            .json(&json!({"username": user, "password": password(user)}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200, "login of {user}");
+        Session {
+            client,
+            base: self.base.clone(),
+        }
+    }
+
+    /// A Zalo event through the real webhook path, then the event queue drained.
+    pub async fn citizen(&self, event: Value) {
+        let r = reqwest::Client::new()
+            .post(format!("{}/local/zalo/simulate", self.base))
+            .body(event.to_string())
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+        for _ in 0..50 {
+            if self.state.zalo_events.depth().await.unwrap() == 0 {
+                return;
+            }
+            local::worker::drain_events_once(&self.state, Duration::from_millis(100))
+                .await
+                .unwrap();
+        }
+        panic!("the event queue did not drain");
+    }
+
+    pub fn fake(&self) -> &ZaloFake {
+        self.state.zalo_fake.as_ref().unwrap()
+    }
+
+    pub fn texts_to(&self, user: &str) -> Vec<String> {
+        self.fake()
+            .delivered()
+            .iter()
+            .filter(|r| r.recipient().as_deref() == Some(user))
+            .filter_map(|r| r.text())
+            .collect()
+    }
+
+    async fn run_announcements(&self) {
+        let q = &self.state.announcements;
+        for _ in 0..20 {
+            let batch = q.receive(10, Duration::from_millis(50)).await.unwrap();
+            if batch.is_empty() {
+                return;
+            }
+            for m in batch {
+                let job = serde_json::from_str(&m.body).unwrap();
+                let outcome = self.state.admin.announcements.run_job(&job).await.unwrap();
+                assert_eq!(outcome.retry, 0);
+                q.delete(&m.receipt).await.unwrap();
+            }
+        }
+    }
+}
+
+/// A Zalo timestamp `ago` before now.
+fn ts_ago(ago: chrono::Duration) -> String {
+    (Utc::now() - ago).timestamp_millis().to_string()
+}
+
+pub fn text_event(user: &str, msg_id: &str, body: &str, ago: chrono::Duration) -> Value {
+    json!({"app_id": APP, "sender": {"id": user}, "recipient": {"id": OA_TQ}, "event_name": "user_send_text",
+        "message": {"text": body, "msg_id": msg_id}, "timestamp": ts_ago(ago), "user_id_by_app": "1"})
+}
+
+fn share_phone(user: &str, phone: &str, ago: chrono::Duration) -> Value {
+    json!({"app_id": APP, "sender": {"id": user}, "recipient": {"id": OA_TQ}, "event_name": "user_submit_info",
+        "info": {"name": "Nguyễn Văn An", "phone": phone}, "timestamp": ts_ago(ago)})
+}
+
+fn follow(user: &str) -> Value {
+    json!({"oa_id": OA_TQ, "follower": {"id": user}, "event_name": "follow", "source": "oa_profile",
+        "app_id": APP, "timestamp": ts_ago(chrono::Duration::zero())})
+}
+
+fn audit_has(entries: &Value, actor: &str, action: &str, target: &str, outcome: &str) -> bool {
+    entries["entries"].as_array().unwrap().iter().any(|e| {
+        e["actor"] == actor
+            && e["action"] == action
+            && e["target"] == target
+            && e["outcome"] == outcome
+    })
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn nobody_gets_in_without_a_valid_session() {
+    let l = start().await;
+    let anonymous = reqwest::Client::new();
+    for path in [
+        "me",
+        "tickets",
+        "tickets/1",
+        "stats",
+        "audit",
+        "announcements",
+    ] {
+        let r = anonymous
+            .get(format!("{}/api/v1/admin/{path}", l.base))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 401, "{path}");
+    }
+    let r = anonymous
+        .post(format!("{}/api/v1/admin/login", l.base))
+        .json(&json!({"username": "admin-tq", "password": "sai"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 401);
+    assert!(r.headers().get("set-cookie").is_none());
+    // a forged cookie is refused
+    let r = anonymous
+        .get(format!("{}/api/v1/admin/me", l.base))
+        .header(
+            "cookie",
+            "motcua_admin=eyJ1IjoiYWRtaW4tdHEiLCJleHAiOjk5OTk5OTk5OTl9.00",
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 401);
+    // the page itself is public and self-contained
+    let page = anonymous
+        .get(format!("{}/admin", l.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), 200);
+    let csp = page.headers()["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .to_string();
+    assert!(csp.contains("default-src 'self'"));
+    let html = page.text().await.unwrap();
+    for external in ["src=\"http", "href=\"http", "src=\"//", "href=\"//"] {
+        assert!(!html.contains(external), "no external resources");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn agency_staff_see_only_their_agency_and_every_refusal_is_audited() {
+    let l = start().await;
+    l.citizen(text_event(
+        "u-1",
+        "m-1",
+        "Tôi muốn hỏi thủ tục cấp phép xây dựng",
+        chrono::Duration::zero(),
+    ))
+    .await;
+    let admin = l.login("admin-tq").await;
+    let tuphap = l.login("tuphap").await;
+    let xaydung = l.login("xaydung").await;
+    let other_tenant = l.login("admin-bn").await;
+
+    // unassigned: only the tenant admin sees it
+    let (s, list) = admin.call("GET", "tickets", None).await;
+    assert_eq!(s, 200);
+    assert_eq!(list["tickets"][0]["number"], 1);
+    assert_eq!(list["tickets"][0]["category"], "question");
+    let (_, list) = tuphap.call("GET", "tickets", None).await;
+    assert!(list["tickets"].as_array().unwrap().is_empty());
+    assert_eq!(tuphap.call("GET", "tickets/1", None).await.0, 404);
+
+    // staff cannot assign; the admin assigns to Sở Xây dựng
+    let (s, body) = xaydung
+        .call(
+            "POST",
+            "tickets/1/assign",
+            Some(json!({"agency": "so-xay-dung"})),
+        )
+        .await;
+    assert_eq!(s, 404, "{body}"); // not even visible to them yet
+    let (s, body) = admin
+        .call(
+            "POST",
+            "tickets/1/assign",
+            Some(json!({"agency": "so-khong-co"})),
+        )
+        .await;
+    assert_eq!(s, 400, "{body}");
+    let (s, t) = admin
+        .call(
+            "POST",
+            "tickets/1/assign",
+            Some(json!({"agency": "so-xay-dung"})),
+        )
+        .await;
+    assert_eq!(s, 200, "{t}");
+    assert_eq!(t["status"], "in_progress");
+    assert_eq!(t["agency_name"], "Sở Xây dựng");
+
+    // agency B's staff sees it, agency A's does not (same 404 as a missing ticket)
+    assert_eq!(xaydung.call("GET", "tickets/1", None).await.0, 200);
+    let (s, denied) = tuphap.call("GET", "tickets/1", None).await;
+    assert_eq!(s, 404);
+    let (_, missing) = tuphap.call("GET", "tickets/999", None).await;
+    assert_eq!(
+        denied, missing,
+        "a hidden ticket is indistinguishable from a missing one"
+    );
+    for (method, path, body) in [
+        ("POST", "tickets/1/reveal", None),
+        (
+            "POST",
+            "tickets/1/answer",
+            Some(json!({"text": "x", "request_id": "r1"})),
+        ),
+        (
+            "POST",
+            "tickets/1/update",
+            Some(json!({"status": "closed"})),
+        ),
+    ] {
+        assert_eq!(tuphap.call(method, path, body).await.0, 404, "{path}");
+    }
+    // staff may not reassign even their own ticket
+    assert_eq!(
+        xaydung
+            .call(
+                "POST",
+                "tickets/1/assign",
+                Some(json!({"agency": "so-tu-phap"}))
+            )
+            .await
+            .0,
+        403
+    );
+    // another province's admin: ticket 1 of Tuyên Quang does not exist for them
+    assert_eq!(other_tenant.call("GET", "tickets/1", None).await.0, 404);
+    assert!(
+        other_tenant.call("GET", "tickets", None).await.1["tickets"]
+            .as_array()
+            .unwrap()
+            .is_empty()
+    );
+
+    // admin-only areas
+    for path in ["audit", "stats", "stats.csv", "announcements"] {
+        assert_eq!(xaydung.call("GET", path, None).await.0, 403, "{path}");
+    }
+    let (s, _) = xaydung
+        .call(
+            "POST",
+            "announcements",
+            Some(json!({"title": "t", "body": "b", "audience": {"kind": "cs_free"}})),
+        )
+        .await;
+    assert_eq!(s, 403);
+
+    // the trail: who tried what, denied
+    let (s, audit) = admin.call("GET", "audit", None).await;
+    assert_eq!(s, 200);
+    assert!(
+        audit_has(&audit, "tuphap", "ticket.view", "ticket:1", "denied"),
+        "{audit}"
+    );
+    assert!(audit_has(
+        &audit,
+        "tuphap",
+        "ticket.answer",
+        "ticket:1",
+        "denied"
+    ));
+    assert!(audit_has(
+        &audit,
+        "tuphap",
+        "ticket.view",
+        "ticket:999",
+        "not_found"
+    ));
+    assert!(audit_has(
+        &audit,
+        "xaydung",
+        "ticket.assign",
+        "ticket:1",
+        "denied"
+    ));
+    assert!(audit_has(
+        &audit,
+        "xaydung",
+        "ticket.view",
+        "ticket:1",
+        "ok"
+    ));
+    assert!(audit_has(
+        &audit,
+        "admin-tq",
+        "ticket.assign",
+        "ticket:1",
+        "ok"
+    ));
+    assert!(audit_has(&audit, "xaydung", "audit.view", "", "denied"));
+    assert!(audit_has(
+        &audit,
+        "xaydung",
+        "announcement.create",
+        "",
+        "denied"
+    ));
+    assert!(audit_has(&audit, "admin-tq", "login", "", "ok"));
+    // Bắc Ninh's trail holds none of it
+    let (_, bn) = other_tenant.call("GET", "audit", None).await;
+    assert!(
+        !bn["entries"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["actor"] == "tuphap")
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn personal_data_is_masked_until_opened_and_opening_is_audited() {
+    let l = start().await;
+    l.citizen(share_phone(
+        "u-2",
+        "0912345678",
+        chrono::Duration::minutes(5),
+    ))
+    .await;
+    l.citizen(text_event(
+        "u-2",
+        "m-2",
+        "Phản ánh: gọi lại cho tôi số 0987 654 321, CCCD 001203004567",
+        chrono::Duration::zero(),
+    ))
+    .await;
+    let admin = l.login("admin-tq").await;
+    let (_, t) = admin.call("GET", "tickets/1", None).await;
+    assert_eq!(
+        t["ticket"]["category"],
+        "complaint",
+        "{t} {:?}",
+        l.texts_to("u-2")
+    );
+    assert_eq!(t["citizen"]["phone"], "091****678");
+    let said = t["messages"][0]["text"].as_str().unwrap();
+    assert!(!said.contains("0987") && !said.contains("001203"), "{said}");
+    assert!(
+        said.contains("**** *** 321") && said.contains("*********567"),
+        "{said}"
+    );
+    assert_eq!(t["revealed"], false);
+    let (s, t) = admin.call("POST", "tickets/1/reveal", None).await;
+    assert_eq!(s, 200);
+    assert_eq!(t["citizen"]["phone"], "0912345678");
+    assert!(
+        t["messages"][0]["text"]
+            .as_str()
+            .unwrap()
+            .contains("0987 654 321")
+    );
+    assert_eq!(t["citizen"]["user_id"], "u-2");
+    let (_, audit) = admin.call("GET", "audit", None).await;
+    assert!(audit_has(
+        &audit,
+        "admin-tq",
+        "ticket.reveal",
+        "ticket:1",
+        "ok"
+    ));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_answer_reaches_the_citizen_once_by_consultation_message() {
+    let l = start().await;
+    l.citizen(text_event(
+        "u-3",
+        "m-3",
+        "Hồ sơ đất đai cần giấy tờ gì?",
+        chrono::Duration::zero(),
+    ))
+    .await;
+    let admin = l.login("admin-tq").await;
+    admin
+        .call(
+            "POST",
+            "tickets/1/assign",
+            Some(json!({"agency": "so-tu-phap"})),
+        )
+        .await;
+    let staff = l.login("tuphap").await;
+    let answer = json!({"text": "Ông/bà cần mang Giấy chứng nhận quyền sử dụng đất bản gốc.", "request_id": "req-1"});
+    // a double click: the same request twice, concurrently and again after
+    let (a, b) = tokio::join!(
+        staff.call("POST", "tickets/1/answer", Some(answer.clone())),
+        staff.call("POST", "tickets/1/answer", Some(answer.clone()))
+    );
+    let (c, _) = staff
+        .call("POST", "tickets/1/answer", Some(answer.clone()))
+        .await;
+    let ok = [a.0, b.0, c].iter().filter(|s| **s == 200).count();
+    assert!(ok >= 2, "{a:?} {b:?}"); // the loser of the race may be told it is in progress
+    let texts = l.texts_to("u-3");
+    let answers: Vec<&String> = texts
+        .iter()
+        .filter(|t| t.contains("Giấy chứng nhận"))
+        .collect();
+    assert_eq!(answers.len(), 1, "{texts:?}");
+    assert!(answers[0].starts_with("Sở Tư pháp trả lời câu hỏi/phản ánh số 1:"));
+
+    let (_, t) = staff.call("GET", "tickets/1", None).await;
+    assert_eq!(t["ticket"]["status"], "answered");
+    assert!(t["ticket"]["answered_at"].is_string());
+    let staff_msgs: Vec<&Value> = t["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|m| m["author"] == "staff")
+        .collect();
+    assert_eq!(staff_msgs.len(), 1);
+    assert_eq!(staff_msgs[0]["delivery"], "zalo_cs");
+    assert_eq!(staff_msgs[0]["staff_name"], "Cán bộ tuphap");
+
+    // a second, different answer is a new message
+    let (s, _) = staff
+        .call(
+            "POST",
+            "tickets/1/answer",
+            Some(json!({"text": "Bổ sung: nộp tại Bộ phận Một cửa.", "request_id": "req-2"})),
+        )
+        .await;
+    assert_eq!(s, 200);
+    assert_eq!(
+        l.texts_to("u-3")
+            .iter()
+            .filter(|t| t.contains("Bổ sung"))
+            .count(),
+        1
+    );
+    // closing, then answering a closed ticket is refused
+    assert_eq!(
+        staff
+            .call(
+                "POST",
+                "tickets/1/update",
+                Some(json!({"status": "closed"}))
+            )
+            .await
+            .0,
+        200
+    );
+    let (s, body) = staff
+        .call(
+            "POST",
+            "tickets/1/answer",
+            Some(json!({"text": "x", "request_id": "req-3"})),
+        )
+        .await;
+    assert_eq!(s, 409, "{body}");
+    // empty and over-long answers are refused with a Vietnamese reason
+    let (s, body) = staff
+        .call(
+            "POST",
+            "tickets/1/answer",
+            Some(json!({"text": "   ", "request_id": "req-4"})),
+        )
+        .await;
+    assert_eq!(s, 400);
+    assert_eq!(body["message"], "Câu trả lời đang để trống.");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn after_seven_days_the_tenants_fallback_is_offered_and_used_on_confirmation() {
+    let l = start().await;
+    let old = chrono::Duration::days(9);
+    l.citizen(share_phone(
+        "u-4",
+        "0912345678",
+        old + chrono::Duration::minutes(1),
+    ))
+    .await;
+    l.citizen(text_event("u-4", "m-4", "Xin hỏi lệ phí", old))
+        .await;
+    let admin = l.login("admin-tq").await;
+    let answer = json!({"text": "Lệ phí là 50.000 đồng.", "request_id": "r-1"});
+    let (s, body) = admin
+        .call("POST", "tickets/1/answer", Some(answer.clone()))
+        .await;
+    assert_eq!(s, 409, "{body}");
+    assert_eq!(body["error"], "outside_window");
+    assert_eq!(body["fallback"], "zns");
+    assert!(l.texts_to("u-4").iter().all(|t| !t.contains("Lệ phí là")));
+    let zns_before = l.fake().count(Endpoint::Zns);
+
+    let mut confirmed = answer.clone();
+    confirmed["fallback"] = "zns".into();
+    let (s, body) = admin
+        .call("POST", "tickets/1/answer", Some(confirmed))
+        .await;
+    assert_eq!(s, 200, "{body}");
+    assert_eq!(body["delivery"], "zns");
+    assert_eq!(l.fake().count(Endpoint::Zns), zns_before + 1);
+    let zns = l
+        .fake()
+        .delivered()
+        .into_iter()
+        .rev()
+        .find(|r| r.endpoint == Endpoint::Zns)
+        .unwrap();
+    assert_eq!(zns.body["template_id"], "300005");
+    assert_eq!(zns.body["template_data"]["so_phieu"], "1");
+    assert_eq!(zns.body["phone"], "84912345678");
+
+    // calling the citizen is always possible and flags the ticket
+    l.citizen(text_event("u-5", "m-5", "Xin hỏi giờ làm việc", old))
+        .await;
+    let (s, body) = admin
+        .call(
+            "POST",
+            "tickets/2/answer",
+            Some(json!({"text": "Từ 7 giờ 30.", "request_id": "r-2", "fallback": "call_citizen"})),
+        )
+        .await;
+    assert_eq!(s, 200, "{body}");
+    let (_, t) = admin.call("GET", "tickets/2", None).await;
+    assert_eq!(t["ticket"]["call_citizen"], true);
+    assert_eq!(t["ticket"]["overdue"], false);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_announcement_reaches_each_recent_user_once_however_often_send_is_pressed() {
+    let l = start().await;
+    for u in ["u-10", "u-11"] {
+        l.citizen(text_event(
+            u,
+            &format!("m-{u}"),
+            "chào",
+            chrono::Duration::hours(1),
+        ))
+        .await;
+    }
+    // outside the 48-hour audience
+    l.citizen(text_event(
+        "u-12",
+        "m-u-12",
+        "chào",
+        chrono::Duration::hours(60),
+    ))
+    .await;
+    let admin = l.login("admin-tq").await;
+    let (s, count) = admin
+        .call(
+            "POST",
+            "announcements/audience",
+            Some(json!({"kind": "cs_free"})),
+        )
+        .await;
+    assert_eq!(s, 200);
+    assert_eq!(count["recipients"], 2);
+    let (s, bad) = admin
+        .call("POST", "announcements", Some(json!({"title": "Tin", "body": "b", "link": "http://x", "audience": {"kind": "cs_free"}})))
+        .await;
+    assert_eq!(s, 400, "{bad}");
+    let (s, created) = admin
+        .call(
+            "POST",
+            "announcements",
+            Some(json!({"title": "Thông báo nghỉ Tết", "body": "Bộ phận Một cửa nghỉ từ 14/02 đến 22/02.",
+                "link": "https://dichvucong.example.gov.vn/tin/1", "audience": {"kind": "cs_free"}})),
+        )
+        .await;
+    assert_eq!(s, 201, "{created}");
+    assert_eq!(created["status"], "draft");
+    assert!(
+        created["preview"]
+            .as_str()
+            .unwrap()
+            .starts_with("Thông báo nghỉ Tết\n\n")
+    );
+    let id = created["id"].as_str().unwrap().to_string();
+    let path = format!("announcements/{id}/send");
+    let (a, b) = tokio::join!(
+        admin.call("POST", &path, None),
+        admin.call("POST", &path, None)
+    );
+    assert_eq!((a.0, b.0), (200, 200));
+    assert_eq!(admin.call("POST", &path, None).await.0, 200);
+    l.run_announcements().await;
+    for u in ["u-10", "u-11"] {
+        let got: Vec<String> = l
+            .texts_to(u)
+            .into_iter()
+            .filter(|t| t.contains("nghỉ Tết"))
+            .collect();
+        assert_eq!(got.len(), 1, "{u}: {got:?}");
+    }
+    assert!(l.texts_to("u-12").iter().all(|t| !t.contains("nghỉ Tết")));
+    let (_, view) = admin
+        .call("GET", &format!("announcements/{id}"), None)
+        .await;
+    assert_eq!(view["status"], "sending");
+    assert_eq!(view["recipients"], 2);
+    assert_eq!(view["progress"]["sent"], 2);
+    assert_eq!(view["progress"]["done"], true);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn statistics_add_up_for_a_seeded_scenario() {
+    let l = start().await;
+    // real flows: two follows, one unfollow-free day, one ticket answered
+    l.citizen(follow("f-1")).await;
+    l.citizen(follow("f-2")).await;
+    l.citizen(text_event(
+        "u-20",
+        "m-20",
+        "Xin hỏi",
+        chrono::Duration::minutes(90),
+    ))
+    .await;
+    let admin = l.login("admin-tq").await;
+    admin
+        .call(
+            "POST",
+            "tickets/1/answer",
+            Some(json!({"text": "Trả lời.", "request_id": "s-1"})),
+        )
+        .await;
+    // counters as the notifier and lookup functions keep them
+    let store = l.state.store.clone();
+    let tq = motcua_domain::TenantId::parse("tuyen-quang").unwrap();
+    let today = motcua_domain::time::to_vn(Utc::now()).date_naive();
+    let yesterday = today.pred_opt().unwrap();
+    for (metric, day, n) in [
+        ("notify.received.zalo_cs_free", today, 40),
+        ("notify.received.zns", today, 10),
+        ("notify.result_ready.zalo_cs_paid", yesterday, 5),
+        ("notify.result_ready.zbs_uid", yesterday, 2),
+        ("notify.undeliverable", yesterday, 3),
+        ("lookup.web", today, 7),
+        ("lookup.qr_page", yesterday, 4),
+        ("lookup.api", today, 1),
+    ] {
+        store.incr(&tq, metric, day, n).await.unwrap();
+    }
+    let q = format!("stats?from={yesterday}&to={today}");
+    let (s, st) = admin.call("GET", &q, None).await;
+    assert_eq!(s, 200, "{st}");
+    assert_eq!(st["follows"], 2);
+    assert_eq!(st["notifications_sent"], 57);
+    assert_eq!(st["undeliverable"], 3);
+    // 10 ZNS × 150 + 5 paid CS × 165 + 2 ZBS × 165 = 2,655 VND; SMS 57 × 350 = 19,950 VND
+    assert_eq!(st["zalo_cost_vnd"], 2_655);
+    assert_eq!(st["sms_cost_vnd"], 19_950);
+    assert_eq!(st["saved_vnd"], 17_295);
+    assert_eq!(st["lookups_by_channel"]["web"], 7);
+    assert_eq!(st["lookups_by_channel"]["qr_page"], 4);
+    assert_eq!(st["lookups_by_channel"]["chat"], 0);
+    assert_eq!(st["lookups"], 12);
+    assert_eq!(st["tickets_opened"], 1);
+    assert_eq!(st["tickets_answered"], 1);
+    assert_eq!(st["tickets_answered_late"], 0);
+    assert_eq!(st["median_answer_hours"], 2); // answered 90 minutes after it was opened
+    assert_eq!(st["days"].as_array().unwrap().len(), 2);
+    let zns = st["notifications"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["channel"] == "zns")
+        .unwrap();
+    assert_eq!(
+        (
+            zns["kind"].clone(),
+            zns["count"].clone(),
+            zns["cost"].clone()
+        ),
+        (json!("received"), json!(10), json!(1500))
+    );
+
+    let (s, csv) = admin
+        .call(
+            "GET",
+            &format!("stats.csv?from={yesterday}&to={today}"),
+            None,
+        )
+        .await;
+    assert_eq!(s, 200);
+    let csv = csv.as_str().unwrap();
+    assert!(csv.starts_with('\u{feff}'));
+    assert!(csv.contains("tiet_kiem_vnd,17295"), "{csv}");
+    assert!(
+        csv.contains(&format!("{today},2,0,0,7,0,1,50,0,1,1")),
+        "{csv}"
+    );
+    // a range the wrong way round is refused
+    assert_eq!(
+        admin
+            .call("GET", &format!("stats?from={today}&to={yesterday}"), None)
+            .await
+            .0,
+        400
+    );
+}
