@@ -13,14 +13,15 @@ started=$(date +%s)
 step "cargo fmt --check"
 cargo fmt --all --check
 
-step "system packages (chromium for the browser test)"
-if ! command -v chromium >/dev/null 2>&1; then
+step "system packages (chromium and chromedriver for the browser tests)"
+if ! command -v chromium >/dev/null 2>&1 || ! command -v chromedriver >/dev/null 2>&1; then
   sudo=""
   [ "$(id -u)" = 0 ] || sudo="sudo"
   $sudo apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq chromium >/dev/null
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq chromium chromium-driver >/dev/null
 fi
 chromium --version
+chromedriver --version
 
 step "python tools (moto, cfn-lint, jsonschema)"
 venv=$(infra/scripts/python-tools.sh)

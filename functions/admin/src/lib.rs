@@ -515,6 +515,19 @@ async fn audit(
     Ok(Json(json!({ "day": day, "entries": entries })))
 }
 
+/// Lambda entry middleware: the claims API Gateway's JWT authorizer verified become a
+/// [`JwtClaims`] extension (which no HTTP client can set).
+pub async fn with_jwt_claims(mut req: axum::extract::Request) -> axum::extract::Request {
+    use lambda_http::request::RequestContext;
+    if let Some(RequestContext::ApiGatewayV2(ctx)) = req.extensions().get::<RequestContext>()
+        && let Some(jwt) = ctx.authorizer.as_ref().and_then(|a| a.jwt.as_ref())
+    {
+        let claims = JwtClaims(jwt.claims.clone().into_iter().collect());
+        req.extensions_mut().insert(claims);
+    }
+    req
+}
+
 /// The announcement job consumer (`MOTCUA_ROLE=announcer`): a record whose recipients are not
 /// all handled is reported failed so that SQS delivers it again; undecodable records are
 /// dead-lettered by SQS after `maxReceiveCount`, with the error logged here.

@@ -3,9 +3,8 @@
 
 use std::sync::Arc;
 
-use admin::auth::{Auth, JwtClaims};
+use admin::auth::Auth;
 use aws_lambda_events::event::sqs::SqsEvent;
-use lambda_http::request::RequestContext;
 use lambda_runtime::{LambdaEvent, service_fn};
 use motcua_app::SystemClock;
 use motcua_app::announce::Announcements;
@@ -68,18 +67,6 @@ async fn main() -> Result<(), lambda_runtime::Error> {
         announcements,
         auth,
     });
-    // The authorizer's verified claims become an extension no HTTP client can set.
-    let app = admin::router(state).layer(axum::middleware::map_request(
-        |mut req: axum::extract::Request| async move {
-            if let Some(RequestContext::ApiGatewayV2(ctx)) =
-                req.extensions().get::<RequestContext>()
-                && let Some(jwt) = ctx.authorizer.as_ref().and_then(|a| a.jwt.as_ref())
-            {
-                let claims = JwtClaims(jwt.claims.clone().into_iter().collect());
-                req.extensions_mut().insert(claims);
-            }
-            req
-        },
-    ));
+    let app = admin::router(state).layer(axum::middleware::map_request(admin::with_jwt_claims));
     lambda_http::run(app).await
 }

@@ -791,3 +791,161 @@ async fn statistics_add_up_for_a_seeded_scenario() {
         400
     );
 }
+
+/// A headless Chromium (Debian's `chromium` + `chromium-driver`) signs in, opens a ticket a
+/// citizen sent through the webhook, answers it; the answer must reach the Zalo fake. The
+/// screenshot is saved in `target/screenshots/`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_staff_member_answers_a_ticket_in_the_browser() {
+    use fantoccini::{ClientBuilder, Locator};
+
+    let Some(driver) = ChromeDriver::start() else {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "chromedriver is missing: infra/test.sh installs Debian's chromium-driver"
+        );
+        eprintln!("skipped: no chromedriver on this machine");
+        return;
+    };
+    let l = start().await;
+    l.citizen(text_event(
+        "u-web",
+        "m-web",
+        "Cho tôi hỏi thời hạn cấp lý lịch tư pháp?",
+        chrono::Duration::zero(),
+    ))
+    .await;
+
+    let profile = tempfile::tempdir().unwrap();
+    let mut caps = serde_json::Map::new();
+    caps.insert(
+        "goog:chromeOptions".into(),
+        json!({"binary": "/usr/bin/chromium", "args": [
+            "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+            "--disable-quic", "--no-first-run", "--disable-background-networking",
+            "--disable-component-update", "--disable-sync", "--window-size=1280,1000",
+            format!("--user-data-dir={}", profile.path().display())]}),
+    );
+    let browser = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+        .capabilities(caps)
+        .connect(&driver.url)
+        .await
+        .expect("a Chromium session");
+    let wait = Duration::from_secs(20);
+    browser.goto(&format!("{}/admin", l.base)).await.unwrap();
+    browser
+        .wait()
+        .at_most(wait)
+        .for_element(Locator::Css("#username"))
+        .await
+        .unwrap()
+        .send_keys("admin-tq")
+        .await
+        .unwrap();
+    browser
+        .find(Locator::Css("#password"))
+        .await
+        .unwrap()
+        .send_keys(&password("admin-tq"))
+        .await
+        .unwrap();
+    browser
+        .find(Locator::Css("#login-btn"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    browser
+        .wait()
+        .at_most(wait)
+        .for_element(Locator::Css("#ticket-list tbody tr[data-number='1']"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let title = browser
+        .wait()
+        .at_most(wait)
+        .for_element(Locator::Css("#td-title"))
+        .await
+        .unwrap();
+    assert!(title.text().await.unwrap().contains("Phiếu số 1"));
+    let answer = "Thời hạn cấp Phiếu lý lịch tư pháp là 10 ngày làm việc.";
+    browser
+        .find(Locator::Css("#answer-text"))
+        .await
+        .unwrap()
+        .send_keys(answer)
+        .await
+        .unwrap();
+    browser
+        .find(Locator::Css("#answer-btn"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let result = browser.find(Locator::Css("#answer-result")).await.unwrap();
+    let deadline = std::time::Instant::now() + wait;
+    while !result.text().await.unwrap().contains("Đã trả lời") {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no confirmation on the page"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let png = browser.screenshot().await.unwrap();
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/screenshots");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("admin-answer.png"), png).unwrap();
+    browser.close().await.unwrap();
+
+    let sent: Vec<String> = l
+        .texts_to("u-web")
+        .into_iter()
+        .filter(|t| t.contains(answer))
+        .collect();
+    assert_eq!(sent.len(), 1, "{:?}", l.texts_to("u-web"));
+}
+
+/// `chromedriver` on a free loopback port, killed on drop.
+struct ChromeDriver {
+    child: std::process::Child,
+    url: String,
+}
+
+impl ChromeDriver {
+    fn start() -> Option<ChromeDriver> {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let child = std::process::Command::new("chromedriver")
+            .arg(format!("--port={port}"))
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .ok()?;
+        let driver = ChromeDriver {
+            child,
+            url: format!("http://127.0.0.1:{port}"),
+        };
+        for _ in 0..100 {
+            if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+                return Some(driver);
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        panic!("chromedriver did not start listening");
+    }
+}
+
+impl Drop for ChromeDriver {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
