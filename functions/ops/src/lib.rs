@@ -13,7 +13,7 @@ use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
 use motcua_app::metrics::EmfMetrics;
-use motcua_app::{SystemClock, TokenStore};
+use motcua_app::{Queue, SystemClock, TokenStore};
 use motcua_config::Deployment;
 use motcua_zalo::tokens::hash_prefix;
 use motcua_zalo::{BaseUrls, SlidingWindowLimiter, TokenManager, TokenPair, ZaloClient};
@@ -52,6 +52,69 @@ pub enum Command {
     /// Zalo OA tokens.
     #[command(subcommand)]
     Tokens(Tokens),
+    /// Dead-letter queues.
+    #[command(subcommand)]
+    Dlq(Dlq),
+    /// Tenant configuration files.
+    #[command(subcommand)]
+    Config(Config),
+    /// Staff console accounts.
+    #[command(subcommand)]
+    Admin(Admin),
+    /// Receipt QR codes.
+    #[command(subcommand)]
+    Qr(Qr),
+}
+
+#[derive(Subcommand)]
+pub enum Dlq {
+    /// Move dead letters back to their queue (SQS). Without --dry-run each message is sent to
+    /// the queue, then deleted from the dead-letter queue; on a FIFO queue replayed messages
+    /// share one message group, in dead-letter order.
+    Replay {
+        /// The queue to put the messages back on.
+        #[arg(long)]
+        queue_url: String,
+        /// Its dead-letter queue.
+        #[arg(long)]
+        dlq_url: String,
+        /// List what would be replayed (id, reason, size) and leave everything in place.
+        #[arg(long)]
+        dry_run: bool,
+        /// Replay at most this many messages.
+        #[arg(long, default_value_t = 1000)]
+        max: usize,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum Config {
+    /// Parse and validate a tenants TOML file (as the functions load it): agency code
+    /// conflicts, OA ids, template keys, ticket policy. Prints a summary per tenant.
+    Check {
+        /// The file to check (e.g. infra/tenants/tuyen-quang.toml).
+        file: PathBuf,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum Admin {
+    /// Hash a staff password for the local server's staff.toml (Argon2id). Reads the password
+    /// from standard input, so that it stays out of shell history.
+    HashPassword,
+}
+
+#[derive(Subcommand)]
+pub enum Qr {
+    /// Write the receipt QR code (SVG) of every code in a file, one per line, into a folder.
+    Print {
+        /// A file with one receipt code per line.
+        #[arg(long)]
+        codes: PathBuf,
+        /// Where the SVG files go (created if missing).
+        #[arg(long)]
+        out: PathBuf,
+    },
 }
 
 #[derive(Subcommand)]
@@ -151,8 +214,188 @@ fn env_secret(name: &str) -> Result<String, OpsError> {
         })
 }
 
+/// What a DLQ replay did (or, in a dry run, would do).
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct ReplayReport {
+    /// (message id, dead-letter reason, body bytes), in the order read.
+    pub messages: Vec<(String, Option<String>, usize)>,
+    pub replayed: usize,
+}
+
+/// Reads `dlq` and, unless `dry_run`, sends each message to `main` then deletes it from `dlq`.
+/// Works on any [`Queue`] (SQS or the embedded queue).
+pub async fn replay(
+    dlq: &dyn Queue,
+    main: &dyn Queue,
+    fifo: bool,
+    dry_run: bool,
+    max: usize,
+) -> Result<ReplayReport, OpsError> {
+    let mut report = ReplayReport::default();
+    let mut seen = std::collections::HashSet::new();
+    let mut done = false;
+    while !done {
+        let batch = dlq.receive(10, Duration::from_secs(1)).await?;
+        if batch.is_empty() {
+            break;
+        }
+        for m in batch {
+            // Past the limit, or seen before (a dry run has gone round the whole queue): give
+            // the message back untouched.
+            done = done || report.messages.len() >= max || seen.contains(&m.message_id);
+            if done || dry_run {
+                dlq.retry_later(&m.receipt, Duration::ZERO).await?;
+                if !done {
+                    seen.insert(m.message_id.clone());
+                    report.messages.push((
+                        m.message_id.clone(),
+                        m.dead_letter_reason.clone(),
+                        m.body.len(),
+                    ));
+                }
+                continue;
+            }
+            seen.insert(m.message_id.clone());
+            report.messages.push((
+                m.message_id.clone(),
+                m.dead_letter_reason.clone(),
+                m.body.len(),
+            ));
+            if fifo {
+                main.send_in_group(&m.body, "replay").await?;
+            } else {
+                main.send(&m.body).await?;
+            }
+            dlq.delete(&m.receipt).await?;
+            report.replayed += 1;
+        }
+    }
+    Ok(report)
+}
+
+fn check_config(file: &std::path::Path) -> Result<String, OpsError> {
+    let text = std::fs::read_to_string(file)
+        .map_err(|e| format!("cannot read {}: {e}", file.display()))?;
+    let parsed =
+        motcua_app::TenantFile::parse(&text).map_err(|e| format!("{}: {e}", file.display()))?;
+    let directory = motcua_domain::TenantDirectory::new(parsed.tenant)
+        .map_err(|e| format!("{}: {e}", file.display()))?;
+    let mut lines = Vec::new();
+    let mut problems = Vec::new();
+    for t in directory.iter() {
+        lines.push(format!(
+            "{} ({}): agency codes {}; OA {}; {} ZNS template(s); agencies {}; answer within {} h; outside the window: {:?}",
+            t.id,
+            t.name,
+            t.agency_codes.join(", "),
+            t.oa_id.as_deref().unwrap_or("(none)"),
+            t.zalo.zns_templates.len(),
+            if t.agencies.is_empty() { "(none)".to_string() } else { t.agencies.keys().cloned().collect::<Vec<_>>().join(", ") },
+            t.ticket_answer_hours,
+            t.tickets.outside_window,
+        ));
+        if t.oa_id.is_some() && t.zalo.app_id.is_none() {
+            problems.push(format!(
+                "{}: oa_id is set but [tenant.zalo] app_id is not (tokens cannot be refreshed)",
+                t.id
+            ));
+        }
+        for key in t
+            .zalo
+            .zns_templates
+            .keys()
+            .chain(t.zalo.zbs_uid_templates.keys())
+        {
+            let known = key == "ticket_answered"
+                || motcua_domain::EventKind::ALL
+                    .iter()
+                    .any(|k| k.as_str() == key);
+            if !known {
+                problems.push(format!(
+                    "{}: template key {key:?} is neither an event kind nor ticket_answered",
+                    t.id
+                ));
+            }
+        }
+        if t.tickets.outside_window == motcua_domain::AnswerFallback::Zns
+            && !t.zalo.zns_templates.contains_key("ticket_answered")
+        {
+            problems.push(format!(
+                "{}: outside_window = \"zns\" needs zns_templates.ticket_answered",
+                t.id
+            ));
+        }
+        for category in t.tickets.answer_hours.keys() {
+            if !["question", "complaint", "suggestion"].contains(&category.as_str()) {
+                problems.push(format!(
+                    "{}: answer_hours has unknown category {category:?}",
+                    t.id
+                ));
+            }
+        }
+    }
+    if problems.is_empty() {
+        lines.push(format!("{}: OK", file.display()));
+        Ok(lines.join("\n"))
+    } else {
+        Err(format!(
+            "{}\n{} problem(s):\n{}",
+            lines.join("\n"),
+            problems.len(),
+            problems.join("\n")
+        )
+        .into())
+    }
+}
+
 /// Runs one command and returns what to print.
 pub async fn run(cli: Cli) -> Result<String, OpsError> {
+    match &cli.command {
+        Command::Config(Config::Check { file }) => return check_config(file),
+        Command::Admin(Admin::HashPassword) => {
+            let mut password = String::new();
+            std::io::stdin().read_line(&mut password)?;
+            let password = password.trim_end_matches(['\r', '\n']);
+            if password.chars().count() < 12 {
+                return Err("use a password of at least 12 characters".into());
+            }
+            return Ok(admin::auth::hash_password(password));
+        }
+        Command::Dlq(Dlq::Replay {
+            queue_url,
+            dlq_url,
+            dry_run,
+            max,
+        }) => {
+            let sdk = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
+            let client = aws_sdk_sqs::Client::new(&sdk);
+            let main = motcua_sqs::SqsQueue::new(client.clone(), queue_url, dlq_url);
+            let dlq = main.dead_letter_queue();
+            let report = replay(&dlq, &main, queue_url.ends_with(".fifo"), *dry_run, *max).await?;
+            let mut out: Vec<String> = report
+                .messages
+                .iter()
+                .map(|(id, reason, len)| {
+                    format!(
+                        "{id}  {len} bytes  reason: {}",
+                        reason
+                            .as_deref()
+                            .unwrap_or("(moved after too many receives)")
+                    )
+                })
+                .collect();
+            out.push(if *dry_run {
+                format!(
+                    "dry run: {} message(s) would be replayed; nothing changed",
+                    report.messages.len()
+                )
+            } else {
+                format!("replayed {} message(s) to {queue_url}", report.replayed)
+            });
+            return Ok(out.join("\n"));
+        }
+        _ => {}
+    }
     let ctx = context(&cli.target).await?;
     let known = |oa: &str| -> Result<(), OpsError> {
         if ctx.manager.oa_ids().iter().any(|o| o == oa) {
@@ -219,5 +462,43 @@ pub async fn run(cli: Cli) -> Result<String, OpsError> {
             }
             Ok(lines.join("\n"))
         }
+        Command::Qr(Qr::Print { codes, out }) => {
+            let text = std::fs::read_to_string(&codes)
+                .map_err(|e| format!("cannot read {}: {e}", codes.display()))?;
+            std::fs::create_dir_all(&out)?;
+            let mut written = 0;
+            let mut refused = Vec::new();
+            for line in text.lines().map(str::trim).filter(|l| !l.is_empty()) {
+                let code = match motcua_domain::DossierCode::parse(line) {
+                    Ok(code) => code,
+                    Err(e) => {
+                        refused.push(format!("{line}: {e}"));
+                        continue;
+                    }
+                };
+                let Some(tenant) = ctx.deployment.tenancy.for_code(&code) else {
+                    refused.push(format!("{line}: no tenant owns this agency code"));
+                    continue;
+                };
+                let signer = ctx
+                    .deployment
+                    .qr_signer(tenant.id.as_str())
+                    .ok_or_else(|| format!("tenant {} has no qr_key secret", tenant.id))?;
+                let host = tenant
+                    .public_host
+                    .as_deref()
+                    .ok_or_else(|| format!("tenant {} has no public_host", tenant.id))?;
+                let svg = qr::svg(&signer.url(host, &code), qr::Options::default())?;
+                std::fs::write(out.join(format!("{code}.svg")), svg)?;
+                written += 1;
+            }
+            let mut lines = vec![format!("wrote {written} QR code(s) to {}", out.display())];
+            if !refused.is_empty() {
+                lines.push(format!("{} line(s) refused:", refused.len()));
+                lines.extend(refused);
+            }
+            Ok(lines.join("\n"))
+        }
+        Command::Config(_) | Command::Admin(_) | Command::Dlq(_) => unreachable!("handled above"),
     }
 }
