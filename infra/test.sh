@@ -23,11 +23,14 @@ fi
 chromium --version
 chromedriver --version
 
-step "python tools (moto, cfn-lint, jsonschema)"
+step "python tools (moto, cfn-lint, jsonschema, aws-sam-cli, cargo-lambda)"
 venv=$(infra/scripts/python-tools.sh)
 
 step "cfn-lint template.yaml"
 "$venv/bin/cfn-lint" template.yaml
+
+step "sam validate --lint (offline)"
+SAM_CLI_TELEMETRY=0 AWS_REGION=ap-southeast-1 "$venv/bin/sam" validate --lint --template template.yaml
 
 step "event fixtures against the JSON Schema"
 "$venv/bin/python" infra/scripts/check-event-fixtures.py
@@ -47,5 +50,8 @@ cargo clippy --workspace --all-targets --locked -- -D warnings
 
 step "cargo test"
 cargo test --workspace --locked
+
+step "cargo lambda build of every function; each bootstrap answers a fixture"
+VENV="$venv" infra/scripts/lambda-smoke.sh
 
 printf '\nall checks passed in %ss\n' "$(( $(date +%s) - started ))"

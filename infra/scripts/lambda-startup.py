@@ -4,7 +4,10 @@ from moto's SSM and Secrets Manager as on AWS.
 
     python infra/scripts/lambda-startup.py <bootstrap> <event.json> [KEY=VALUE ...]
 
-Needs AWS_ENDPOINT_URL (moto). Prints the binary size, spawn -> first /next, spawn -> response.
+Needs AWS_ENDPOINT_URL (moto). A fresh table (the single-table design) and a queue with its
+dead-letter queue are created on moto; in KEY=VALUE, {queue} and {dlq} stand for their URLs.
+The function must answer the event through /response (not /error). Prints the binary size,
+spawn -> first /next, spawn -> response.
 """
 import base64, http.server, json, os, pathlib, secrets, subprocess, sys, threading, time
 import urllib.request
@@ -15,9 +18,9 @@ event = pathlib.Path(event_path).read_text()
 moto = os.environ["AWS_ENDPOINT_URL"]
 
 
-def aws(target, service, body):
+def aws(target, service, body, version="1.1"):
     req = urllib.request.Request(moto, data=json.dumps(body).encode(), headers={
-        "Content-Type": "application/x-amz-json-1.1", "X-Amz-Target": target,
+        "Content-Type": f"application/x-amz-json-{version}", "X-Amz-Target": target,
         "Authorization": f"AWS4-HMAC-SHA256 Credential=test/20261124/ap-southeast-1/{service}/aws4_request, SignedHeaders=host, Signature=x"})
     return json.loads(urllib.request.urlopen(req).read() or b"{}")
 
@@ -27,6 +30,19 @@ aws("AmazonSSM.PutParameter", "ssm", {"Name": f"/{name}", "Type": "String", "Val
 key = lambda: base64.b64encode(secrets.token_bytes(32)).decode()
 doc = {"tenants": {t: {"pii_secret": key(), "zalo_oa_secret_key": key(), "zalo_app_secret": key(), "qr_key": key()} for t in ["tuyen-quang", "bac-ninh"]}}
 arn = aws("secretsmanager.CreateSecret", "secretsmanager", {"Name": f"startup-{secrets.token_hex(4)}", "SecretString": json.dumps(doc)})["ARN"]
+
+table = f"startup-{secrets.token_hex(4)}"
+keys = ["PK", "SK"] + [f"GSI{i}{k}" for i in (1, 2, 3) for k in ("PK", "SK")]
+aws("DynamoDB_20120810.CreateTable", "dynamodb", {
+    "TableName": table, "BillingMode": "PAY_PER_REQUEST",
+    "AttributeDefinitions": [{"AttributeName": k, "AttributeType": "S"} for k in keys],
+    "KeySchema": [{"AttributeName": "PK", "KeyType": "HASH"}, {"AttributeName": "SK", "KeyType": "RANGE"}],
+    "GlobalSecondaryIndexes": [{"IndexName": f"GSI{i}", "Projection": {"ProjectionType": "ALL"},
+                                "KeySchema": [{"AttributeName": f"GSI{i}PK", "KeyType": "HASH"},
+                                              {"AttributeName": f"GSI{i}SK", "KeyType": "RANGE"}]} for i in (1, 2, 3)]},
+    version="1.0")
+queues = {name: aws("AmazonSQS.CreateQueue", "sqs", {"QueueName": f"{table}-{name}"}, version="1.0")["QueueUrl"]
+          for name in ("queue", "dlq")}
 
 marks = {}
 done = threading.Event()
@@ -66,8 +82,8 @@ threading.Thread(target=server.serve_forever, daemon=True).start()
 env = dict(os.environ, AWS_LAMBDA_RUNTIME_API=f"127.0.0.1:{server.server_port}", AWS_LAMBDA_FUNCTION_NAME="startup",
            AWS_LAMBDA_FUNCTION_MEMORY_SIZE="256", AWS_LAMBDA_FUNCTION_VERSION="1", AWS_REGION="ap-southeast-1",
            AWS_ACCESS_KEY_ID="test", AWS_SECRET_ACCESS_KEY="test", AWS_EC2_METADATA_DISABLED="true",
-           MOTCUA_TENANTS_PARAMETER=f"/{name}", MOTCUA_SECRETS_ARN=arn, TABLE_NAME="startup")
-env.update(kv.split("=", 1) for kv in extra)
+           MOTCUA_TENANTS_PARAMETER=f"/{name}", MOTCUA_SECRETS_ARN=arn, TABLE_NAME=table)
+env.update((k, v.format(**queues)) for k, v in (kv.split("=", 1) for kv in extra))
 start = time.perf_counter()
 proc = subprocess.Popen([bootstrap], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
 ok = done.wait(30)
@@ -77,6 +93,8 @@ if not ok or "ready" not in marks:
     print(proc.stderr.read().decode()[-2000:])
     sys.exit(f"{bootstrap}: no answer within 30 s")
 at, path, answer = marks["answer"]
+if not path.endswith("/response"):
+    print(proc.stderr.read().decode()[-2000:])
 print(f"{pathlib.Path(bootstrap).parent.name}: {size / 1e6:.1f} MB, spawn -> ready {1000 * (marks['ready'] - start):.0f} ms, "
       f"-> first answer {1000 * (at - start):.0f} ms ({path.rsplit('/', 1)[-1]}: {answer[:80]!r})")
 sys.exit(0 if path.endswith("/response") else 1)

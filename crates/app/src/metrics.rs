@@ -24,7 +24,7 @@ impl EmfMetrics {
                 "CloudWatchMetrics": [{
                     "Namespace": self.namespace,
                     // the per-dimension series and a total across them (alarms watch the total)
-                    "Dimensions": [dims, []],
+                    "Dimensions": if dims.is_empty() { serde_json::json!([[]]) } else { serde_json::json!([dims, []]) },
                     "Metrics": [{"Name": name, "Unit": "Count"}]
                 }]
             }),

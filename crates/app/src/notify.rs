@@ -518,6 +518,11 @@ impl Notifier {
                 ("Channel", decision.label()),
             ],
         );
+        // A dimensionless count for the undeliverable-rate alarm (the denominator is
+        // `Notification`'s dimensionless total).
+        if matches!(decision, Decision::Undeliverable(_)) {
+            self.metrics.count("NotificationsUndeliverable", 1.0, &[]);
+        }
         tracing::info!(event_id = %event.event_id, tenant = %tenant.id, kind = event.kind.as_str(),
             decision = decision.label(), price = decision.price_class(), "notification decided");
     }

@@ -261,12 +261,20 @@ impl Queue for SqsQueue {
                     "cannot build the dead-letter reason attribute: {e}"
                 ))
             })?;
-        self.client
+        let mut send = self
+            .client
             .send_message()
             .queue_url(&self.dead_letter_url)
             .message_body(body)
-            .message_attributes(DEAD_LETTER_REASON, reason)
-            .send()
+            .message_attributes(DEAD_LETTER_REASON, reason);
+        // A FIFO queue's dead-letter queue is FIFO too: SQS refuses a send without a group.
+        // One group keeps dead letters in the order they died.
+        if self.dead_letter_url.ends_with(".fifo") {
+            send = send
+                .message_group_id("dead-letters")
+                .message_deduplication_id(hex::encode(Sha256::digest(body.as_bytes())));
+        }
+        send.send()
             .await
             .map_err(|err| self.unavailable("SendMessage", &self.dead_letter_url, err))?;
         Ok(())

@@ -116,7 +116,28 @@ async fn fifo_groups_keep_order_and_drop_identical_resends() {
         .unwrap()
         .queue_url
         .unwrap();
-    let q = SqsQueue::new(client, url.clone(), url);
+    let dlq_url = client
+        .create_queue()
+        .queue_name(name.replace(".fifo", "-dlq.fifo"))
+        .attributes(aws_sdk_sqs::types::QueueAttributeName::FifoQueue, "true")
+        .send()
+        .await
+        .unwrap()
+        .queue_url
+        .unwrap();
+    let q = SqsQueue::new(client, url.clone(), dlq_url);
+    // a poison event dead-letters into the FIFO dead-letter queue with its reason
+    q.dead_letter("poison", "not a Zalo event").await.unwrap();
+    let dead = q
+        .dead_letter_queue()
+        .receive(10, Duration::from_secs(1))
+        .await
+        .unwrap();
+    assert_eq!(dead.len(), 1);
+    assert_eq!(
+        dead[0].dead_letter_reason.as_deref(),
+        Some("not a Zalo event")
+    );
     for body in ["u1-first", "u1-second", "u1-first", "u1-third"] {
         q.send_in_group(body, "user-1").await.unwrap();
     }

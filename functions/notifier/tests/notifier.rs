@@ -241,6 +241,8 @@ async fn channel_follows_the_window_then_zns_then_undeliverable() {
             .unwrap(),
         1
     );
+    // and counted for the stack's undeliverable-rate alarm
+    assert_eq!(h.metrics.total("NotificationsUndeliverable"), 1.0);
 }
 
 #[tokio::test]
