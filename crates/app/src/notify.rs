@@ -395,6 +395,93 @@ impl Notifier {
         Ok(Decision::Undeliverable(tried.join("; ")))
     }
 
+    /// Sends a dossier's last citizen-facing notification again (an operator's action when a
+    /// citizen says a message never came): the newest timeline entry of a kind the tenant
+    /// notifies, rebuilt from the stored dossier (the agency's reason comes from the entry's
+    /// note), through the same channel choice as the first time. Recorded in the timeline and
+    /// the counters like any notification. Event-specific lists (missing papers, fee amount)
+    /// are not stored and are not repeated.
+    pub async fn resend_last(
+        &self,
+        tenant_id: &motcua_domain::TenantId,
+        code: &motcua_domain::DossierCode,
+    ) -> Result<(motcua_domain::EventKind, Decision), String> {
+        let tenant = self
+            .tenancy
+            .tenant(tenant_id)
+            .ok_or_else(|| format!("no tenant {tenant_id}"))?;
+        let view = self
+            .store
+            .load_dossier(tenant_id, code)
+            .await
+            .map_err(|e| e.to_string())?
+            .ok_or_else(|| format!("no dossier {code} for tenant {tenant_id}"))?;
+        let (kind, entry) = view
+            .timeline
+            .iter()
+            .rev()
+            .find_map(|e| {
+                let kind = motcua_domain::EventKind::ALL
+                    .into_iter()
+                    .find(|k| k.as_str() == e.kind)?;
+                tenant.notify.kinds.contains(&kind).then_some((kind, e))
+            })
+            .ok_or_else(|| format!("dossier {code} has no notified event in its timeline"))?;
+        let d = &view.dossier;
+        let vn = time::to_vn;
+        let event = DossierEvent {
+            schema_version: 1,
+            event_id: format!("resend-{}-{}", entry.event_id, self.clock.now().timestamp()),
+            tenant: Some(tenant.id.clone()),
+            kind,
+            occurred_at: vn(self.clock.now()),
+            version: d.version,
+            dossier: motcua_domain::event::DossierSnapshot {
+                code: d.code.clone(),
+                national_code: d.national_code.clone(),
+                procedure_code: d.procedure_code.clone(),
+                procedure_name: d.procedure_name.clone(),
+                sector: d.sector.clone(),
+                agency_code: d.agency_code.clone(),
+                agency_name: d.agency_name.clone(),
+                applicant_name: d.applicant_name_masked.clone(),
+                phone: None,
+                representative_phone: None,
+                id_number: None,
+                received_at: d.received_at.map(vn),
+                due_at: d.due_at.map(vn),
+                completed_at: d.completed_at.map(vn),
+                returned_at: d.returned_at.map(vn),
+                status: d.status,
+                step_label: d.step_label.clone(),
+                delivery_method: d.delivery,
+                zalo_opt_in: d.zalo_opt_in,
+                documents: d.documents.clone(),
+            },
+            details: motcua_domain::event::EventDetails {
+                reason: entry.note.clone(),
+                ..Default::default()
+            },
+        };
+        if !d.zalo_opt_in {
+            return Ok((kind, Decision::OptedOut));
+        }
+        let keys = self
+            .tenancy
+            .keys(&tenant.id)
+            .expect("Tenancy holds keys for every tenant");
+        let decision = match self
+            .deliver(tenant, keys, &event, d, self.clock.now())
+            .await
+        {
+            Ok(decision) => decision,
+            Err(Step::Retry(_, why)) => return Err(format!("not sent, try again later: {why}")),
+            Err(Step::DeadLetter(why)) => return Err(why),
+        };
+        self.record(tenant, &event, &decision).await;
+        Ok((kind, decision))
+    }
+
     /// Remembers which event a sent message belongs to, for its delivery receipt (best effort).
     async fn log_message(
         &self,

@@ -300,7 +300,7 @@ impl Notice {
     }
 
     /// Parameters of the ZNS / ZBS templates registered for every kind (documented in
-    /// infra/ZNS_TEMPLATES.md); values are cut to the lengths registered there.
+    /// infra/RUNBOOK.md, "ZNS templates"); values are cut to the lengths listed there.
     pub fn template_params(&self) -> BTreeMap<String, String> {
         let cut = |s: &str, n: usize| -> String {
             let mut out: String = s.chars().take(n).collect();

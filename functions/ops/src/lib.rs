@@ -12,11 +12,15 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
+use motcua_app::messenger::Messenger;
 use motcua_app::metrics::EmfMetrics;
-use motcua_app::{Queue, SystemClock, TokenStore};
+use motcua_app::notify::Decision;
+use motcua_app::{Queue, Store, SystemClock};
 use motcua_config::Deployment;
 use motcua_zalo::tokens::hash_prefix;
-use motcua_zalo::{BaseUrls, SlidingWindowLimiter, TokenManager, TokenPair, ZaloClient};
+use motcua_zalo::{
+    BaseUrls, SlidingWindowLimiter, TokenManager, TokenPair, ZaloClient, ZaloMessenger,
+};
 
 #[derive(Parser)]
 #[command(
@@ -64,6 +68,33 @@ pub enum Command {
     /// Receipt QR codes.
     #[command(subcommand)]
     Qr(Qr),
+    /// Citizen notifications.
+    #[command(subcommand)]
+    Notify(Notify),
+}
+
+#[derive(Subcommand)]
+pub enum Notify {
+    /// Send a dossier's last notification again (a citizen says it never came), through the
+    /// same channel choice as the first time.
+    Resend {
+        /// The receipt code.
+        #[arg(long)]
+        code: String,
+    },
+    /// Send a ZNS template with sample values in development mode (delivered only to the Zalo
+    /// app's and OA's admins), to check a registered template before going live.
+    Test {
+        /// The tenant id (`tuyen-quang`).
+        #[arg(long)]
+        tenant: String,
+        /// The admin's phone number.
+        #[arg(long)]
+        phone: String,
+        /// Template key: an event kind (`received`, `result_ready`…) or `ticket_answered`.
+        #[arg(long, default_value = "received")]
+        kind: String,
+    },
 }
 
 #[derive(Subcommand)]
@@ -150,35 +181,35 @@ pub type OpsError = Box<dyn std::error::Error + Send + Sync>;
 
 struct Ctx {
     deployment: Deployment,
-    store: Arc<dyn TokenStore>,
-    manager: TokenManager,
+    store: Arc<dyn Store>,
+    manager: Arc<TokenManager>,
+    client: ZaloClient,
 }
 
 async fn context(target: &Target) -> Result<Ctx, OpsError> {
-    let (deployment, store): (Deployment, Arc<dyn TokenStore>) =
-        match (&target.table, &target.data_dir) {
-            (Some(table), _) => {
-                let sdk = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
-                let deployment = Deployment::from_aws(&sdk).await?;
-                let client = aws_sdk_dynamodb::Client::new(&sdk);
-                (
-                    deployment,
-                    Arc::new(motcua_dynamodb::DynamoStore::new(client, table.clone())),
-                )
-            }
-            (None, Some(dir)) => {
-                let deployment =
-                    Deployment::from_files(&target.tenants, &dir.join("secrets.json"))?;
-                let db = motcua_embedded::EmbeddedDb::open(dir.join("motcua.redb"))?;
-                (deployment, Arc::new(db.store()))
-            }
-            (None, None) => {
-                return Err(
-                    "say where the deployment is: --table <name> (AWS) or --data-dir <dir> (local)"
-                        .into(),
-                );
-            }
-        };
+    let (deployment, store): (Deployment, Arc<dyn Store>) = match (&target.table, &target.data_dir)
+    {
+        (Some(table), _) => {
+            let sdk = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
+            let deployment = Deployment::from_aws(&sdk).await?;
+            let client = aws_sdk_dynamodb::Client::new(&sdk);
+            (
+                deployment,
+                Arc::new(motcua_dynamodb::DynamoStore::new(client, table.clone())),
+            )
+        }
+        (None, Some(dir)) => {
+            let deployment = Deployment::from_files(&target.tenants, &dir.join("secrets.json"))?;
+            let db = motcua_embedded::EmbeddedDb::open(dir.join("motcua.redb"))?;
+            (deployment, Arc::new(db.store()))
+        }
+        (None, None) => {
+            return Err(
+                "say where the deployment is: --table <name> (AWS) or --data-dir <dir> (local)"
+                    .into(),
+            );
+        }
+    };
     let urls = target
         .zalo_base
         .as_deref()
@@ -187,17 +218,18 @@ async fn context(target: &Target) -> Result<Ctx, OpsError> {
     let metrics = Arc::new(EmfMetrics {
         namespace: "Motcua".into(),
     });
-    let manager = TokenManager::for_deployment(
+    let manager = Arc::new(TokenManager::for_deployment(
         store.clone(),
-        client,
+        client.clone(),
         &deployment,
         Arc::new(SystemClock),
         metrics,
-    );
+    ));
     Ok(Ctx {
         deployment,
         store,
         manager,
+        client,
     })
 }
 
@@ -271,6 +303,33 @@ pub async fn replay(
         }
     }
     Ok(report)
+}
+
+/// Sample template values, as a real notification of `kind` would carry them.
+fn sample_params(kind: &str) -> Result<std::collections::BTreeMap<String, String>, OpsError> {
+    if kind == "ticket_answered" {
+        return Ok(motcua_domain::catalogue::ticket_answered_params(
+            1,
+            "Sở Tư pháp",
+        ));
+    }
+    let kind = motcua_domain::EventKind::ALL
+        .into_iter()
+        .find(|k| k.as_str() == kind)
+        .ok_or_else(|| format!("{kind:?} is neither an event kind nor ticket_answered"))?;
+    Ok(motcua_domain::catalogue::Notice {
+        kind,
+        code: "000.00.04.H60-261124-0001".into(),
+        procedure: "Cấp Phiếu lý lịch tư pháp".into(),
+        status: motcua_domain::NationalStatus::Processing,
+        step: Some("Thẩm định hồ sơ".into()),
+        due: Some("01/12/2026".into()),
+        new_due: Some("05/12/2026".into()),
+        reason: Some("Thiếu bản sao căn cước".into()),
+        missing_papers: vec!["Bản sao căn cước".into()],
+        fee_amount: Some(200_000),
+    }
+    .template_params())
 }
 
 fn check_config(file: &std::path::Path) -> Result<String, OpsError> {
@@ -498,6 +557,66 @@ pub async fn run(cli: Cli) -> Result<String, OpsError> {
                 lines.extend(refused);
             }
             Ok(lines.join("\n"))
+        }
+        Command::Notify(Notify::Resend { code }) => {
+            let code =
+                motcua_domain::DossierCode::parse(&code).map_err(|e| format!("{code}: {e}"))?;
+            let tenant = ctx
+                .deployment
+                .tenancy
+                .for_code(&code)
+                .ok_or("no tenant owns this receipt code's agency")?
+                .id
+                .clone();
+            let notifier = motcua_app::notify::Notifier {
+                store: ctx.store.clone(),
+                tenancy: ctx.deployment.tenancy.clone(),
+                messenger: Arc::new(ZaloMessenger::new(ctx.client.clone(), ctx.manager.clone())),
+                clock: Arc::new(SystemClock),
+                metrics: Arc::new(EmfMetrics {
+                    namespace: "Motcua".into(),
+                }),
+                settings: motcua_app::notify::NotifierSettings::default(),
+            };
+            let (kind, decision) = notifier.resend_last(&tenant, &code).await?;
+            let outcome = match &decision {
+                Decision::Undeliverable(why) => format!("undeliverable: {why}"),
+                d => d.label().to_string(),
+            };
+            Ok(format!(
+                "{code}: {} notification re-sent: {outcome}",
+                kind.as_str()
+            ))
+        }
+        Command::Notify(Notify::Test {
+            tenant,
+            phone,
+            kind,
+        }) => {
+            let id = motcua_domain::TenantId::parse(&tenant).map_err(|e| e.to_string())?;
+            let t = ctx
+                .deployment
+                .tenancy
+                .tenant(&id)
+                .ok_or_else(|| format!("no tenant {tenant} in the configuration"))?;
+            let oa = t.oa_id.as_deref().ok_or("the tenant has no oa_id")?;
+            let template =
+                t.zalo.zns_templates.get(&kind).ok_or_else(|| {
+                    format!("[tenant.zalo] zns_templates has no {kind:?} template")
+                })?;
+            let phone = motcua_domain::PhoneNumber::parse(&phone).map_err(|e| e.to_string())?;
+            let params = sample_params(&kind)?;
+            let messenger = ZaloMessenger::new(ctx.client.clone(), ctx.manager.clone());
+            let tracking = format!("test-{}", chrono::Utc::now().timestamp());
+            let sent = messenger
+                .send_zns(oa, &phone, template, &params, &tracking, true)
+                .await
+                .map_err(|e| format!("Zalo refused the test message: {e}"))?;
+            Ok(format!(
+                "sent template {template} ({kind}) to {} in development mode: Zalo message {}",
+                phone.masked(),
+                sent.message_id
+            ))
         }
         Command::Config(_) | Command::Admin(_) | Command::Dlq(_) => unreachable!("handled above"),
     }

@@ -105,3 +105,135 @@ fn a_target_is_required() {
             .contains("--table <name> (AWS) or --data-dir <dir> (local)")
     );
 }
+
+// Multi-threaded: the fake keeps serving while this thread waits for the child process.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn resend_the_last_notification_and_test_a_template() {
+    use motcua_app::{ZaloUserStore, ingest::apply_event};
+
+    let fake = ZaloFake::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    const OA: &str = "0000000000000000001";
+    const CODE: &str = "000.00.04.H60-261110-0028";
+    let (ok, out) = ops(dir.path(), &fake, &["tokens", "show"], &[]);
+    assert!(ok, "{out}");
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let deployment = motcua_config::Deployment::from_files(
+        &root.join("infra/local/tenants.toml"),
+        &dir.path().join("secrets.json"),
+    )
+    .unwrap();
+    fake.add_app(
+        "1234567890123456789",
+        &deployment
+            .zalo_apps()
+            .into_iter()
+            .find(|a| a.oa_id == OA)
+            .unwrap()
+            .app_secret,
+    );
+    let (access, refresh) = fake.issue_tokens(OA);
+    let env = [
+        ("ZALO_ACCESS_TOKEN", access.as_str()),
+        ("ZALO_REFRESH_TOKEN", refresh.as_str()),
+    ];
+    assert!(ops(dir.path(), &fake, &["tokens", "import", "--oa", OA], &env).0);
+
+    // a dossier received, and its applicant linked in Zalo an hour ago
+    {
+        let db = motcua_embedded::EmbeddedDb::open(dir.path().join("motcua.redb")).unwrap();
+        let store = db.store();
+        let text =
+            std::fs::read_to_string(root.join("events/local/legacy-event-received.json")).unwrap();
+        let event = motcua_domain::DossierEvent::from_json(&text).unwrap();
+        let now = chrono::Utc::now();
+        apply_event(&store, &deployment.tenancy, &event, now)
+            .await
+            .unwrap();
+        let tq = motcua_domain::TenantId::parse("tuyen-quang").unwrap();
+        let keys = deployment.tenancy.keys(&tq).unwrap();
+        let phone = motcua_domain::PhoneNumber::parse("0906591985").unwrap();
+        let at = now - chrono::Duration::hours(1);
+        store.set_following(&tq, "u-1", true, at).await.unwrap();
+        store.record_interaction(&tq, "u-1", at).await.unwrap();
+        store
+            .link_phone(&tq, "u-1", &keys.protect_phone(&phone), at)
+            .await
+            .unwrap();
+    }
+
+    let (ok, out) = ops(
+        dir.path(),
+        &fake,
+        &["notify", "resend", "--code", CODE],
+        &[],
+    );
+    assert!(ok, "{out}");
+    assert!(
+        out.contains("received notification re-sent: zalo_cs_free"),
+        "{out}"
+    );
+    let sent: Vec<String> = fake
+        .delivered()
+        .iter()
+        .filter(|r| r.recipient().as_deref() == Some("u-1"))
+        .filter_map(|r| r.text())
+        .collect();
+    assert_eq!(sent.len(), 1);
+    assert!(sent[0].contains(CODE), "{sent:?}");
+    let (ok, out) = ops(
+        dir.path(),
+        &fake,
+        &["notify", "resend", "--code", "000.00.04.H60-261110-9999"],
+        &[],
+    );
+    assert!(!ok && out.contains("no dossier"), "{out}");
+
+    let (ok, out) = ops(
+        dir.path(),
+        &fake,
+        &[
+            "notify",
+            "test",
+            "--tenant",
+            "tuyen-quang",
+            "--phone",
+            "0912345678",
+            "--kind",
+            "supplement_requested",
+        ],
+        &[],
+    );
+    assert!(ok, "{out}");
+    assert!(
+        out.contains("091****678") && !out.contains("0912345678"),
+        "{out}"
+    );
+    let zns = fake
+        .delivered()
+        .into_iter()
+        .find(|r| r.endpoint == Endpoint::Zns)
+        .unwrap();
+    assert_eq!(zns.body["mode"], "development");
+    assert_eq!(zns.body["template_id"], "300003");
+    assert_eq!(zns.body["template_data"]["ly_do"], "Thiếu bản sao căn cước");
+    let (ok, out) = ops(
+        dir.path(),
+        &fake,
+        &[
+            "notify",
+            "test",
+            "--tenant",
+            "tuyen-quang",
+            "--phone",
+            "0912345678",
+            "--kind",
+            "fee_requested",
+        ],
+        &[],
+    );
+    assert!(
+        !ok && out.contains("no \"fee_requested\" template"),
+        "{out}"
+    );
+}
