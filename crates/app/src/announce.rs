@@ -291,14 +291,17 @@ impl Announcements {
         }
     }
 
+    async fn load(&self, p: &Principal, id: &str) -> StaffResult<Announcement> {
+        self.store()
+            .get_announcement(&p.tenant, id)
+            .await?
+            .ok_or(StaffError::NotFound)
+    }
+
     pub async fn get(&self, p: &Principal, id: &str) -> StaffResult<AnnouncementView> {
         let result = async {
             Self::admin_only(p)?;
-            let a = self
-                .store()
-                .get_announcement(&p.tenant, id)
-                .await?
-                .ok_or(StaffError::NotFound)?;
+            let a = self.load(p, id).await?;
             self.view(a).await
         }
         .await;
@@ -318,11 +321,7 @@ impl Announcements {
     pub async fn send(&self, p: &Principal, id: &str) -> StaffResult<AnnouncementView> {
         let result = async {
             Self::admin_only(p)?;
-            let a = self
-                .store()
-                .get_announcement(&p.tenant, id)
-                .await?
-                .ok_or(StaffError::NotFound)?;
+            let a = self.load(p, id).await?;
             if a.status == AnnouncementStatus::Draft {
                 let now = self.desk.clock.now();
                 let recipients = match since(&a, now) {
@@ -346,11 +345,7 @@ impl Announcements {
             self.queue.send(&job).await.map_err(|e| {
                 StaffError::Unavailable(format!("announcement job not queued: {e}"))
             })?;
-            let a = self
-                .store()
-                .get_announcement(&p.tenant, id)
-                .await?
-                .ok_or(StaffError::NotFound)?;
+            let a = self.load(p, id).await?;
             self.view(a).await
         }
         .await;

@@ -322,6 +322,30 @@ impl StaffDesk {
         Ok(out)
     }
 
+    async fn save(
+        &self,
+        tenant: &Tenant,
+        t: &mut Ticket,
+        now: DateTime<Utc>,
+    ) -> StaffResult<TicketSummary> {
+        t.updated_at = now;
+        self.store.update_ticket(t).await?;
+        Ok(self.summary(tenant, t, now))
+    }
+
+    /// The citizen's verified phone, opened with the tenant's keys.
+    fn open_phone(
+        &self,
+        p: &Principal,
+        protected: &motcua_domain::Protected,
+    ) -> StaffResult<motcua_domain::PhoneNumber> {
+        let keys = self.tenancy.keys(&p.tenant).ok_or_else(|| {
+            StaffError::Unavailable(format!("no PII keys for tenant {}", p.tenant))
+        })?;
+        keys.open_phone(protected)
+            .map_err(|e| StaffError::Unavailable(format!("phone cannot be opened: {e}")))
+    }
+
     /// A ticket this staff member may see, or `NotFound`.
     async fn visible(
         &self,
@@ -364,12 +388,7 @@ impl StaffDesk {
         let phone = match user.as_ref().and_then(|u| u.phone.as_ref()) {
             None => None,
             Some(protected) => {
-                let keys = self.tenancy.keys(&p.tenant).ok_or_else(|| {
-                    StaffError::Unavailable(format!("no PII keys for tenant {}", p.tenant))
-                })?;
-                let phone = keys
-                    .open_phone(protected)
-                    .map_err(|e| StaffError::Unavailable(format!("phone cannot be opened: {e}")))?;
+                let phone = self.open_phone(p, protected)?;
                 Some(if reveal {
                     phone.national()
                 } else {
@@ -459,9 +478,7 @@ impl StaffDesk {
         if t.status == TicketStatus::New {
             t.status = TicketStatus::InProgress;
         }
-        t.updated_at = now;
-        self.store.update_ticket(&t).await?;
-        Ok(self.summary(tenant, &t, now))
+        self.save(tenant, &mut t, now).await
     }
 
     /// Changes a ticket's status and/or category (a new category moves the due time to its
@@ -513,9 +530,7 @@ impl StaffDesk {
             }
             t.status = status;
         }
-        t.updated_at = now;
-        self.store.update_ticket(&t).await?;
-        Ok(self.summary(tenant, &t, now))
+        self.save(tenant, &mut t, now).await
     }
 
     /// Answers a ticket. `request_id` (one per compose in the console) makes a double click
@@ -669,12 +684,7 @@ impl StaffDesk {
                             .into(),
                     )
                 })?;
-                let keys = self.tenancy.keys(&p.tenant).ok_or_else(|| {
-                    StaffError::Unavailable(format!("no PII keys for tenant {}", p.tenant))
-                })?;
-                let phone = keys
-                    .open_phone(protected)
-                    .map_err(|e| StaffError::Unavailable(format!("phone cannot be opened: {e}")))?;
+                let phone = self.open_phone(p, protected)?;
                 let params = ticket_answered_params(
                     ticket.number,
                     agency_name.as_deref().unwrap_or(&tenant.name),
