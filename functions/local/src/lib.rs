@@ -235,6 +235,20 @@ pub fn router(state: Arc<AppState>) -> Router {
         .merge(admin::router(state.admin.clone()))
 }
 
+/// Serves the router on a free loopback port in the background (tests, benches); returns
+/// `http://127.0.0.1:<port>`.
+pub async fn serve_on_loopback(state: Arc<AppState>) -> std::io::Result<String> {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let base = format!("http://{}", listener.local_addr()?);
+    let app = router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
+    tokio::spawn(async move {
+        if let Err(e) = axum::serve(listener, app).await {
+            tracing::error!(error = %e, "loopback server stopped");
+        }
+    });
+    Ok(base)
+}
+
 async fn healthz(State(state): State<Arc<AppState>>) -> Response {
     match state.inbound.depth().await {
         Ok(depth) => Json(json!({"status": "ok", "inbound_queue_depth": depth})).into_response(),

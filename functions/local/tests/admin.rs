@@ -48,11 +48,7 @@ pub async fn start() -> Local {
     let state = local::open(dir.path(), &config, None, 100_000)
         .await
         .unwrap();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    let app =
-        local::router(state.clone()).into_make_service_with_connect_info::<std::net::SocketAddr>();
-    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    let base = local::serve_on_loopback(state.clone()).await.unwrap();
     Local {
         state,
         base,

@@ -27,11 +27,10 @@ async fn start() -> Local {
         .await
         .unwrap();
     local::seed_demo(&state).await.unwrap();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}/zalo/webhook", listener.local_addr().unwrap());
-    let app =
-        local::router(state.clone()).into_make_service_with_connect_info::<std::net::SocketAddr>();
-    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    let url = format!(
+        "{}/zalo/webhook",
+        local::serve_on_loopback(state.clone()).await.unwrap()
+    );
     Local {
         state,
         url,
