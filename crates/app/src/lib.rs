@@ -2,6 +2,7 @@
 //! functions wire them together.
 
 pub mod announce;
+pub mod clock;
 pub mod conversation;
 pub mod due;
 pub mod ingest;

@@ -608,16 +608,4 @@ pub trait Queue: Send + Sync {
     async fn dead_letter(&self, body: &str, reason: &str) -> Result<(), QueueError>;
 }
 
-/// Time, so that tests control it.
-pub trait Clock: Send + Sync {
-    fn now(&self) -> DateTime<Utc>;
-}
-
-#[derive(Debug, Clone, Copy, Default)]
-pub struct SystemClock;
-
-impl Clock for SystemClock {
-    fn now(&self) -> DateTime<Utc> {
-        Utc::now()
-    }
-}
+pub use crate::clock::{Clock, ManualClock, SystemClock};

@@ -6,28 +6,13 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use chrono::{DateTime, Utc};
 use motcua_app::metrics::RecordingMetrics;
-use motcua_app::{Clock, TokenStore};
+use motcua_app::{ManualClock, TokenStore};
 use motcua_zalo::tokens::RefreshOutcome;
 use motcua_zalo::*;
 use motcua_zalo_fake::{Endpoint, Fault, ZaloFake};
 
 const OA: &str = "579745863508352884";
-
-struct FixedClock(std::sync::Mutex<DateTime<Utc>>);
-
-impl Clock for FixedClock {
-    fn now(&self) -> DateTime<Utc> {
-        *self.0.lock().unwrap()
-    }
-}
-
-impl FixedClock {
-    fn advance(&self, d: chrono::Duration) {
-        *self.0.lock().unwrap() += d;
-    }
-}
 
 async fn embedded() -> Arc<dyn TokenStore> {
     let dir = tempfile::tempdir().unwrap().keep();
@@ -42,16 +27,14 @@ struct Setup {
     fake: ZaloFake,
     manager: Arc<TokenManager>,
     metrics: Arc<RecordingMetrics>,
-    clock: Arc<FixedClock>,
+    clock: Arc<ManualClock>,
     store: Arc<dyn TokenStore>,
 }
 
 async fn setup(store: Arc<dyn TokenStore>) -> Setup {
     let fake = ZaloFake::start().await;
     fake.add_app("app1", "app-secret");
-    let clock = Arc::new(FixedClock(std::sync::Mutex::new(
-        "2026-11-24T00:00:00Z".parse().unwrap(),
-    )));
+    let clock = Arc::new(ManualClock::at("2026-11-24T00:00:00Z"));
     let metrics = Arc::new(RecordingMetrics::default());
     let client = ZaloClient::new(BaseUrls::all(&fake.base_url), Arc::new(Unlimited));
     let apps = HashMap::from([(

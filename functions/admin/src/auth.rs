@@ -362,7 +362,7 @@ mod tests {
     #[test]
     fn sessions_are_signed_and_expire() {
         let a = auth();
-        let now = Utc::now();
+        let now: chrono::DateTime<Utc> = "2026-11-24T03:00:00Z".parse().unwrap();
         let cookie = a.session("lan", now);
         assert_eq!(a.principal(&cookie, now).unwrap().username, "lan");
         assert!(

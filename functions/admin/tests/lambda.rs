@@ -8,7 +8,7 @@ use std::sync::Arc;
 use admin::auth::Auth;
 use admin::{AdminState, router, with_jwt_claims};
 use axum::body::Body;
-use motcua_app::SystemClock;
+use motcua_app::ManualClock;
 use motcua_app::announce::Announcements;
 use motcua_app::staff::StaffDesk;
 use motcua_zalo::{BaseUrls, SlidingWindowLimiter, TokenManager, ZaloClient, ZaloMessenger};
@@ -33,18 +33,20 @@ async fn state(dir: &Path) -> Arc<AdminState> {
         Arc::new(SlidingWindowLimiter::zalo_default()),
     );
     let metrics = Arc::new(motcua_app::metrics::RecordingMetrics::default());
+    // the fixtures' request time (requestContext.time), whatever today's date is
+    let clock = Arc::new(ManualClock::at("2026-11-24T09:00:00Z"));
     let tokens = TokenManager::for_deployment(
         store.clone(),
         zalo.clone(),
         &deployment,
-        Arc::new(SystemClock),
+        clock.clone(),
         metrics,
     );
     let desk = Arc::new(StaffDesk {
         store,
         tenancy: Arc::new(deployment.tenancy),
         messenger: Arc::new(ZaloMessenger::new(zalo, Arc::new(tokens))),
-        clock: Arc::new(SystemClock),
+        clock,
     });
     let queue = Arc::new(db.queue("announcements", motcua_embedded::QueueSettings::default()));
     Arc::new(AdminState {

@@ -1,20 +1,12 @@
 //! Due-soon and overdue flags: once per dossier and date, never for finished dossiers or
 //! dossiers waiting for the citizen, again when the agency sets a new date.
 
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
-use chrono::{DateTime, Utc};
 use due_watch::{DueReport, DueSettings, DueWatch};
 use motcua_app::metrics::RecordingMetrics;
-use motcua_app::{Clock, Store, Tenancy, TenantFile};
+use motcua_app::{ManualClock, Store, Tenancy, TenantFile};
 use motcua_domain::{DossierCode, TenantId};
-
-struct SetClock(Mutex<DateTime<Utc>>);
-impl Clock for SetClock {
-    fn now(&self) -> DateTime<Utc> {
-        *self.0.lock().unwrap()
-    }
-}
 
 fn dossier(seq: u32, due: &str, status: u8, version: u64) -> motcua_domain::Dossier {
     let mut d = motcua_app::contract::dossier(
@@ -41,9 +33,7 @@ async fn flags_once_and_again_for_a_new_date() {
         Some(vec![7; 32])
     })
     .unwrap();
-    let clock = Arc::new(SetClock(Mutex::new(
-        "2026-11-24T03:00:00Z".parse().unwrap(),
-    )));
+    let clock = Arc::new(ManualClock::at("2026-11-24T03:00:00Z"));
     let metrics = Arc::new(RecordingMetrics::default());
     for d in [
         dossier(1, "2026-11-24T10:00:00Z", 4, 1), // due in 7 h, processing: due soon
@@ -76,7 +66,7 @@ async fn flags_once_and_again_for_a_new_date() {
     assert_eq!(metrics.total("DossierOverdue"), 1.0);
 
     // a day later: #1 is now overdue, #2 due soon
-    *clock.0.lock().unwrap() = "2026-11-25T03:00:00Z".parse().unwrap();
+    clock.set_at("2026-11-25T03:00:00Z");
     assert_eq!(
         watch.run().await.unwrap(),
         DueReport {

@@ -17,7 +17,7 @@ use lookup::problem;
 use motcua_app::conversation::{Conversation, ConversationSettings};
 use motcua_app::metrics::{Metrics, RecordingMetrics};
 use motcua_app::notify::{Notifier, NotifierSettings};
-use motcua_app::{Clock, Queue, Store, SystemClock, Tenancy};
+use motcua_app::{Clock, Queue, Store, Tenancy};
 use motcua_config::Deployment;
 use motcua_domain::DossierCode;
 use motcua_embedded::{EmbeddedDb, EmbeddedQueue, QueueSettings};
@@ -93,11 +93,14 @@ pub enum StartError {
 
 /// Opens the data directory and the tenant file and builds the state. Without `zalo_base` an
 /// in-process Zalo fake stands in for Zalo, with a fresh token pair installed for every OA.
+/// Every decision of every route and consumer takes its time from `clock` (the binary passes
+/// `SystemClock`; tests pass a `ManualClock`).
 pub async fn open(
     data_dir: &Path,
     config: &Path,
     zalo_base: Option<&str>,
     lookups_per_minute: u32,
+    clock: Arc<dyn Clock>,
 ) -> Result<Arc<AppState>, StartError> {
     std::fs::create_dir_all(data_dir).map_err(|source| StartError::DataDir {
         path: data_dir.display().to_string(),
@@ -106,7 +109,6 @@ pub async fn open(
     let deployment = Deployment::from_files(config, &data_dir.join("secrets.json"))?;
     let db = EmbeddedDb::open(data_dir.join("motcua.redb"))?;
     let store: Arc<dyn Store> = Arc::new(db.store());
-    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     let recorded = Arc::new(RecordingMetrics::default());
     let metrics: Arc<dyn Metrics> = recorded.clone();
 

@@ -37,6 +37,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         &args.config,
         args.zalo_base.as_deref(),
         args.lookups_per_minute,
+        std::sync::Arc::new(motcua_app::SystemClock),
     )
     .await?;
     local::serve(state, args.listen, args.seed_demo).await

@@ -6,7 +6,7 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use motcua_app::Queue;
 use motcua_zalo_fake::{Endpoint, ZaloFake};
 use serde_json::{Value, json};
@@ -45,9 +45,15 @@ pub async fn start() -> Local {
     }
     std::fs::write(dir.path().join(local::staff::STAFF_FILE), toml).unwrap();
     let config = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../infra/local/tenants.toml");
-    let state = local::open(dir.path(), &config, None, 100_000)
-        .await
-        .unwrap();
+    let state = local::open(
+        dir.path(),
+        &config,
+        None,
+        100_000,
+        Arc::new(motcua_app::ManualClock::new(now())),
+    )
+    .await
+    .unwrap();
     let base = local::serve_on_loopback(state.clone()).await.unwrap();
     Local {
         state,
@@ -148,9 +154,15 @@ impl Local {
     }
 }
 
-/// A Zalo timestamp `ago` before now.
+/// The server's clock in these tests: a Tuesday, 10:00 in Vietnam. Zalo timestamps and
+/// counter days are built from it, never from today's date.
+pub fn now() -> DateTime<Utc> {
+    "2026-11-24T03:00:00Z".parse().unwrap()
+}
+
+/// A Zalo timestamp `ago` before the server's now.
 fn ts_ago(ago: chrono::Duration) -> String {
-    (Utc::now() - ago).timestamp_millis().to_string()
+    (now() - ago).timestamp_millis().to_string()
 }
 
 pub fn text_event(user: &str, msg_id: &str, body: &str, ago: chrono::Duration) -> Value {
@@ -715,7 +727,7 @@ async fn statistics_add_up_for_a_seeded_scenario() {
     // counters as the notifier and lookup functions keep them
     let store = l.state.store.clone();
     let tq = motcua_domain::TenantId::parse("tuyen-quang").unwrap();
-    let today = motcua_domain::time::to_vn(Utc::now()).date_naive();
+    let today = motcua_domain::time::to_vn(now()).date_naive();
     let yesterday = today.pred_opt().unwrap();
     for (metric, day, n) in [
         ("notify.received.zalo_cs_free", today, 40),

@@ -20,10 +20,22 @@ struct Local {
     _dir: tempfile::TempDir,
 }
 
+/// Zalo's timestamps in these tests: `ts(n)` is `T0_MS` + n seconds (2026-11-23 07:01 in
+/// Vietnam, a weekday morning, inside the demo dossier's processing time).
+const T0_MS: i64 = 1_795_392_060_000;
+
+/// The server's clock stands ten minutes after `T0_MS`: every event of a test is a few minutes
+/// old, whatever today's date is.
+fn clock() -> Arc<motcua_app::ManualClock> {
+    let at =
+        chrono::DateTime::from_timestamp_millis(T0_MS).unwrap() + chrono::Duration::minutes(10);
+    Arc::new(motcua_app::ManualClock::new(at))
+}
+
 async fn start() -> Local {
     let dir = tempfile::tempdir().unwrap();
     let config = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../infra/local/tenants.toml");
-    let state = local::open(dir.path(), &config, None, 100_000)
+    let state = local::open(dir.path(), &config, None, 100_000, clock())
         .await
         .unwrap();
     local::seed_demo(&state).await.unwrap();
@@ -111,20 +123,20 @@ impl Local {
     }
 }
 
-fn ts(n: u64) -> String {
-    (1_795_392_060_000 + n * 1000).to_string()
+fn ts(n: i64) -> String {
+    (T0_MS + n * 1000).to_string()
 }
 
-fn text(oa: &str, user: &str, msg_id: &str, body: &str, n: u64) -> Value {
+fn text(oa: &str, user: &str, msg_id: &str, body: &str, n: i64) -> Value {
     json!({"app_id": APP, "sender": {"id": user}, "recipient": {"id": oa}, "event_name": "user_send_text",
         "message": {"text": body, "msg_id": msg_id}, "timestamp": ts(n), "user_id_by_app": "1"})
 }
 
-fn follow(oa: &str, user: &str, n: u64) -> Value {
+fn follow(oa: &str, user: &str, n: i64) -> Value {
     json!({"oa_id": oa, "follower": {"id": user}, "event_name": "follow", "source": "oa_profile", "app_id": APP, "timestamp": ts(n)})
 }
 
-fn share_phone(oa: &str, user: &str, phone: &str, n: u64) -> Value {
+fn share_phone(oa: &str, user: &str, phone: &str, n: i64) -> Value {
     json!({"app_id": APP, "sender": {"id": user}, "recipient": {"id": oa}, "event_name": "user_submit_info",
         "info": {"name": "Nguyễn Thị Thanh Mẫn", "phone": phone, "full_address": {"user_city": "Tuyên Quang"}}, "timestamp": ts(n)})
 }
@@ -327,7 +339,7 @@ async fn code_lookups_show_the_card_only_to_the_owner_or_with_the_id_digits() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sequential_code_scans_are_blocked_and_raise_the_metric() {
     let l = start().await;
-    for n in 0..200u64 {
+    for n in 0..200i64 {
         let code = format!("000.00.04.H60-261110-{:04}", 1000 + n);
         assert_eq!(
             l.post(

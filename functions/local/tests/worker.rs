@@ -17,7 +17,9 @@ fn fixture() -> String {
 async fn state() -> (tempfile::TempDir, std::sync::Arc<local::AppState>) {
     let dir = tempfile::tempdir().unwrap();
     let config = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../infra/local/tenants.toml");
-    let state = local::open(dir.path(), &config, None, local::LOOKUPS_PER_MINUTE)
+    // half an hour after the fixture's reception (2026-11-10 08:30 in Vietnam)
+    let clock = std::sync::Arc::new(motcua_app::ManualClock::at("2026-11-10T02:00:00Z"));
+    let state = local::open(dir.path(), &config, None, local::LOOKUPS_PER_MINUTE, clock)
         .await
         .unwrap();
     (dir, state)
@@ -30,7 +32,7 @@ async fn applies_and_notifies_once_and_dead_letters_what_cannot_succeed() {
     // the applicant linked their Zalo account an hour ago
     let keys = state.tenancy.keys(&tq).unwrap();
     let phone = keys.protect_phone(&PhoneNumber::parse("0906591985").unwrap());
-    let at = chrono::Utc::now() - chrono::Duration::hours(1);
+    let at = state.clock.now() - chrono::Duration::hours(1);
     state
         .store
         .set_following(&tq, "u-demo", true, at)

@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use base64::Engine as _;
 use lookup::LookupState;
-use motcua_app::{Store, SystemClock, TenantFile};
+use motcua_app::{Clock, ManualClock, Store, TenantFile};
 use motcua_config::{Deployment, Secrets, TenantSecrets};
 use motcua_domain::{DossierCode, DossierEvent};
 
@@ -57,6 +57,8 @@ fn headless(
 async fn the_page_shows_the_status_on_a_phone() {
     let Some(bin) = chromium() else { return };
     let dir = tempfile::tempdir().unwrap();
+    // the day after the fixtures' last step, 10:00 in Vietnam, whatever today's date is
+    let clock = Arc::new(ManualClock::at("2026-11-14T03:00:00Z"));
     let store: Arc<dyn Store> = Arc::new(
         motcua_embedded::EmbeddedDb::open(dir.path().join("db.redb"))
             .unwrap()
@@ -90,14 +92,14 @@ async fn the_page_shows_the_status_on_a_phone() {
             store.as_ref(),
             &d.tenancy,
             &DossierEvent::from_json(&body).unwrap(),
-            chrono::Utc::now(),
+            clock.now(),
         )
         .await
         .unwrap();
     }
     let code = DossierCode::parse("000.00.04.H60-261110-0028").unwrap();
     let token = d.qr_signer("tuyen-quang").unwrap().token(&code);
-    let state = Arc::new(LookupState::new(store, d, Arc::new(SystemClock), 600));
+    let state = Arc::new(LookupState::new(store, d, clock.clone(), 600));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let app = lookup::router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();

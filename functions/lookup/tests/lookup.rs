@@ -8,7 +8,7 @@ use axum::body::{Body, to_bytes};
 use axum::http::{Request, StatusCode};
 use base64::Engine as _;
 use lookup::{ClientIp, LookupState};
-use motcua_app::{Store, SystemClock, TenantFile};
+use motcua_app::{Clock, ManualClock, Store, TenantFile};
 use motcua_config::{Deployment, Secrets, TenantSecrets};
 use motcua_domain::{DossierCode, DossierEvent, TenantId};
 use tower::ServiceExt;
@@ -36,7 +36,14 @@ struct T {
     app: axum::Router,
     store: Arc<dyn Store>,
     token: String,
+    clock: Arc<ManualClock>,
     _dir: tempfile::TempDir,
+}
+
+/// The day after the fixtures' last step (2026-11-13 in Vietnam), 10:00 in Vietnam: the
+/// dossier is in processing and on time, whatever today's date is.
+fn clock() -> Arc<ManualClock> {
+    Arc::new(ManualClock::at("2026-11-14T03:00:00Z"))
 }
 
 async fn setup(per_minute: u32) -> T {
@@ -47,6 +54,7 @@ async fn setup(per_minute: u32) -> T {
             .store(),
     );
     let d = deployment();
+    let clock = clock();
     // the dossier's life up to "Thẩm định", as the notifier would have stored it
     for f in [
         "01-received.json",
@@ -59,7 +67,7 @@ async fn setup(per_minute: u32) -> T {
         ))
         .unwrap();
         let event = DossierEvent::from_json(&body).unwrap();
-        motcua_app::ingest::apply_event(store.as_ref(), &d.tenancy, &event, chrono::Utc::now())
+        motcua_app::ingest::apply_event(store.as_ref(), &d.tenancy, &event, clock.now())
             .await
             .unwrap();
     }
@@ -70,13 +78,14 @@ async fn setup(per_minute: u32) -> T {
     let state = Arc::new(LookupState::new(
         store.clone(),
         d,
-        Arc::new(SystemClock),
+        clock.clone(),
         per_minute,
     ));
     T {
         app: lookup::router(state),
         store,
         token,
+        clock,
         _dir: dir,
     }
 }
@@ -181,7 +190,7 @@ async fn qr_token_or_id_digits_unlock_the_card() {
     assert!(serde_json::from_str::<serde_json::Value>(&json).unwrap()["card"].is_object());
 
     let tq = TenantId::parse("tuyen-quang").unwrap();
-    let today = motcua_domain::time::to_vn(chrono::Utc::now()).date_naive();
+    let today = motcua_domain::time::to_vn(t.clock.now()).date_naive();
     let count = |m: &'static str| {
         let store = t.store.clone();
         let tq = tq.clone();

@@ -1,13 +1,12 @@
 //! Figures for BENCHMARKS.md: `cargo bench -p notifier`. One notifier instance (as one Lambda
 //! would run it) on the embedded store, against the in-process Zalo fake.
 
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use chrono::{DateTime, Utc};
 use motcua_app::metrics::RecordingMetrics;
 use motcua_app::notify::{Notifier, NotifierSettings};
-use motcua_app::{Clock, Queue, QueueMessage, Store, TenantFile};
+use motcua_app::{Clock, ManualClock, Queue, QueueMessage, Store, TenantFile};
 use motcua_config::{Deployment, Secrets, TenantSecrets};
 use motcua_domain::{PhoneNumber, TenantId};
 use motcua_embedded::{EmbeddedDb, QueueSettings};
@@ -16,13 +15,6 @@ use motcua_zalo_fake::ZaloFake;
 use notifier::Ack;
 
 const OA: &str = "579745863508352884";
-
-struct Fixed(Mutex<DateTime<Utc>>);
-impl Clock for Fixed {
-    fn now(&self) -> DateTime<Utc> {
-        *self.0.lock().unwrap()
-    }
-}
 
 struct Setup {
     fake: ZaloFake,
@@ -51,7 +43,7 @@ async fn setup(limiter: Arc<dyn RateLimiter>, linked: u32) -> Setup {
         .into(),
     };
     let deployment = Deployment::new(TenantFile::parse(toml).unwrap().tenant, secrets).unwrap();
-    let clock = Arc::new(Fixed(Mutex::new("2026-11-24T03:00:00Z".parse().unwrap())));
+    let clock = Arc::new(ManualClock::at("2026-11-24T03:00:00Z"));
     let metrics = Arc::new(RecordingMetrics::default());
     let client = ZaloClient::new(BaseUrls::all(&fake.base_url), limiter);
     let tokens = Arc::new(TokenManager::for_deployment(

@@ -9,7 +9,7 @@ use std::collections::HashMap;
 use std::time::Duration;
 
 use common::*;
-use motcua_app::{Claim, Queue};
+use motcua_app::{Claim, Clock, Queue};
 use motcua_embedded::{EmbeddedDb, QueueSettings};
 use motcua_zalo_fake::{Endpoint, Fault};
 use notifier::Ack;
@@ -114,7 +114,7 @@ async fn a_thousand_events_under_faults_end_sent_or_dead_lettered_exactly_once()
 
     // every event is decided: its idempotency record is complete
     let mut decisions: HashMap<String, usize> = HashMap::new();
-    let now = h.clock.0.lock().unwrap().to_owned();
+    let now = h.clock.now();
     for n in 1..=250 {
         for version in 1..=4 {
             let key = format!("notify#tuyen-quang#load-{n}-{version}");

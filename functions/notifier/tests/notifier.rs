@@ -274,7 +274,7 @@ async fn the_representative_is_told_and_opt_out_is_respected() {
 async fn template_messages_wait_for_the_end_of_quiet_hours() {
     let events = life();
     let h = Harness::embedded().await;
-    h.clock.set("2026-11-24T16:00:00Z"); // 23:00 in Vietnam
+    h.clock.set_at("2026-11-24T16:00:00Z"); // 23:00 in Vietnam
     h.link("0906591985", "u1", chrono::Duration::days(10)).await;
     match h.notifier.process_message(&events[0]).await {
         Disposition::Retry {
@@ -291,7 +291,7 @@ async fn template_messages_wait_for_the_end_of_quiet_hours() {
     );
     // and at 06:00 the template goes out
     let h2 = Harness::embedded().await;
-    h2.clock.set("2026-11-24T23:00:00Z");
+    h2.clock.set_at("2026-11-24T23:00:00Z");
     h2.link("0906591985", "u1", chrono::Duration::days(10))
         .await;
     assert_eq!(

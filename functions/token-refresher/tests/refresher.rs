@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use motcua_app::SystemClock;
+use motcua_app::ManualClock;
 use motcua_app::metrics::RecordingMetrics;
 use motcua_zalo::*;
 use motcua_zalo_fake::{Endpoint, Fault, ZaloFake};
@@ -35,7 +35,7 @@ async fn refreshes_what_is_due_and_reports_refusals() {
         store,
         client,
         apps,
-        Arc::new(SystemClock),
+        Arc::new(ManualClock::at("2026-11-24T03:00:00Z")),
         metrics.clone(),
         TokenSettings::default(),
     );

@@ -2,13 +2,12 @@
 #![allow(dead_code)]
 
 use std::path::Path;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
-use chrono::{DateTime, Utc};
 use motcua_app::metrics::RecordingMetrics;
 use motcua_app::notify::{Notifier, NotifierSettings};
-use motcua_app::{Clock, Store, TenantFile};
+use motcua_app::{Clock, ManualClock, Store, TenantFile};
 use motcua_config::{Deployment, Secrets, TenantSecrets};
 use motcua_domain::{PhoneNumber, TenantId};
 use motcua_zalo::*;
@@ -28,25 +27,11 @@ zns_development = true
 zns_templates = { received = "300001", step_changed = "300002", supplement_requested = "300003", fee_requested = "300004", rejected = "300005", withdrawn = "300006", processing_stopped = "300007", overdue_apology = "300008", result_ready = "300009", result_returned = "300010" }
 "#;
 
-pub struct SetClock(pub Mutex<DateTime<Utc>>);
-
-impl Clock for SetClock {
-    fn now(&self) -> DateTime<Utc> {
-        *self.0.lock().unwrap()
-    }
-}
-
-impl SetClock {
-    pub fn set(&self, t: &str) {
-        *self.0.lock().unwrap() = t.parse().unwrap();
-    }
-}
-
 pub struct Harness {
     pub fake: ZaloFake,
     pub notifier: Notifier,
     pub store: Arc<dyn Store>,
-    pub clock: Arc<SetClock>,
+    pub clock: Arc<ManualClock>,
     pub metrics: Arc<RecordingMetrics>,
     pub tenant: TenantId,
     _dir: Option<tempfile::TempDir>,
@@ -95,9 +80,8 @@ impl Harness {
     pub async fn with_store(store: Arc<dyn Store>, zalo_timeout: Duration) -> Harness {
         let fake = ZaloFake::start().await;
         fake.add_app(APP, "app-secret");
-        let clock = Arc::new(SetClock(Mutex::new(
-            "2026-11-24T03:00:00Z".parse().unwrap(),
-        )));
+        // a Tuesday, 10:00 in Vietnam; the tests' events and users are dated from it
+        let clock = Arc::new(ManualClock::at("2026-11-24T03:00:00Z"));
         let metrics = Arc::new(RecordingMetrics::default());
         let secrets = Secrets {
             tenants: [(
