@@ -10,12 +10,13 @@ use std::time::Duration;
 use chrono::{DateTime, NaiveDate, Utc};
 use futures_util::{StreamExt, stream};
 use motcua_domain::catalogue::{ANNOUNCEMENT_LINK_TITLE, MAX_STAFF_TEXT, MAX_TITLE, Msg};
-use motcua_domain::{TenantId, time};
+use motcua_domain::{TenantId, time, window};
 use serde::{Deserialize, Serialize};
 use unicode_normalization::UnicodeNormalization;
 
 use crate::messenger::{Outgoing, SendFailure};
-use crate::ports::{Announcement, AnnouncementStatus, Audience, Claim, Queue, Store, StoreError};
+use crate::once::{Once, Terms, exactly_once};
+use crate::ports::{Announcement, AnnouncementStatus, Audience, Queue, Store, StoreError};
 use crate::staff::{Principal, StaffDesk, StaffError, StaffResult};
 
 /// Most recipients of one consultation-message announcement.
@@ -76,8 +77,21 @@ pub struct JobOutcome {
 fn since(a: &Announcement, at: DateTime<Utc>) -> Option<DateTime<Utc>> {
     match a.audience {
         Audience::Broadcast { .. } => None,
-        Audience::CsFree => Some(at - chrono::Duration::hours(48)),
-        Audience::CsWindow => Some(at - crate::staff::CS_WINDOW),
+        Audience::CsFree => Some(window::earliest_inside(window::FREE_CS_WINDOW, at)),
+        Audience::CsWindow => Some(window::earliest_inside(window::CS_WINDOW, at)),
+    }
+}
+
+/// Why one recipient's send is to be tried again.
+enum Attempt {
+    /// Zalo's rate limit or a transient failure: the job is retried.
+    Retry,
+    Store(StoreError),
+}
+
+impl From<StoreError> for Attempt {
+    fn from(e: StoreError) -> Self {
+        Attempt::Store(e)
     }
 }
 
@@ -423,13 +437,8 @@ impl Announcements {
         let store = self.store();
         let who = user.as_deref().unwrap_or("broadcast");
         let key = format!("announce#{}#{}#{who}", a.tenant, a.id);
-        let now = self.desk.clock.now();
-        match store.claim(&key, now, LEASE, KEEP).await? {
-            Claim::Acquired => {}
-            Claim::Completed { .. } => return Ok("already"),
-            Claim::InProgress => return Ok("retry"),
-        }
-        let result = match (&a.audience, &user) {
+        let work = async {
+            let result = match (&a.audience, &user) {
             (Audience::Broadcast { article_id }, _) => {
                 self.desk
                     .messenger
@@ -437,28 +446,40 @@ impl Announcements {
                     .await
             }
             (_, Some(user)) => self.desk.messenger.send_cs(oa_id, user, message).await,
-            (_, None) => unreachable!("consultation announcements have a recipient"),
+                (_, None) => unreachable!("consultation announcements have a recipient"),
+            };
+            match result {
+                Ok(_) => Ok("sent"),
+                Err(e) => match e.failure {
+                    SendFailure::OutsideWindow | SendFailure::RecipientPermanent => Ok("skipped"),
+                    SendFailure::Configuration => {
+                        tracing::error!(announcement = %a.id, error = %e, "announcement refused by Zalo");
+                        Ok("failed")
+                    }
+                    SendFailure::RateLimited { .. } | SendFailure::Transient => {
+                        Err(Attempt::Retry)
+                    }
+                },
+            }
         };
-        let outcome = match result {
-            Ok(_) => "sent",
-            Err(e) => match e.failure {
-                SendFailure::OutsideWindow | SendFailure::RecipientPermanent => "skipped",
-                SendFailure::Configuration => {
-                    tracing::error!(announcement = %a.id, error = %e, "announcement refused by Zalo");
-                    "failed"
-                }
-                SendFailure::RateLimited { .. } | SendFailure::Transient => {
-                    store.release(&key).await?;
-                    return Ok("retry");
-                }
-            },
+        let terms = Terms {
+            lease: LEASE,
+            keep_for: KEEP,
         };
-        store
-            .complete(&key, Some(outcome), self.desk.clock.now(), KEEP)
-            .await?;
-        store
-            .incr(&a.tenant, &metric(a, outcome), counter_day(a), 1)
-            .await?;
-        Ok(outcome)
+        match exactly_once(&**store, &*self.desk.clock, &key, terms, work, |o| {
+            Some((*o).to_string())
+        })
+        .await
+        {
+            Ok(Once::Done(outcome)) => {
+                store
+                    .incr(&a.tenant, &metric(a, outcome), counter_day(a), 1)
+                    .await?;
+                Ok(outcome)
+            }
+            Ok(Once::Before(_)) => Ok("already"),
+            Ok(Once::Busy) | Err(Attempt::Retry) => Ok("retry"),
+            Err(Attempt::Store(e)) => Err(e),
+        }
     }
 }

@@ -29,8 +29,9 @@ use crate::lookup::{Proof, lookup};
 use crate::messenger::{Messenger, Outgoing, SendError, SendFailure};
 use crate::metrics::Metrics;
 use crate::notify::{Notifier, ReceiptKind};
+use crate::once::{Once, Terms, exactly_once};
 use crate::ports::{
-    Attachment, Author, Claim, Clock, NewTicket, Queue, Store, StoreError, TicketCategory,
+    Attachment, Author, Clock, NewTicket, Queue, Store, StoreError, TicketCategory,
     TicketMessage,
 };
 use crate::tenancy::Tenancy;
@@ -161,34 +162,21 @@ impl Conversation {
             .for_oa(&e.oa_id)
             .ok_or_else(|| ConversationError::UnknownOa(e.oa_id.clone()))?;
         let key = format!("zalo#{}", e.key);
-        match self
-            .store
-            .claim(&key, self.clock.now(), LEASE, KEEP)
-            .await?
+        let terms = Terms {
+            lease: LEASE,
+            keep_for: KEEP,
+        };
+        let work = self.dispatch(tenant, e);
+        match exactly_once(&*self.store, &*self.clock, &key, terms, work, |what| {
+            Some((*what).to_string())
+        })
+        .await?
         {
-            Claim::Acquired => {}
-            Claim::Completed { .. } => return Ok(Handled::Duplicate),
-            Claim::InProgress => {
-                return Err(ConversationError::Retry(
-                    "event in progress elsewhere".into(),
-                ));
-            }
-        }
-        match self.dispatch(tenant, e).await {
-            Ok(what) => {
-                if let Err(err) = self
-                    .store
-                    .complete(&key, Some(what), self.clock.now(), KEEP)
-                    .await
-                {
-                    tracing::error!(key, error = %err, "handled, but the idempotency record was not completed");
-                }
-                Ok(Handled::Done(what))
-            }
-            Err(err) => {
-                let _ = self.store.release(&key).await;
-                Err(err)
-            }
+            Once::Done(what) => Ok(Handled::Done(what)),
+            Once::Before(_) => Ok(Handled::Duplicate),
+            Once::Busy => Err(ConversationError::Retry(
+                "event in progress elsewhere".into(),
+            )),
         }
     }
 

@@ -10,7 +10,8 @@ use chrono::{DateTime, Utc};
 use motcua_domain::{Dossier, TimelineEntry, time};
 
 use crate::metrics::Metrics;
-use crate::ports::{Claim, Clock, Store, StoreError};
+use crate::once::{Once, Terms, exactly_once};
+use crate::ports::{Clock, Store, StoreError};
 use crate::tenancy::Tenancy;
 
 #[derive(Debug, Clone)]
@@ -97,14 +98,6 @@ impl DueWatch {
             .due_at
             .expect("the due index only holds dossiers with a date");
         let key = format!("{kind}#{}#{}#{}", d.tenant, d.code, due.timestamp());
-        match self
-            .store
-            .claim(&key, now, Duration::from_secs(300), KEEP)
-            .await?
-        {
-            Claim::Acquired => {}
-            Claim::Completed { .. } | Claim::InProgress => return Ok(false),
-        }
         let entry = TimelineEntry {
             at: now,
             version: d.version,
@@ -126,18 +119,21 @@ impl DueWatch {
                     1,
                 )
                 .await
-        }
-        .await;
-        match recorded {
-            Ok(()) => {
-                self.store.complete(&key, Some(kind), now, KEEP).await?;
+        };
+        let terms = Terms {
+            lease: Duration::from_secs(300),
+            keep_for: KEEP,
+        };
+        match exactly_once(&*self.store, &*self.clock, &key, terms, recorded, |_| {
+            Some(kind.to_string())
+        })
+        .await?
+        {
+            Once::Done(()) => {
                 tracing::info!(tenant = %d.tenant, code = %d.code, kind, "dossier flagged for staff");
                 Ok(true)
             }
-            Err(e) => {
-                self.store.release(&key).await?;
-                Err(e)
-            }
+            Once::Before(_) | Once::Busy => Ok(false),
         }
     }
 }

@@ -10,6 +10,7 @@ pub mod lookup;
 pub mod messenger;
 pub mod metrics;
 pub mod notify;
+pub mod once;
 pub mod pii;
 pub mod ports;
 pub mod qr;

@@ -16,13 +16,14 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use motcua_domain::catalogue::{Msg, Notice, document_for};
-use motcua_domain::{Dossier, DossierEvent, Tenant, TimelineEntry, dvcqg, time};
+use motcua_domain::{CsWindow, Dossier, DossierEvent, Tenant, TimelineEntry, dvcqg, time};
 
 use crate::ingest::{IngestError, apply_event};
 use crate::messenger::{Messenger, Outgoing, SendError, SendFailure};
 use crate::metrics::Metrics;
 use crate::pii::PiiKeys;
-use crate::ports::{Claim, Clock, MessageRef, Store, StoreError, ZaloUser};
+use crate::once::{Once, Terms, exactly_once};
+use crate::ports::{Clock, MessageRef, Store, StoreError, ZaloUser};
 use crate::tenancy::Tenancy;
 
 /// How a notification went out (or why not). The string forms are stable: they are stored in
@@ -142,9 +143,6 @@ impl From<StoreError> for Step {
     }
 }
 
-const FREE_WINDOW: chrono::Duration = chrono::Duration::hours(48);
-const CS_WINDOW: chrono::Duration = chrono::Duration::days(7);
-
 impl Notifier {
     /// Parses a message body: a canonical event (schema v1) or a DVCQG `DongBoHoSoMC` payload.
     pub fn parse(&self, body: &str) -> Result<Vec<DossierEvent>, String> {
@@ -199,47 +197,30 @@ impl Notifier {
         })?;
         let key = format!("notify#{}#{}", tenant.id, event.event_id);
         let now = self.clock.now();
-        match self
-            .store
-            .claim(&key, now, self.settings.lease, self.settings.keep_for)
-            .await?
+        let terms = Terms {
+            lease: self.settings.lease,
+            keep_for: self.settings.keep_for,
+        };
+        // the key is completed before anything else: once a message is out, nothing may send it
+        // again
+        let work = self.apply_and_send(tenant, event, now);
+        match exactly_once(&*self.store, &*self.clock, &key, terms, work, |d| {
+            Some(d.label().to_string())
+        })
+        .await?
         {
-            Claim::Acquired => {}
-            Claim::Completed { result } => {
-                tracing::info!(event_id = %event.event_id, result = ?result, "duplicate event skipped");
-                return Ok(decision_from_label(result.as_deref()));
-            }
-            Claim::InProgress => {
-                return Err(Step::Retry(
-                    Some(self.settings.lease),
-                    "another worker holds this event".into(),
-                ));
-            }
-        }
-        match self.apply_and_send(tenant, event, now).await {
-            Ok(decision) => {
-                // Complete first: once a message is out, nothing may send it again.
-                if let Err(e) = self
-                    .store
-                    .complete(
-                        &key,
-                        Some(decision.label()),
-                        self.clock.now(),
-                        self.settings.keep_for,
-                    )
-                    .await
-                {
-                    tracing::error!(event_id = %event.event_id, error = %e, "sent, but the idempotency record was not completed");
-                }
+            Once::Done(decision) => {
                 self.record(tenant, event, &decision).await;
                 Ok(decision)
             }
-            Err(step) => {
-                if let Err(e) = self.store.release(&key).await {
-                    tracing::warn!(event_id = %event.event_id, error = %e, "idempotency release failed; the lease expires on its own");
-                }
-                Err(step)
+            Once::Before(result) => {
+                tracing::info!(event_id = %event.event_id, result = ?result, "duplicate event skipped");
+                Ok(decision_from_label(result.as_deref()))
             }
+            Once::Busy => Err(Step::Retry(
+                Some(self.settings.lease),
+                "another worker holds this event".into(),
+            )),
         }
     }
 
@@ -313,11 +294,10 @@ impl Notifier {
                 link,
             };
             for user in &users {
-                let age = user.last_interaction_at.map(|t| now - t);
-                let attempt = match age {
-                    Some(a) if a <= FREE_WINDOW => Some(Decision::CsFree),
-                    Some(a) if a <= CS_WINDOW => Some(Decision::CsPaid),
-                    _ => None,
+                let attempt = match CsWindow::at(user.last_interaction_at, now) {
+                    CsWindow::Free => Some(Decision::CsFree),
+                    CsWindow::Paid => Some(Decision::CsPaid),
+                    CsWindow::Closed => None,
                 };
                 if let Some(decision) = attempt {
                     match self.messenger.send_cs(oa, &user.user_id, &message).await {

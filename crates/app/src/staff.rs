@@ -14,14 +14,13 @@ use serde::{Deserialize, Serialize};
 use unicode_normalization::UnicodeNormalization;
 
 use crate::messenger::{Messenger, Outgoing, SendFailure};
+use crate::once::{Once, Terms, exactly_once};
 use crate::ports::{
-    AuditEntry, Author, Claim, Clock, Store, StoreError, Ticket, TicketCategory, TicketMessage,
+    AuditEntry, Author, Clock, Store, StoreError, Ticket, TicketCategory, TicketMessage,
     TicketStatus,
 };
 use crate::tenancy::Tenancy;
 
-/// Zalo accepts consultation messages up to 7 days after the citizen's last interaction.
-pub const CS_WINDOW: chrono::Duration = chrono::Duration::days(7);
 /// Tickets read per status for a list (the console pages within it).
 const LIST_LIMIT: usize = 500;
 /// Answer-time buckets (upper bounds in hours) kept as counters for the median.
@@ -577,35 +576,23 @@ impl StaffDesk {
             ));
         }
         let key = format!("answer#{}#{number}#{request_id}", p.tenant);
-        let now = self.clock.now();
-        match self.store.claim(&key, now, CLAIM_LEASE, CLAIM_KEEP).await? {
-            Claim::Completed { result } => {
-                return result
-                    .and_then(|r| serde_json::from_str(&r).ok())
-                    .ok_or_else(|| StaffError::Conflict("Câu trả lời này đã được gửi.".into()));
-            }
-            Claim::InProgress => {
-                return Err(StaffError::Conflict(
-                    "Câu trả lời này đang được gửi, vui lòng chờ.".into(),
-                ));
-            }
-            Claim::Acquired => {}
-        }
-        match self
-            .deliver_answer(p, ticket, &text, request_id, fallback)
-            .await
+        let terms = Terms {
+            lease: CLAIM_LEASE,
+            keep_for: CLAIM_KEEP,
+        };
+        let work = self.deliver_answer(p, ticket, &text, request_id, fallback);
+        match exactly_once(&*self.store, &*self.clock, &key, terms, work, |o| {
+            serde_json::to_string(o).ok()
+        })
+        .await?
         {
-            Ok(outcome) => {
-                let saved = serde_json::to_string(&outcome).ok();
-                self.store
-                    .complete(&key, saved.as_deref(), self.clock.now(), CLAIM_KEEP)
-                    .await?;
-                Ok(outcome)
-            }
-            Err(e) => {
-                self.store.release(&key).await?;
-                Err(e)
-            }
+            Once::Done(outcome) => Ok(outcome),
+            Once::Before(result) => result
+                .and_then(|r| serde_json::from_str(&r).ok())
+                .ok_or_else(|| StaffError::Conflict("Câu trả lời này đã được gửi.".into())),
+            Once::Busy => Err(StaffError::Conflict(
+                "Câu trả lời này đang được gửi, vui lòng chờ.".into(),
+            )),
         }
     }
 
@@ -769,7 +756,7 @@ pub fn bucket(minutes: i64) -> u32 {
 }
 
 pub fn within_window(last: Option<DateTime<Utc>>, now: DateTime<Utc>) -> bool {
-    last.is_some_and(|l| now - l < CS_WINDOW)
+    motcua_domain::CsWindow::at(last, now).is_open()
 }
 
 fn is_overdue(t: &Ticket, now: DateTime<Utc>) -> bool {

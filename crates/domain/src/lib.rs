@@ -11,6 +11,7 @@ pub mod phone;
 pub mod status;
 pub mod tenant;
 pub mod time;
+pub mod window;
 
 pub use code::{CodeError, DossierCode};
 pub use dossier::{
@@ -19,6 +20,7 @@ pub use dossier::{
 pub use event::{DossierEvent, EventError, EventKind};
 pub use phone::{IdNumber, PhoneNumber};
 pub use status::NationalStatus;
+pub use window::CsWindow;
 pub use tenant::{
     AnswerFallback, NotifyPolicy, Prices, QuietHours, Tenant, TenantDirectory, TenantId,
     TicketPolicy, ZaloSettings,
