@@ -590,6 +590,15 @@ pub struct QueueMessage {
     pub dead_letter_reason: Option<String>,
 }
 
+/// What a consumer tells its queue after processing a message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Ack {
+    /// Done (or dead-lettered): remove it from the queue.
+    Delete,
+    /// Leave it: it comes back after its visibility timeout (or the delay set by the consumer).
+    Retry,
+}
+
 #[async_trait]
 pub trait Queue: Send + Sync {
     async fn send(&self, body: &str) -> Result<String, QueueError>;

@@ -2,6 +2,8 @@
 //! received too often to the dead-letter queue itself (redrive policy); [`Queue::dead_letter`]
 //! sends a message that can never succeed there directly, with its reason as a message attribute.
 
+pub mod lambda;
+
 use std::time::Duration;
 
 use async_trait::async_trait;

@@ -5,21 +5,20 @@
 
 use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent};
 use motcua_app::notify::{Disposition, Notifier};
+pub use motcua_app::Ack;
 use motcua_app::{Queue, QueueMessage};
+use motcua_sqs::lambda;
+use tracing::Instrument;
 
-/// What the queue should do with a message after processing.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Ack {
-    /// Done (or dead-lettered): remove it from the queue.
-    Delete,
-    /// Leave it: it comes back after its visibility timeout (or the delay set here).
-    Retry,
-}
-
-/// Processes one message and does the queue-side work of its disposition.
+/// Processes one message and does the queue-side work of its disposition. Its log lines carry
+/// the message's span; the span is attached to the future (`Instrument`), never entered across
+/// an await, so concurrent messages of a batch never log under each other's ids.
 pub async fn process(notifier: &Notifier, queue: &dyn Queue, msg: &QueueMessage) -> Ack {
     let span = tracing::info_span!("message", message_id = %msg.message_id, receive_count = msg.receive_count);
-    let _guard = span.enter();
+    dispose(notifier, queue, msg).instrument(span).await
+}
+
+async fn dispose(notifier: &Notifier, queue: &dyn Queue, msg: &QueueMessage) -> Ack {
     match notifier.process_message(&msg.body).await {
         Disposition::Done(_) => Ack::Delete,
         Disposition::DeadLetter(reason) => {
@@ -55,39 +54,13 @@ pub async fn process_batch(
     futures_util::future::join_all(messages.iter().map(|m| process(notifier, queue, m))).await
 }
 
-/// The Lambda entry: SQS event in, partial batch failures out. Records without an id cannot be
-/// reported individually and are left to fail the batch item by item through their body.
+/// The Lambda entry: SQS event in, partial batch failures out.
 pub async fn handle_sqs(
     notifier: &Notifier,
     queue: &dyn Queue,
     event: SqsEvent,
 ) -> SqsBatchResponse {
-    let mut response = SqsBatchResponse::default();
-    let messages: Vec<QueueMessage> = event
-        .records
-        .into_iter()
-        .filter_map(|r| {
-            let message_id = r.message_id.filter(|id| !id.is_empty())?;
-            Some(QueueMessage {
-                receive_count: r
-                    .attributes
-                    .get("ApproximateReceiveCount")
-                    .and_then(|c| c.parse().ok())
-                    .unwrap_or(1),
-                receipt: r.receipt_handle.unwrap_or_default(),
-                body: r.body.unwrap_or_default(),
-                dead_letter_reason: None,
-                message_id,
-            })
-        })
-        .collect();
-    for (msg, ack) in messages
-        .iter()
-        .zip(process_batch(notifier, queue, &messages).await)
-    {
-        if ack == Ack::Retry {
-            response.add_failure(msg.message_id.clone());
-        }
-    }
-    response
+    let messages = lambda::messages(event);
+    let acks = process_batch(notifier, queue, &messages).await;
+    lambda::batch_response(&messages, &acks)
 }

@@ -15,6 +15,7 @@ use axum::routing::get;
 use motcua_app::conversation::{Conversation, ConversationError, Inbound, InboundEvent};
 use motcua_app::metrics::Metrics;
 use motcua_app::notify::ReceiptKind;
+pub use motcua_app::Ack;
 use motcua_app::{Attachment, Queue, QueueMessage};
 use motcua_config::Deployment;
 use motcua_zalo::events::{Envelope, Event, WebhookEvent};
@@ -201,13 +202,6 @@ pub fn to_inbound(e: &WebhookEvent) -> InboundEvent {
     }
 }
 
-/// What the queue should do with an event message after processing.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Ack {
-    Delete,
-    Retry,
-}
-
 /// Processes one queued event; a body that can never be handled goes to the dead-letter queue.
 pub async fn process(conversation: &Conversation, queue: &dyn Queue, msg: &QueueMessage) -> Ack {
     let reason = match WebhookEvent::parse(msg.body.as_bytes()) {
@@ -277,33 +271,9 @@ pub async fn handle_sqs(
     queue: &dyn Queue,
     event: aws_lambda_events::event::sqs::SqsEvent,
 ) -> aws_lambda_events::event::sqs::SqsBatchResponse {
-    let mut response = aws_lambda_events::event::sqs::SqsBatchResponse::default();
-    let messages: Vec<QueueMessage> = event
-        .records
-        .into_iter()
-        .filter_map(|r| {
-            Some(QueueMessage {
-                message_id: r.message_id.filter(|id| !id.is_empty())?,
-                receipt: r.receipt_handle.unwrap_or_default(),
-                body: r.body.unwrap_or_default(),
-                receive_count: r
-                    .attributes
-                    .get("ApproximateReceiveCount")
-                    .and_then(|c| c.parse().ok())
-                    .unwrap_or(1),
-                dead_letter_reason: None,
-            })
-        })
-        .collect();
-    for (m, ack) in messages
-        .iter()
-        .zip(process_batch(conversation, queue, &messages).await)
-    {
-        if ack == Ack::Retry {
-            response.add_failure(m.message_id.clone());
-        }
-    }
-    response
+    let messages = motcua_sqs::lambda::messages(event);
+    let acks = process_batch(conversation, queue, &messages).await;
+    motcua_sqs::lambda::batch_response(&messages, &acks)
 }
 
 /// The user an event is about, for per-user ordering.
