@@ -439,13 +439,13 @@ impl Announcements {
         let key = format!("announce#{}#{}#{who}", a.tenant, a.id);
         let work = async {
             let result = match (&a.audience, &user) {
-            (Audience::Broadcast { article_id }, _) => {
-                self.desk
-                    .messenger
-                    .broadcast_article(oa_id, article_id)
-                    .await
-            }
-            (_, Some(user)) => self.desk.messenger.send_cs(oa_id, user, message).await,
+                (Audience::Broadcast { article_id }, _) => {
+                    self.desk
+                        .messenger
+                        .broadcast_article(oa_id, article_id)
+                        .await
+                }
+                (_, Some(user)) => self.desk.messenger.send_cs(oa_id, user, message).await,
                 (_, None) => unreachable!("consultation announcements have a recipient"),
             };
             match result {
@@ -456,9 +456,7 @@ impl Announcements {
                         tracing::error!(announcement = %a.id, error = %e, "announcement refused by Zalo");
                         Ok("failed")
                     }
-                    SendFailure::RateLimited { .. } | SendFailure::Transient => {
-                        Err(Attempt::Retry)
-                    }
+                    SendFailure::RateLimited { .. } | SendFailure::Transient => Err(Attempt::Retry),
                 },
             }
         };

@@ -31,8 +31,7 @@ use crate::metrics::Metrics;
 use crate::notify::{Notifier, ReceiptKind};
 use crate::once::{Once, Terms, exactly_once};
 use crate::ports::{
-    Attachment, Author, Clock, NewTicket, Queue, Store, StoreError, TicketCategory,
-    TicketMessage,
+    Attachment, Author, Clock, NewTicket, Queue, Store, StoreError, TicketCategory, TicketMessage,
 };
 use crate::tenancy::Tenancy;
 

@@ -21,8 +21,8 @@ use motcua_domain::{CsWindow, Dossier, DossierEvent, Tenant, TimelineEntry, dvcq
 use crate::ingest::{IngestError, apply_event};
 use crate::messenger::{Messenger, Outgoing, SendError, SendFailure};
 use crate::metrics::Metrics;
-use crate::pii::PiiKeys;
 use crate::once::{Once, Terms, exactly_once};
+use crate::pii::PiiKeys;
 use crate::ports::{Clock, MessageRef, Store, StoreError, ZaloUser};
 use crate::tenancy::Tenancy;
 

@@ -20,8 +20,8 @@ pub use dossier::{
 pub use event::{DossierEvent, EventError, EventKind};
 pub use phone::{IdNumber, PhoneNumber};
 pub use status::NationalStatus;
-pub use window::CsWindow;
 pub use tenant::{
     AnswerFallback, NotifyPolicy, Prices, QuietHours, Tenant, TenantDirectory, TenantId,
     TicketPolicy, ZaloSettings,
 };
+pub use window::CsWindow;

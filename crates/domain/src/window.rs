@@ -58,13 +58,19 @@ mod tests {
         let ago = |d: Duration| Some(now() - d);
         let ms = Duration::milliseconds(1);
         assert_eq!(CsWindow::at(ago(Duration::zero()), now()), CsWindow::Free);
-        assert_eq!(CsWindow::at(ago(FREE_CS_WINDOW - ms), now()), CsWindow::Free);
+        assert_eq!(
+            CsWindow::at(ago(FREE_CS_WINDOW - ms), now()),
+            CsWindow::Free
+        );
         assert_eq!(CsWindow::at(ago(FREE_CS_WINDOW), now()), CsWindow::Paid);
         assert_eq!(CsWindow::at(ago(CS_WINDOW - ms), now()), CsWindow::Paid);
         assert_eq!(CsWindow::at(ago(CS_WINDOW), now()), CsWindow::Closed);
         assert_eq!(CsWindow::at(None, now()), CsWindow::Closed);
         // Zalo's clock ahead of ours
-        assert_eq!(CsWindow::at(ago(-Duration::minutes(5)), now()), CsWindow::Free);
+        assert_eq!(
+            CsWindow::at(ago(-Duration::minutes(5)), now()),
+            CsWindow::Free
+        );
         assert!(!CsWindow::Closed.is_open() && CsWindow::Paid.is_open());
     }
 

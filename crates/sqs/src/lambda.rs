@@ -58,7 +58,10 @@ mod tests {
         assert_eq!(ids, ["m-1", "m-2"]);
         assert_eq!(messages[0].receive_count, 3);
         assert_eq!(messages[1].receive_count, 1);
-        assert_eq!((messages[0].receipt.as_str(), messages[0].body.as_str()), ("r-1", "a"));
+        assert_eq!(
+            (messages[0].receipt.as_str(), messages[0].body.as_str()),
+            ("r-1", "a")
+        );
 
         let response = batch_response(&messages, &[Ack::Delete, Ack::Retry]);
         let failed: Vec<_> = response
