@@ -51,6 +51,15 @@ export AWS_EC2_METADATA_DISABLED=true
 step "cargo clippy"
 cargo clippy --workspace --all-targets --locked -- -D warnings
 
+# The local server (the README's run command) builds the function libraries without their
+# `lambda` feature: it must compile that way and link no AWS SDK.
+step "the local server without the AWS SDK"
+cargo clippy -p local --locked -- -D warnings
+if cargo tree -p local -e normal --locked | grep -E "aws-sdk-|aws-config"; then
+  echo "the local server must not depend on the AWS SDK" >&2
+  exit 1
+fi
+
 step "cargo test"
 cargo test --workspace --locked
 

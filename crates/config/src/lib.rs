@@ -219,6 +219,7 @@ impl Deployment {
 
     /// On AWS: `MOTCUA_TENANTS_PARAMETER` (SSM, TOML) and `MOTCUA_SECRETS_ARN` (Secrets Manager,
     /// JSON), read once at cold start.
+    #[cfg(feature = "aws")]
     pub async fn from_aws(sdk: &aws_config::SdkConfig) -> Result<Self, LoadError> {
         let parameter = std::env::var("MOTCUA_TENANTS_PARAMETER")
             .map_err(|_| LoadError::MissingEnv("MOTCUA_TENANTS_PARAMETER"))?;

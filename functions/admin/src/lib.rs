@@ -6,10 +6,14 @@
 //! answered exactly like a missing one (404) and audited as denied.
 
 pub mod auth;
+#[cfg(feature = "lambda")]
+pub mod lambda;
+
+#[cfg(feature = "lambda")]
+pub use lambda::{handle_sqs, with_jwt_claims};
 
 use std::sync::Arc;
 
-use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent};
 use axum::extract::{FromRequestParts, Path, Query, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
@@ -17,7 +21,7 @@ use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use chrono::NaiveDate;
-use motcua_app::announce::{AnnouncementJob, Announcements, Draft};
+use motcua_app::announce::{Announcements, Draft};
 use motcua_app::staff::{Principal, Role, StaffDesk, StaffError, TicketFilter};
 use motcua_app::stats::{self, LONGEST_RANGE_DAYS};
 use motcua_app::{Audience, TicketCategory, TicketStatus};
@@ -513,46 +517,4 @@ async fn audit(
         .await
         .map_err(StaffError::from)?;
     Ok(Json(json!({ "day": day, "entries": entries })))
-}
-
-/// Lambda entry middleware: the claims API Gateway's JWT authorizer verified become a
-/// [`JwtClaims`] extension (which no HTTP client can set).
-pub async fn with_jwt_claims(mut req: axum::extract::Request) -> axum::extract::Request {
-    use lambda_http::request::RequestContext;
-    if let Some(RequestContext::ApiGatewayV2(ctx)) = req.extensions().get::<RequestContext>()
-        && let Some(jwt) = ctx.authorizer.as_ref().and_then(|a| a.jwt.as_ref())
-    {
-        let claims = JwtClaims(jwt.claims.clone().into_iter().collect());
-        req.extensions_mut().insert(claims);
-    }
-    req
-}
-
-/// The announcement job consumer (`MOTCUA_ROLE=announcer`): a record whose recipients are not
-/// all handled is reported failed so that SQS delivers it again; undecodable records are
-/// dead-lettered by SQS after `maxReceiveCount`, with the error logged here.
-pub async fn handle_sqs(announcements: &Announcements, event: SqsEvent) -> SqsBatchResponse {
-    let mut response = SqsBatchResponse::default();
-    for record in event.records {
-        let id = record.message_id.clone().unwrap_or_default();
-        let job: AnnouncementJob = match serde_json::from_str(
-            record.body.as_deref().unwrap_or_default(),
-        ) {
-            Ok(job) => job,
-            Err(e) => {
-                tracing::error!(message_id = %id, error = %e, "announcement job is not valid JSON");
-                response.add_failure(id);
-                continue;
-            }
-        };
-        match announcements.run_job(&job).await {
-            Ok(outcome) if outcome.retry == 0 => {}
-            Ok(_) => response.add_failure(id),
-            Err(e) => {
-                tracing::warn!(message_id = %id, error = %e, "announcement job will be retried");
-                response.add_failure(id);
-            }
-        }
-    }
-    response
 }

@@ -3,10 +3,12 @@
 //! that can never succeed goes to the dead-letter queue with its reason and is not retried.
 //! The local server runs the same `process_batch` on its embedded queue.
 
+#[cfg(feature = "lambda")]
 use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent};
-use motcua_app::notify::{Disposition, Notifier};
 pub use motcua_app::Ack;
+use motcua_app::notify::{Disposition, Notifier};
 use motcua_app::{Queue, QueueMessage};
+#[cfg(feature = "lambda")]
 use motcua_sqs::lambda;
 use tracing::Instrument;
 
@@ -55,6 +57,7 @@ pub async fn process_batch(
 }
 
 /// The Lambda entry: SQS event in, partial batch failures out.
+#[cfg(feature = "lambda")]
 pub async fn handle_sqs(
     notifier: &Notifier,
     queue: &dyn Queue,

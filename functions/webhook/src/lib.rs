@@ -12,10 +12,10 @@ use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
+pub use motcua_app::Ack;
 use motcua_app::conversation::{Conversation, ConversationError, Inbound, InboundEvent};
 use motcua_app::metrics::Metrics;
 use motcua_app::notify::ReceiptKind;
-pub use motcua_app::Ack;
 use motcua_app::{Attachment, Queue, QueueMessage};
 use motcua_config::Deployment;
 use motcua_zalo::events::{Envelope, Event, WebhookEvent};
@@ -266,6 +266,7 @@ pub async fn process_batch(
 }
 
 /// The Lambda entry of the event consumer: SQS (FIFO) batch in, partial batch failures out.
+#[cfg(feature = "lambda")]
 pub async fn handle_sqs(
     conversation: &Conversation,
     queue: &dyn Queue,
