@@ -15,35 +15,46 @@ struct Server {
 }
 
 impl Server {
+    /// Starts the binary on a free port. The port is found by binding port 0 and letting it go,
+    /// so another listener (the server's own in-process Zalo fake, which binds port 0 too) can
+    /// take it first: the server then exits with "address in use" and is started again on
+    /// another port. Ready means our /healthz answers 200, not merely that the port accepts.
     fn start(data_dir: &Path) -> Server {
-        let port = TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
-        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
-        let child = Command::new(env!("CARGO_BIN_EXE_local"))
-            .current_dir(&root)
-            .args(["--listen", &format!("127.0.0.1:{port}")])
-            .arg("--data-dir")
-            .arg(data_dir)
-            .stdout(Stdio::from(log(data_dir)))
-            .stderr(Stdio::from(log(data_dir)))
-            .spawn()
-            .unwrap();
-        let server = Server {
-            child,
-            base: format!("http://127.0.0.1:{port}"),
-        };
-        let started = Instant::now();
-        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(
-                started.elapsed() < Duration::from_secs(20),
-                "server did not start"
-            );
-            std::thread::sleep(Duration::from_millis(50));
+        for _ in 0..5 {
+            let port = TcpListener::bind("127.0.0.1:0")
+                .unwrap()
+                .local_addr()
+                .unwrap()
+                .port();
+            let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+            let mut child = Command::new(env!("CARGO_BIN_EXE_local"))
+                .current_dir(&root)
+                .args(["--listen", &format!("127.0.0.1:{port}")])
+                .arg("--data-dir")
+                .arg(data_dir)
+                .stdout(Stdio::from(log(data_dir)))
+                .stderr(Stdio::from(log(data_dir)))
+                .spawn()
+                .unwrap();
+            let started = Instant::now();
+            loop {
+                if child.try_wait().unwrap().is_some() {
+                    break; // lost the port: try another
+                }
+                if healthy(port) {
+                    return Server {
+                        child,
+                        base: format!("http://127.0.0.1:{port}"),
+                    };
+                }
+                assert!(
+                    started.elapsed() < Duration::from_secs(20),
+                    "server did not start"
+                );
+                std::thread::sleep(Duration::from_millis(50));
+            }
         }
-        server
+        panic!("the server exited on start five times; see server.log in the data directory");
     }
 
     /// Ctrl-C, and the process must exit 0 on its own.
@@ -77,6 +88,23 @@ fn log(data_dir: &Path) -> std::fs::File {
         .append(true)
         .open(data_dir.join("server.log"))
         .unwrap()
+}
+
+/// `GET /healthz` answers 200 on `port`.
+fn healthy(port: u16) -> bool {
+    use std::io::{Read, Write};
+    let Ok(mut stream) = std::net::TcpStream::connect(("127.0.0.1", port)) else {
+        return false;
+    };
+    let _ = stream.set_read_timeout(Some(Duration::from_secs(2)));
+    if stream
+        .write_all(b"GET /healthz HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n")
+        .is_err()
+    {
+        return false;
+    }
+    let mut head = [0u8; 12];
+    stream.read_exact(&mut head).is_ok() && head.ends_with(b" 200")
 }
 
 impl Drop for Server {
