@@ -130,35 +130,6 @@ impl TokenManager {
         }
     }
 
-    /// A manager for every OA of a deployment that has an app id and an app secret.
-    pub fn for_deployment(
-        store: Arc<dyn TokenStore>,
-        client: ZaloClient,
-        deployment: &motcua_config::Deployment,
-        clock: Arc<dyn Clock>,
-        metrics: Arc<dyn Metrics>,
-    ) -> Self {
-        let apps = deployment
-            .zalo_apps()
-            .into_iter()
-            .map(|a| {
-                let credentials = AppCredentials {
-                    app_id: a.app_id,
-                    app_secret: a.app_secret,
-                };
-                (a.oa_id, credentials)
-            })
-            .collect();
-        Self::new(
-            store,
-            client,
-            apps,
-            clock,
-            metrics,
-            TokenSettings::default(),
-        )
-    }
-
     /// The OAs this manager can refresh.
     pub fn oa_ids(&self) -> Vec<String> {
         let mut ids: Vec<String> = self.apps.keys().cloned().collect();

@@ -5,57 +5,30 @@ use std::sync::Arc;
 
 use admin::auth::Auth;
 use aws_lambda_events::event::sqs::SqsEvent;
-use lambda_runtime::{LambdaEvent, service_fn};
-use motcua_app::SystemClock;
+use lambda_runtime::{Error, LambdaEvent, service_fn};
 use motcua_app::announce::Announcements;
-use motcua_app::metrics::EmfMetrics;
 use motcua_app::staff::StaffDesk;
-use motcua_zalo::{BaseUrls, SlidingWindowLimiter, TokenManager, ZaloClient, ZaloMessenger};
+use motcua_runtime::aws::{Aws, env};
 
 #[tokio::main]
-async fn main() -> Result<(), lambda_runtime::Error> {
+async fn main() -> Result<(), Error> {
     lambda_runtime::tracing::init_default_subscriber();
-    let env = |k: &'static str| std::env::var(k).map_err(|_| format!("{k} is not set"));
-    let sdk = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
-    let deployment = motcua_config::Deployment::from_aws(&sdk).await?;
-    let store = Arc::new(motcua_dynamodb::DynamoStore::new(
-        aws_sdk_dynamodb::Client::new(&sdk),
-        env("TABLE_NAME")?,
-    ));
-    let clock = Arc::new(SystemClock);
-    let zalo = ZaloClient::new(
-        BaseUrls::from_env(),
-        Arc::new(SlidingWindowLimiter::zalo_default()),
-    );
-    let metrics = Arc::new(EmfMetrics {
-        namespace: "Motcua".into(),
-    });
-    let tokens = TokenManager::for_deployment(
-        store.clone(),
-        zalo.clone(),
-        &deployment,
-        clock.clone(),
-        metrics,
-    );
+    let aws = Aws::load().await?;
+    let store = aws.store()?;
     let desk = Arc::new(StaffDesk {
+        messenger: aws.zalo(store.clone()).messenger,
         store,
-        tenancy: Arc::new(deployment.tenancy),
-        messenger: Arc::new(ZaloMessenger::new(zalo, Arc::new(tokens))),
-        clock,
+        tenancy: Arc::new(aws.deployment.tenancy.clone()),
+        clock: aws.clock.clone(),
     });
-    let queue = Arc::new(motcua_sqs::SqsQueue::new(
-        aws_sdk_sqs::Client::new(&sdk),
-        env("ANNOUNCEMENTS_QUEUE_URL")?,
-        env("ANNOUNCEMENTS_DLQ_URL")?,
-    ));
     let announcements = Arc::new(Announcements {
         desk: desk.clone(),
-        queue,
+        queue: aws.queue("ANNOUNCEMENTS_QUEUE_URL", "ANNOUNCEMENTS_DLQ_URL")?,
     });
-    if env("MOTCUA_ROLE").as_deref() == Ok("announcer") {
+    if env("MOTCUA_ROLE").as_deref().ok() == Some("announcer") {
         let a = announcements.as_ref();
         return lambda_runtime::run(service_fn(move |e: LambdaEvent<SqsEvent>| async move {
-            Ok::<_, lambda_runtime::Error>(admin::handle_sqs(a, e.payload).await)
+            Ok::<_, Error>(admin::handle_sqs(a, e.payload).await)
         }))
         .await;
     }

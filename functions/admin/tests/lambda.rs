@@ -11,7 +11,9 @@ use axum::body::Body;
 use motcua_app::ManualClock;
 use motcua_app::announce::Announcements;
 use motcua_app::staff::StaffDesk;
-use motcua_zalo::{BaseUrls, SlidingWindowLimiter, TokenManager, ZaloClient, ZaloMessenger};
+use motcua_zalo::{
+    BaseUrls, SlidingWindowLimiter, TokenManager, TokenSettings, ZaloClient, ZaloMessenger,
+};
 use tower::ServiceExt;
 
 fn fixture(name: &str) -> String {
@@ -35,12 +37,13 @@ async fn state(dir: &Path) -> Arc<AdminState> {
     let metrics = Arc::new(motcua_app::metrics::RecordingMetrics::default());
     // the fixtures' request time (requestContext.time), whatever today's date is
     let clock = Arc::new(ManualClock::at("2026-11-24T09:00:00Z"));
-    let tokens = TokenManager::for_deployment(
+    let tokens = TokenManager::new(
         store.clone(),
         zalo.clone(),
-        &deployment,
+        motcua_runtime::app_credentials(&deployment),
         clock.clone(),
         metrics,
+        TokenSettings::default(),
     );
     let desk = Arc::new(StaffDesk {
         store,

@@ -1,26 +1,16 @@
-use std::sync::Arc;
-
 use due_watch::{DueSettings, DueWatch};
 use lambda_runtime::{Error, LambdaEvent, service_fn};
-use motcua_app::SystemClock;
-use motcua_app::metrics::EmfMetrics;
+use motcua_runtime::aws::Aws;
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
     lambda_runtime::tracing::init_default_subscriber();
-    let sdk = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
-    let deployment = motcua_config::Deployment::from_aws(&sdk).await?;
-    let table = std::env::var("TABLE_NAME").map_err(|_| "TABLE_NAME is not set")?;
+    let aws = Aws::load().await?;
     let watch = DueWatch {
-        store: Arc::new(motcua_dynamodb::DynamoStore::new(
-            aws_sdk_dynamodb::Client::new(&sdk),
-            table,
-        )),
-        tenancy: deployment.tenancy,
-        clock: Arc::new(SystemClock),
-        metrics: Arc::new(EmfMetrics {
-            namespace: "Motcua".into(),
-        }),
+        store: aws.store()?,
+        tenancy: aws.deployment.tenancy.clone(),
+        clock: aws.clock.clone(),
+        metrics: aws.metrics.clone(),
         settings: DueSettings::from_env(),
     };
     let watch = &watch;

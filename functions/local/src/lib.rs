@@ -21,9 +21,7 @@ use motcua_app::{Clock, Queue, Store, Tenancy};
 use motcua_config::Deployment;
 use motcua_domain::DossierCode;
 use motcua_embedded::{EmbeddedDb, EmbeddedQueue, QueueSettings};
-use motcua_zalo::{
-    BaseUrls, SlidingWindowLimiter, TokenManager, TokenPair, ZaloClient, ZaloMessenger,
-};
+use motcua_zalo::{BaseUrls, TokenManager, TokenPair, ZaloClient};
 use motcua_zalo_fake::ZaloFake;
 use serde_json::json;
 
@@ -120,14 +118,14 @@ pub async fn open(
         || BaseUrls::all(&zalo_fake.as_ref().expect("fake started").base_url),
         BaseUrls::all,
     );
-    let zalo = ZaloClient::new(base, Arc::new(SlidingWindowLimiter::zalo_default()));
-    let tokens = Arc::new(TokenManager::for_deployment(
+    let services = motcua_runtime::Zalo::new(
+        base,
         store.clone(),
-        zalo.clone(),
         &deployment,
         clock.clone(),
         metrics.clone(),
-    ));
+    );
+    let (zalo, tokens) = (services.client.clone(), services.tokens.clone());
     if let Some(fake) = &zalo_fake {
         for app in deployment.zalo_apps() {
             fake.add_app(&app.app_id, &app.app_secret);
@@ -146,7 +144,7 @@ pub async fn open(
     let notifier = Arc::new(Notifier {
         store: store.clone(),
         tenancy: deployment.tenancy.clone(),
-        messenger: Arc::new(ZaloMessenger::new(zalo.clone(), tokens.clone())),
+        messenger: services.messenger.clone(),
         clock: clock.clone(),
         metrics: metrics.clone(),
         settings: NotifierSettings::default(),
@@ -156,7 +154,7 @@ pub async fn open(
     let conversation = Conversation {
         store: store.clone(),
         tenancy: deployment.tenancy.clone(),
-        messenger: Arc::new(ZaloMessenger::new(zalo.clone(), tokens.clone())),
+        messenger: services.messenger.clone(),
         notifier: notifier.clone(),
         outbound: Arc::new(outbound.clone()),
         clock: clock.clone(),
@@ -181,7 +179,7 @@ pub async fn open(
     let desk = Arc::new(motcua_app::staff::StaffDesk {
         store: store.clone(),
         tenancy: Arc::new(deployment.tenancy.clone()),
-        messenger: Arc::new(ZaloMessenger::new(zalo.clone(), tokens.clone())),
+        messenger: services.messenger.clone(),
         clock: clock.clone(),
     });
     let announcements = db.queue(ANNOUNCEMENTS_QUEUE, QueueSettings::default());

@@ -2,26 +2,20 @@ use std::sync::Arc;
 
 use lambda_http::request::RequestContext;
 use lookup::{ClientIp, LookupState};
-use motcua_app::SystemClock;
+use motcua_runtime::aws::Aws;
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
     lambda_http::tracing::init_default_subscriber();
-    let sdk = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
-    let deployment = motcua_config::Deployment::from_aws(&sdk).await?;
-    let table = std::env::var("TABLE_NAME").map_err(|_| "TABLE_NAME is not set")?;
-    let store = Arc::new(motcua_dynamodb::DynamoStore::new(
-        aws_sdk_dynamodb::Client::new(&sdk),
-        table,
-    ));
+    let aws = Aws::load().await?;
     let per_minute = std::env::var("MOTCUA_LOOKUPS_PER_MINUTE")
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(60);
     let state = Arc::new(LookupState::new(
-        store,
-        deployment,
-        Arc::new(SystemClock),
+        aws.store()?,
+        aws.deployment,
+        aws.clock,
         per_minute,
     ));
     // API Gateway knows the caller's address; hand it to the rate limiter.

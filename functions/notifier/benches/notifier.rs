@@ -46,12 +46,13 @@ async fn setup(limiter: Arc<dyn RateLimiter>, linked: u32) -> Setup {
     let clock = Arc::new(ManualClock::at("2026-11-24T03:00:00Z"));
     let metrics = Arc::new(RecordingMetrics::default());
     let client = ZaloClient::new(BaseUrls::all(&fake.base_url), limiter);
-    let tokens = Arc::new(TokenManager::for_deployment(
+    let tokens = Arc::new(TokenManager::new(
         store.clone(),
         client.clone(),
-        &deployment,
+        motcua_runtime::app_credentials(&deployment),
         clock.clone(),
         metrics.clone(),
+        TokenSettings::default(),
     ));
     let (access_token, refresh_token) = fake.issue_tokens(OA);
     tokens

@@ -13,14 +13,11 @@ use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
 use motcua_app::messenger::Messenger;
-use motcua_app::metrics::EmfMetrics;
 use motcua_app::notify::Decision;
-use motcua_app::{Queue, Store, SystemClock};
+use motcua_app::{Clock, Queue, Store, SystemClock};
 use motcua_config::Deployment;
 use motcua_zalo::tokens::hash_prefix;
-use motcua_zalo::{
-    BaseUrls, SlidingWindowLimiter, TokenManager, TokenPair, ZaloClient, ZaloMessenger,
-};
+use motcua_zalo::{BaseUrls, TokenManager, TokenPair, ZaloMessenger};
 
 #[derive(Parser)]
 #[command(
@@ -183,20 +180,17 @@ struct Ctx {
     deployment: Deployment,
     store: Arc<dyn Store>,
     manager: Arc<TokenManager>,
-    client: ZaloClient,
+    messenger: Arc<ZaloMessenger>,
+    clock: Arc<dyn Clock>,
 }
 
 async fn context(target: &Target) -> Result<Ctx, OpsError> {
     let (deployment, store): (Deployment, Arc<dyn Store>) = match (&target.table, &target.data_dir)
     {
         (Some(table), _) => {
-            let sdk = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
-            let deployment = Deployment::from_aws(&sdk).await?;
-            let client = aws_sdk_dynamodb::Client::new(&sdk);
-            (
-                deployment,
-                Arc::new(motcua_dynamodb::DynamoStore::new(client, table.clone())),
-            )
+            let aws = motcua_runtime::aws::Aws::load().await?;
+            let store = aws.store_named(table.clone())?;
+            (aws.deployment, store)
         }
         (None, Some(dir)) => {
             let deployment = Deployment::from_files(&target.tenants, &dir.join("secrets.json"))?;
@@ -214,22 +208,20 @@ async fn context(target: &Target) -> Result<Ctx, OpsError> {
         .zalo_base
         .as_deref()
         .map_or_else(BaseUrls::from_env, BaseUrls::all);
-    let client = ZaloClient::new(urls, Arc::new(SlidingWindowLimiter::zalo_default()));
-    let metrics = Arc::new(EmfMetrics {
-        namespace: "Motcua".into(),
-    });
-    let manager = Arc::new(TokenManager::for_deployment(
+    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+    let zalo = motcua_runtime::Zalo::new(
+        urls,
         store.clone(),
-        client.clone(),
         &deployment,
-        Arc::new(SystemClock),
-        metrics,
-    ));
+        clock.clone(),
+        motcua_runtime::metrics(),
+    );
     Ok(Ctx {
         deployment,
         store,
-        manager,
-        client,
+        manager: zalo.tokens,
+        messenger: zalo.messenger,
+        clock,
     })
 }
 
@@ -571,11 +563,9 @@ pub async fn run(cli: Cli) -> Result<String, OpsError> {
             let notifier = motcua_app::notify::Notifier {
                 store: ctx.store.clone(),
                 tenancy: ctx.deployment.tenancy.clone(),
-                messenger: Arc::new(ZaloMessenger::new(ctx.client.clone(), ctx.manager.clone())),
-                clock: Arc::new(SystemClock),
-                metrics: Arc::new(EmfMetrics {
-                    namespace: "Motcua".into(),
-                }),
+                messenger: ctx.messenger.clone(),
+                clock: ctx.clock.clone(),
+                metrics: motcua_runtime::metrics(),
                 settings: motcua_app::notify::NotifierSettings::default(),
             };
             let (kind, decision) = notifier.resend_last(&tenant, &code).await?;
@@ -606,9 +596,9 @@ pub async fn run(cli: Cli) -> Result<String, OpsError> {
                 })?;
             let phone = motcua_domain::PhoneNumber::parse(&phone).map_err(|e| e.to_string())?;
             let params = sample_params(&kind)?;
-            let messenger = ZaloMessenger::new(ctx.client.clone(), ctx.manager.clone());
-            let tracking = format!("test-{}", chrono::Utc::now().timestamp());
-            let sent = messenger
+            let tracking = format!("test-{}", ctx.clock.now().timestamp());
+            let sent = ctx
+                .messenger
                 .send_zns(oa, &phone, template, &params, &tracking, true)
                 .await
                 .map_err(|e| format!("Zalo refused the test message: {e}"))?;

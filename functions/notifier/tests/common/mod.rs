@@ -102,12 +102,13 @@ impl Harness {
             Arc::new(Unlimited),
             zalo_timeout,
         );
-        let tokens = Arc::new(TokenManager::for_deployment(
+        let tokens = Arc::new(TokenManager::new(
             store.clone(),
             client.clone(),
-            &deployment,
+            motcua_runtime::app_credentials(&deployment),
             clock.clone(),
             metrics.clone(),
+            TokenSettings::default(),
         ));
         let (access_token, refresh_token) = fake.issue_tokens(OA);
         tokens

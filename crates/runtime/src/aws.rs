@@ -1,0 +1,74 @@
+//! The AWS wiring of a Lambda (and of the ops CLI against a stack): the SDK configuration and
+//! the deployment read once at cold start, then the store and queues its environment names.
+
+use std::sync::Arc;
+
+use motcua_app::metrics::Metrics;
+use motcua_app::{Clock, SystemClock};
+use motcua_config::Deployment;
+use motcua_dynamodb::DynamoStore;
+use motcua_sqs::SqsQueue;
+use motcua_zalo::BaseUrls;
+
+use crate::Zalo;
+
+pub type Error = Box<dyn std::error::Error + Send + Sync>;
+
+/// A required environment variable, with an error that names it.
+pub fn env(name: &str) -> Result<String, Error> {
+    std::env::var(name).map_err(|_| format!("{name} is not set").into())
+}
+
+/// One function's AWS services.
+pub struct Aws {
+    pub sdk: aws_config::SdkConfig,
+    pub deployment: Deployment,
+    pub clock: Arc<dyn Clock>,
+    pub metrics: Arc<dyn Metrics>,
+}
+
+impl Aws {
+    /// The SDK's default configuration and the deployment (SSM parameter and secret).
+    pub async fn load() -> Result<Self, Error> {
+        let sdk = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
+        let deployment = Deployment::from_aws(&sdk).await?;
+        Ok(Aws {
+            sdk,
+            deployment,
+            clock: Arc::new(SystemClock),
+            metrics: crate::metrics(),
+        })
+    }
+
+    /// The DynamoDB table named by `TABLE_NAME`.
+    pub fn store(&self) -> Result<Arc<DynamoStore>, Error> {
+        self.store_named(env("TABLE_NAME")?)
+    }
+
+    pub fn store_named(&self, table: String) -> Result<Arc<DynamoStore>, Error> {
+        let client = aws_sdk_dynamodb::Client::new(&self.sdk);
+        Ok(Arc::new(DynamoStore::new(client, table)))
+    }
+
+    /// The queue and dead-letter queue whose URLs the two variables hold.
+    pub fn queue(&self, url_var: &str, dlq_var: &str) -> Result<Arc<SqsQueue>, Error> {
+        let client = aws_sdk_sqs::Client::new(&self.sdk);
+        Ok(Arc::new(SqsQueue::new(
+            client,
+            env(url_var)?,
+            env(dlq_var)?,
+        )))
+    }
+
+    /// Zalo at the base URLs of the environment (`ZALO_*_BASE`, else Zalo's own), with the
+    /// tokens kept in `store`.
+    pub fn zalo(&self, store: Arc<DynamoStore>) -> Zalo {
+        Zalo::new(
+            BaseUrls::from_env(),
+            store,
+            &self.deployment,
+            self.clock.clone(),
+            self.metrics.clone(),
+        )
+    }
+}
