@@ -16,14 +16,18 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use motcua_domain::catalogue::{Msg, Notice, document_for};
-use motcua_domain::{CsWindow, Dossier, DossierEvent, Tenant, TimelineEntry, dvcqg, time};
+use motcua_domain::{Dossier, DossierEvent, Tenant, TimelineEntry, dvcqg, time};
 
 use crate::ingest::{IngestError, apply_event};
 use crate::messenger::{Messenger, Outgoing, SendError, SendFailure};
 use crate::metrics::Metrics;
+mod plan;
+
+pub use plan::{Attempt, channel_plan};
+
 use crate::once::{Once, Terms, exactly_once};
 use crate::pii::PiiKeys;
-use crate::ports::{Clock, MessageRef, Store, StoreError, ZaloUser};
+use crate::ports::{Clock, MessageRef, Store, StoreError};
 use crate::tenancy::Tenancy;
 
 /// How a notification went out (or why not). The string forms are stable: they are stored in
@@ -273,101 +277,63 @@ impl Notifier {
             .representative_phone
             .as_ref()
             .or(dossier.applicant_phone.as_ref());
+        let Some(phone) = target else {
+            return Ok(Decision::Undeliverable("no phone on the dossier".into()));
+        };
+        let users = self
+            .store
+            .zalo_users_by_phone(&tenant.id, &phone.hash)
+            .await?;
+        let zbs = tenant.zalo.zbs_uid_templates.get(kind).map(String::as_str);
+        let zns = tenant.zalo.zns_templates.get(kind).map(String::as_str);
+        let link = document_for(event.kind).and_then(|(doc_kind, title)| {
+            let doc = dossier.documents.iter().find(|d| d.kind == doc_kind)?;
+            Some((title.to_string(), doc.url.clone()))
+        });
+        let message = Outgoing {
+            text: Msg::Notice(notice.clone()).render(),
+            buttons: notice.buttons(),
+            link,
+        };
+        let params = notice.template_params();
         let mut tried: Vec<String> = Vec::new();
-
-        if let Some(phone) = target {
-            let mut users: Vec<ZaloUser> = self
-                .store
-                .zalo_users_by_phone(&tenant.id, &phone.hash)
-                .await?
-                .into_iter()
-                .filter(|u| u.following)
-                .collect();
-            users.sort_by_key(|u| std::cmp::Reverse(u.last_interaction_at));
-            let link = document_for(event.kind).and_then(|(doc_kind, title)| {
-                let doc = dossier.documents.iter().find(|d| d.kind == doc_kind)?;
-                Some((title.to_string(), doc.url.clone()))
-            });
-            let message = Outgoing {
-                text: Msg::Notice(notice.clone()).render(),
-                buttons: notice.buttons(),
-                link,
-            };
-            for user in &users {
-                let attempt = match CsWindow::at(user.last_interaction_at, now) {
-                    CsWindow::Free => Some(Decision::CsFree),
-                    CsWindow::Paid => Some(Decision::CsPaid),
-                    CsWindow::Closed => None,
-                };
-                if let Some(decision) = attempt {
-                    match self.messenger.send_cs(oa, &user.user_id, &message).await {
-                        Ok(sent) => {
-                            self.log_message(oa, &sent.message_id, tenant, event, &decision)
-                                .await;
-                            return Ok(decision);
-                        }
-                        Err(e) => fall_through(&e, &mut tried, decision.label())?,
-                    }
-                } else if let Some(template) = tenant.zalo.zbs_uid_templates.get(kind) {
-                    self.outside_quiet_hours(tenant, now)?;
-                    match self
-                        .messenger
-                        .send_template_uid(oa, &user.user_id, template, &notice.template_params())
-                        .await
-                    {
-                        Ok(sent) => {
-                            self.log_message(
-                                oa,
-                                &sent.message_id,
-                                tenant,
-                                event,
-                                &Decision::ZbsUid,
-                            )
-                            .await;
-                            return Ok(Decision::ZbsUid);
-                        }
-                        Err(e) => fall_through(&e, &mut tried, "zbs_uid")?,
-                    }
-                }
-            }
-            if let Some(template) = tenant.zalo.zns_templates.get(kind) {
+        for attempt in plan::channel_plan(&users, now, zbs, zns) {
+            if attempt.is_template() {
                 self.outside_quiet_hours(tenant, now)?;
-                match keys.open_phone(phone) {
-                    Err(e) => tried.push(format!("zns: stored phone unusable ({e})")),
+            }
+            let decision = attempt.decision();
+            let sent = match attempt {
+                Attempt::Cs { user_id, .. } => self.messenger.send_cs(oa, user_id, &message).await,
+                Attempt::ZbsUid { user_id, template } => {
+                    self.messenger
+                        .send_template_uid(oa, user_id, template, &params)
+                        .await
+                }
+                Attempt::Zns { template } => match keys.open_phone(phone) {
+                    Err(e) => {
+                        tried.push(format!("zns: stored phone unusable ({e})"));
+                        continue;
+                    }
                     Ok(number) => {
                         let tracking = tracking_id(event, dossier);
-                        match self
-                            .messenger
-                            .send_zns(
-                                oa,
-                                &number,
-                                template,
-                                &notice.template_params(),
-                                &tracking,
-                                tenant.zalo.zns_development,
-                            )
+                        let development = tenant.zalo.zns_development;
+                        self.messenger
+                            .send_zns(oa, &number, template, &params, &tracking, development)
                             .await
-                        {
-                            Ok(sent) => {
-                                self.log_message(
-                                    oa,
-                                    &sent.message_id,
-                                    tenant,
-                                    event,
-                                    &Decision::Zns,
-                                )
-                                .await;
-                                return Ok(Decision::Zns);
-                            }
-                            Err(e) => fall_through(&e, &mut tried, "zns")?,
-                        }
                     }
+                },
+            };
+            match sent {
+                Ok(sent) => {
+                    self.log_message(oa, &sent.message_id, tenant, event, &decision)
+                        .await;
+                    return Ok(decision);
                 }
-            } else {
-                tried.push(format!("zns: no template for {kind}"));
+                Err(e) => fall_through(&e, &mut tried, decision.label())?,
             }
-        } else {
-            tried.push("no phone on the dossier".into());
+        }
+        if zns.is_none() {
+            tried.push(format!("zns: no template for {kind}"));
         }
         if tried.is_empty() {
             tried.push("no linked Zalo user".into());

@@ -1,0 +1,174 @@
+//! Which channels a notice tries, in order: a pure function of the Zalo users linked to the
+//! dossier's phone, the time, and the tenant's templates for the notice's kind. The notifier
+//! walks the plan and stops at the first channel Zalo accepts.
+//!
+//! The policy (zalo-platform.md §2.8, §3): followers only, most recent interaction first; a
+//! user inside the CS window gets a consultation message (free within 48 h, billed until
+//! 7 days); a user outside it gets the ZBS template by user id if the tenant registered one for
+//! the kind; after every linked user, the ZNS template by phone if the tenant has one.
+
+use chrono::{DateTime, Utc};
+use motcua_domain::CsWindow;
+
+use super::Decision;
+use crate::ZaloUser;
+
+/// One channel to try.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Attempt<'a> {
+    /// A consultation message; `decision` is `CsFree` or `CsPaid`.
+    Cs {
+        user_id: &'a str,
+        decision: Decision,
+    },
+    /// A ZBS template by user id.
+    ZbsUid { user_id: &'a str, template: &'a str },
+    /// A ZNS template by the dossier's phone.
+    Zns { template: &'a str },
+}
+
+impl Attempt<'_> {
+    /// What the notifier records when this attempt is the one Zalo accepts.
+    pub fn decision(&self) -> Decision {
+        match self {
+            Attempt::Cs { decision, .. } => decision.clone(),
+            Attempt::ZbsUid { .. } => Decision::ZbsUid,
+            Attempt::Zns { .. } => Decision::Zns,
+        }
+    }
+
+    /// Template messages wait for the end of the tenant's quiet hours; CS messages do not.
+    pub fn is_template(&self) -> bool {
+        !matches!(self, Attempt::Cs { .. })
+    }
+}
+
+/// The attempts for a notice, in order. `zbs` and `zns` are the tenant's templates for the
+/// notice's kind, if registered.
+pub fn channel_plan<'a>(
+    users: &'a [ZaloUser],
+    now: DateTime<Utc>,
+    zbs: Option<&'a str>,
+    zns: Option<&'a str>,
+) -> Vec<Attempt<'a>> {
+    let mut followers: Vec<&ZaloUser> = users.iter().filter(|u| u.following).collect();
+    // stable: users with the same interaction time keep the store's order
+    followers.sort_by_key(|u| std::cmp::Reverse(u.last_interaction_at));
+    let mut plan = Vec::new();
+    for user in followers {
+        let user_id = user.user_id.as_str();
+        match CsWindow::at(user.last_interaction_at, now) {
+            CsWindow::Free => plan.push(Attempt::Cs {
+                user_id,
+                decision: Decision::CsFree,
+            }),
+            CsWindow::Paid => plan.push(Attempt::Cs {
+                user_id,
+                decision: Decision::CsPaid,
+            }),
+            CsWindow::Closed => {
+                if let Some(template) = zbs {
+                    plan.push(Attempt::ZbsUid { user_id, template });
+                }
+            }
+        }
+    }
+    if let Some(template) = zns {
+        plan.push(Attempt::Zns { template });
+    }
+    plan
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::Duration;
+    use motcua_domain::TenantId;
+
+    use super::*;
+
+    fn now() -> DateTime<Utc> {
+        "2026-11-24T03:00:00Z".parse().unwrap()
+    }
+
+    fn user(id: &str, following: bool, ago: Option<Duration>) -> ZaloUser {
+        ZaloUser {
+            tenant: TenantId::parse("tuyen-quang").unwrap(),
+            user_id: id.into(),
+            following,
+            last_interaction_at: ago.map(|a| now() - a),
+            phone: None,
+            phone_linked_at: None,
+            updated_at: now(),
+        }
+    }
+
+    #[test]
+    fn the_most_recent_follower_first_then_zns() {
+        let users = [
+            user("old", true, Some(Duration::days(3))),
+            user("new", true, Some(Duration::hours(1))),
+            user("left", false, Some(Duration::minutes(1))),
+        ];
+        let plan = channel_plan(&users, now(), None, Some("zns-1"));
+        assert_eq!(
+            plan,
+            [
+                Attempt::Cs {
+                    user_id: "new",
+                    decision: Decision::CsFree
+                },
+                Attempt::Cs {
+                    user_id: "old",
+                    decision: Decision::CsPaid
+                },
+                Attempt::Zns { template: "zns-1" },
+            ]
+        );
+        assert!(!plan[0].is_template() && plan[2].is_template());
+    }
+
+    #[test]
+    fn outside_the_window_only_templates_reach_the_user() {
+        let users = [
+            user("week", true, Some(Duration::days(7))),
+            user("never", true, None),
+        ];
+        assert_eq!(
+            channel_plan(&users, now(), Some("zbs-1"), None),
+            [
+                Attempt::ZbsUid {
+                    user_id: "week",
+                    template: "zbs-1"
+                },
+                Attempt::ZbsUid {
+                    user_id: "never",
+                    template: "zbs-1"
+                },
+            ]
+        );
+        // without templates nothing can be tried: the notice is undeliverable
+        assert!(channel_plan(&users, now(), None, None).is_empty());
+    }
+
+    #[test]
+    fn the_window_bounds_decide_the_price() {
+        let users = [user("u", true, Some(Duration::hours(48)))];
+        assert_eq!(
+            channel_plan(&users, now(), None, None)[0].decision(),
+            Decision::CsPaid
+        );
+        let users = [user("u", true, Some(Duration::hours(47)))];
+        assert_eq!(
+            channel_plan(&users, now(), None, None)[0].decision(),
+            Decision::CsFree
+        );
+    }
+
+    #[test]
+    fn no_linked_user_means_zns_alone() {
+        assert_eq!(
+            channel_plan(&[], now(), Some("zbs-1"), Some("zns-1")),
+            [Attempt::Zns { template: "zns-1" }]
+        );
+    }
+}
