@@ -13,6 +13,10 @@ use motcua_domain::{AnswerFallback, Tenant, TenantId, time};
 use serde::{Deserialize, Serialize};
 use unicode_normalization::UnicodeNormalization;
 
+mod answer;
+
+pub use answer::{Route, answer_counters, outside_window_route};
+
 use crate::messenger::{Messenger, Outgoing, SendFailure};
 use crate::once::{Once, Terms, exactly_once};
 use crate::ports::{
@@ -612,96 +616,90 @@ impl StaffDesk {
         let now = self.clock.now();
         let user = self.store.get_zalo_user(&p.tenant, &ticket.user_id).await?;
         let last = user.as_ref().and_then(|u| u.last_interaction_at);
+        let phone = user.as_ref().and_then(|u| u.phone.as_ref());
         let agency_name = ticket
             .agency
             .as_ref()
             .and_then(|a| tenant.agencies.get(a).cloned());
-        let outside = || StaffError::OutsideWindow {
-            last_interaction_at: last,
-            fallback: tenant.tickets.outside_window,
-        };
 
-        let mut sent: Option<(String, &'static str)> = None;
-        if within_window(last, now) {
-            let message = Outgoing {
-                text: Msg::TicketAnswer {
-                    number: ticket.number,
-                    agency: agency_name.clone(),
-                    text: text.to_string(),
-                }
-                .render(),
-                buttons: Vec::new(),
-                link: None,
+        let sent = if within_window(last, now) {
+            let answer = Msg::TicketAnswer {
+                number: ticket.number,
+                agency: agency_name.clone(),
+                text: text.to_string(),
             };
-            match self
-                .messenger
-                .send_cs(&oa_id, &ticket.user_id, &message)
-                .await
-            {
-                Ok(d) => sent = Some((d.message_id, "zalo_cs")),
-                // Zalo knows the window better than our last-interaction record.
-                Err(e) if e.failure == SendFailure::OutsideWindow => {}
-                Err(e) if e.failure == SendFailure::RecipientPermanent => {}
-                Err(e) => return Err(StaffError::Unavailable(e.to_string())),
-            }
-        }
-        let (message_id, delivery) = match (sent, fallback) {
-            (Some(sent), _) => sent,
-            (None, None) => return Err(outside()),
-            (None, Some(AnswerFallback::CallCitizen)) => {
-                ticket.call_citizen = true;
-                (format!("staff-{request_id}"), "call_citizen")
-            }
-            (None, Some(AnswerFallback::Zns)) => {
-                if tenant.tickets.outside_window != AnswerFallback::Zns {
-                    return Err(StaffError::Invalid(
-                        "Tỉnh chưa cấu hình gửi ZNS cho câu trả lời: hãy chọn gọi điện cho công dân."
-                            .into(),
-                    ));
-                }
-                let template = tenant.zalo.zns_templates.get("ticket_answered").ok_or_else(|| {
-                    StaffError::Invalid(
-                        "Chưa khai báo mẫu ZNS \"ticket_answered\" cho tỉnh: hãy chọn gọi điện cho công dân."
-                            .into(),
-                    )
-                })?;
-                let protected = user.as_ref().and_then(|u| u.phone.as_ref()).ok_or_else(|| {
-                    StaffError::Invalid(
-                        "Công dân chưa chia sẻ số điện thoại: hãy chọn gọi điện hoặc chờ công dân nhắn lại."
-                            .into(),
-                    )
-                })?;
-                let phone = self.open_phone(p, protected)?;
-                let params = ticket_answered_params(
-                    ticket.number,
-                    agency_name.as_deref().unwrap_or(&tenant.name),
-                );
-                let tracking = format!("tk-{}-{request_id}", ticket.number);
-                let tracking: String = tracking.chars().take(48).collect();
-                let d = self
-                    .messenger
-                    .send_zns(
-                        &oa_id,
-                        &phone,
-                        template,
-                        &params,
-                        &tracking,
-                        tenant.zalo.zns_development,
-                    )
-                    .await
-                    .map_err(|e| match e.failure {
-                        SendFailure::Configuration | SendFailure::RecipientPermanent => {
-                            StaffError::Invalid(format!(
-                                "Zalo không nhận tin ZNS ({}): hãy chọn gọi điện cho công dân.",
-                                e.detail
-                            ))
-                        }
-                        _ => StaffError::Unavailable(e.to_string()),
-                    })?;
-                (d.message_id, "zns")
-            }
+            self.send_cs_answer(&oa_id, &ticket.user_id, answer).await?
+        } else {
+            None
         };
+        let (message_id, delivery) = match sent {
+            Some(message_id) => (message_id, "zalo_cs"),
+            None => match answer::outside_window_route(fallback, tenant, last, phone.is_some())? {
+                Route::CallCitizen => {
+                    ticket.call_citizen = true;
+                    (format!("staff-{request_id}"), "call_citizen")
+                }
+                Route::Zns { template } => {
+                    let phone = self.open_phone(p, phone.expect("the route checked it"))?;
+                    let params = ticket_answered_params(
+                        ticket.number,
+                        agency_name.as_deref().unwrap_or(&tenant.name),
+                    );
+                    let tracking: String = format!("tk-{}-{request_id}", ticket.number)
+                        .chars()
+                        .take(48)
+                        .collect();
+                    let development = tenant.zalo.zns_development;
+                    let sent = self
+                        .messenger
+                        .send_zns(&oa_id, &phone, template, &params, &tracking, development)
+                        .await
+                        .map_err(zns_refusal)?;
+                    (sent.message_id, "zns")
+                }
+            },
+        };
+        self.record_answer(p, ticket, text, message_id, delivery, now)
+            .await
+    }
 
+    /// The answer as a consultation message; `None` when Zalo says the window is closed or
+    /// the user cannot be reached (Zalo knows the window better than our record of it).
+    async fn send_cs_answer(
+        &self,
+        oa_id: &str,
+        user_id: &str,
+        answer: Msg,
+    ) -> StaffResult<Option<String>> {
+        let message = Outgoing {
+            text: answer.render(),
+            buttons: Vec::new(),
+            link: None,
+        };
+        match self.messenger.send_cs(oa_id, user_id, &message).await {
+            Ok(d) => Ok(Some(d.message_id)),
+            Err(e)
+                if matches!(
+                    e.failure,
+                    SendFailure::OutsideWindow | SendFailure::RecipientPermanent
+                ) =>
+            {
+                Ok(None)
+            }
+            Err(e) => Err(StaffError::Unavailable(e.to_string())),
+        }
+    }
+
+    /// The answer joins the ticket's history, the ticket is answered, the counters move.
+    async fn record_answer(
+        &self,
+        p: &Principal,
+        mut ticket: Ticket,
+        text: &str,
+        message_id: String,
+        delivery: &'static str,
+        now: DateTime<Utc>,
+    ) -> StaffResult<AnswerOutcome> {
         let message = TicketMessage {
             message_id,
             at: now,
@@ -715,25 +713,12 @@ impl StaffDesk {
         self.store
             .add_ticket_message(&p.tenant, ticket.number, &message)
             .await?;
-        let first_answer = ticket.answered_at.is_none();
+        let counters = answer::answer_counters(&ticket, delivery, now);
         ticket.status = TicketStatus::Answered;
         ticket.updated_at = now;
-        if first_answer {
-            ticket.answered_at = Some(now);
-        }
+        ticket.answered_at.get_or_insert(now);
         self.store.update_ticket(&ticket).await?;
-
         let day = time::to_vn(now).date_naive();
-        let mut counters = vec![(format!("tickets.answer.{delivery}"), 1)];
-        if first_answer {
-            let minutes = (now - ticket.opened_at).num_minutes().max(0);
-            counters.push(("tickets.answered".into(), 1));
-            counters.push(("tickets.answer_minutes".into(), minutes));
-            counters.push((format!("tickets.answer_le_{}h", bucket(minutes)), 1));
-            if now > ticket.due_at {
-                counters.push(("tickets.answered_late".into(), 1));
-            }
-        }
         for (metric, by) in counters {
             if let Err(e) = self.store.incr(&p.tenant, &metric, day, by).await {
                 tracing::warn!(metric, error = %e, "counter not incremented");
@@ -743,6 +728,20 @@ impl StaffDesk {
             delivery: delivery.into(),
             ticket: ticket.number,
         })
+    }
+}
+
+/// A refused "answer ready" ZNS: a Vietnamese reason for the staff member when retrying will
+/// not help, else unavailable.
+fn zns_refusal(e: crate::messenger::SendError) -> StaffError {
+    match e.failure {
+        SendFailure::Configuration | SendFailure::RecipientPermanent => {
+            StaffError::Invalid(format!(
+                "Zalo không nhận tin ZNS ({}): hãy chọn gọi điện cho công dân.",
+                e.detail
+            ))
+        }
+        _ => StaffError::Unavailable(e.to_string()),
     }
 }
 
