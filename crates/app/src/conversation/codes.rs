@@ -1,0 +1,247 @@
+//! Receipt codes in the chat: the status card, and the verified-phone link that unlocks the
+//! owner's full cards and notices; a phone number typed in chat is never searched.
+
+use super::*;
+
+impl Conversation {
+    pub(super) async fn code_card(
+        &self,
+        tenant: &Tenant,
+        e: &InboundEvent,
+        user: &str,
+        msg_id: &str,
+        code: &DossierCode,
+        body: &str,
+    ) -> Result<&'static str, ConversationError> {
+        let t = &tenant.id;
+        let day = time::to_vn(e.at).date_naive();
+        let budget_metric = format!("lookup_user.{user}");
+        self.store.incr(t, &budget_metric, day, 1).await?;
+        let used = self
+            .store
+            .daily(t, &budget_metric, day, day)
+            .await?
+            .first()
+            .map_or(0, |d| d.1);
+        if used > self.settings.lookups_per_day {
+            self.metrics
+                .count("LookupRateLimited", 1.0, &[("Tenant", t.as_str())]);
+            self.send(
+                &e.oa_id,
+                user,
+                Some(msg_id),
+                text(
+                    Msg::LookupRateLimited {
+                        retry_minutes: minutes_to_midnight(e.at),
+                    }
+                    .render(),
+                ),
+            )
+            .await?;
+            return Ok("rate_limited");
+        }
+        self.store.incr(t, "lookup.chat", day, 1).await?;
+        // The second factor: four digits in the message other than the code's own.
+        let id_suffix = body
+            .replace(code.as_str(), " ")
+            .split(|c: char| !c.is_ascii_digit())
+            .find(|w| w.len() == 4)
+            .map(str::to_string);
+        let user_phone = self
+            .store
+            .get_zalo_user(t, user)
+            .await?
+            .and_then(|u| u.phone)
+            .map(|p| p.hash);
+        // Only this OA's province answers; another province's code looks unknown.
+        let found = match self.tenancy.for_code(code) {
+            Some(owner) if owner.id == *t => {
+                let proof = Proof {
+                    token: None,
+                    id_suffix: id_suffix.as_deref(),
+                    phone_hash: user_phone.as_deref(),
+                };
+                lookup(
+                    self.store.as_ref(),
+                    &self.tenancy,
+                    |_| None,
+                    code,
+                    proof,
+                    self.clock.now(),
+                )
+                .await?
+            }
+            _ => None,
+        };
+        let Some(view) = found else {
+            let misses = format!("lookup_miss_user.{user}");
+            self.store.incr(t, &misses, day, 1).await?;
+            let missed = self
+                .store
+                .daily(t, &misses, day, day)
+                .await?
+                .first()
+                .map_or(0, |d| d.1);
+            if missed >= self.settings.misses_for_scan_alarm {
+                self.metrics
+                    .count("LookupScanSuspected", 1.0, &[("Tenant", t.as_str())]);
+                tracing::warn!(tenant = %t, misses = missed, "a Zalo user keeps asking for codes that do not exist");
+            }
+            self.send(
+                &e.oa_id,
+                user,
+                Some(msg_id),
+                text(
+                    Msg::DossierNotFound {
+                        code: code.to_string(),
+                    }
+                    .render(),
+                ),
+            )
+            .await?;
+            return Ok("lookup_miss");
+        };
+        let s = &view.status;
+        let short = Msg::StatusShort {
+            code: s.code.clone(),
+            status: s.status,
+            step: s.step_label.clone(),
+            received: s.received_at.map(time::vn_date),
+            due: s.due_at.map(time::vn_date),
+            overdue: s.overdue,
+        };
+        let msg = match view.card {
+            Some(card) => Msg::StatusFull {
+                short: Box::new(short),
+                applicant: card.applicant,
+                procedure: card.procedure,
+                steps: card
+                    .timeline
+                    .iter()
+                    .rev()
+                    .take(5)
+                    .rev()
+                    .map(|i| format!("{} {}", time::vn_date(i.at), i.label))
+                    .collect(),
+            },
+            None => short,
+        };
+        self.send(&e.oa_id, user, Some(msg_id), text(msg.render()))
+            .await?;
+        Ok("lookup")
+    }
+
+    pub(super) async fn link(
+        &self,
+        tenant: &Tenant,
+        e: &InboundEvent,
+        user: &str,
+        phone: Option<&str>,
+    ) -> Result<&'static str, ConversationError> {
+        let t = &tenant.id;
+        let Some(phone) = phone.and_then(|p| PhoneNumber::parse(p).ok()) else {
+            self.send(
+                &e.oa_id,
+                user,
+                None,
+                text(Msg::SharedPhoneUnusable.render()),
+            )
+            .await?;
+            return Ok("phone_unusable");
+        };
+        let keys = self
+            .tenancy
+            .keys(t)
+            .expect("Tenancy holds keys for every tenant");
+        let protected = keys.protect_phone(&phone);
+        self.store.link_phone(t, user, &protected, e.at).await?;
+        let open: Vec<String> = self
+            .store
+            .dossiers_by_phone(t, &protected.hash)
+            .await?
+            .into_iter()
+            .filter(|d| !d.status.is_final())
+            .map(|d| format!("{} – {} ({})", d.code, d.procedure_name, d.status.name_vi()))
+            .collect();
+        self.send(
+            &e.oa_id,
+            user,
+            None,
+            text(Msg::Linked { dossiers: open }.render()),
+        )
+        .await?;
+        Ok("linked")
+    }
+
+    /// The dossier, if the user's verified phone is its applicant's or representative's.
+    pub(super) async fn owned(
+        &self,
+        t: &TenantId,
+        user: &str,
+        raw: &str,
+    ) -> Result<Option<motcua_domain::Dossier>, ConversationError> {
+        let Ok(code) = DossierCode::parse(raw) else {
+            return Ok(None);
+        };
+        let Some(hash) = self
+            .store
+            .get_zalo_user(t, user)
+            .await?
+            .and_then(|u| u.phone)
+            .map(|p| p.hash)
+        else {
+            return Ok(None);
+        };
+        let Some(view) = self.store.load_dossier(t, &code).await? else {
+            return Ok(None);
+        };
+        let d = view.dossier;
+        let mine = [&d.applicant_phone, &d.representative_phone]
+            .into_iter()
+            .flatten()
+            .any(|p| p.hash == hash);
+        Ok(mine.then_some(d))
+    }
+}
+
+fn minutes_to_midnight(at: DateTime<Utc>) -> u32 {
+    use chrono::Timelike;
+    let local = time::to_vn(at);
+    (24 * 60 - (local.hour() * 60 + local.minute())).max(1)
+}
+
+/// Some run of digits, spaces, dots, dashes, brackets and `+` in the text is a Vietnamese
+/// mobile number: a phone number was typed.
+/// Longest message still read as "here is my phone number" rather than a question.
+pub(super) const PHONE_ONLY_MAX_CHARS: usize = 40;
+
+pub(super) fn looks_like_phone(s: &str) -> bool {
+    s.split(|c: char| !(c.is_ascii_digit() || " .-()+".contains(c)))
+        .any(|run| {
+            run.chars().filter(char::is_ascii_digit).count() >= 9
+                && PhoneNumber::parse(run.trim()).is_ok()
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn typed_phone_numbers_are_recognised() {
+        for s in [
+            "0906591985",
+            "số của tôi là 0906 591 985 nhé",
+            "+84 906.591.985",
+            "(+84) 906-591-985",
+        ] {
+            assert!(super::looks_like_phone(s), "{s}");
+        }
+        for s in [
+            "xin chào",
+            "hồ sơ 000.00.04.H60-230215-0028",
+            "02433824567",
+            "123456789",
+        ] {
+            assert!(!super::looks_like_phone(s), "{s}");
+        }
+    }
+}

@@ -1,0 +1,121 @@
+//! Questions and complaints: a message that is not a code opens a ticket or joins the open
+//! one; its category is guessed from the citizen's words.
+
+use super::*;
+
+impl Conversation {
+    pub(super) async fn ticket(
+        &self,
+        tenant: &Tenant,
+        e: &InboundEvent,
+        user: &str,
+        msg_id: &str,
+        body: Option<String>,
+        attachments: Vec<Attachment>,
+    ) -> Result<&'static str, ConversationError> {
+        let t = &tenant.id;
+        let category = classify(body.as_deref().unwrap_or_default());
+        let message = TicketMessage {
+            message_id: msg_id.to_string(),
+            at: e.at,
+            author: Author::Citizen,
+            text: body,
+            attachments,
+            delivery: None,
+        };
+        let window = chrono::Duration::from_std(self.settings.ticket_window).expect("window fits");
+        if let Some(open) = self.store.latest_open_ticket(t, user).await?
+            && open.updated_at + window >= e.at
+        {
+            self.store
+                .add_ticket_message(t, open.number, &message)
+                .await?;
+            let mut touched = open.clone();
+            touched.updated_at = touched.updated_at.max(e.at);
+            self.store.update_ticket(&touched).await?;
+            return Ok("ticket_appended");
+        }
+        let hours = tenant.answer_hours(category.as_str());
+        let ticket = self
+            .store
+            .open_ticket(&NewTicket {
+                tenant: t.clone(),
+                user_id: user.to_string(),
+                category,
+                agency: None,
+                opened_at: e.at,
+                due_at: e.at + chrono::Duration::hours(i64::from(hours)),
+            })
+            .await?;
+        self.store
+            .add_ticket_message(t, ticket.number, &message)
+            .await?;
+        self.store
+            .incr(t, "tickets.opened", time::to_vn(e.at).date_naive(), 1)
+            .await?;
+        self.send(
+            &e.oa_id,
+            user,
+            Some(msg_id),
+            text(
+                Msg::TicketOpened {
+                    number: ticket.number,
+                    hours,
+                }
+                .render(),
+            ),
+        )
+        .await?;
+        Ok("ticket_opened")
+    }
+}
+
+/// A first guess at a ticket's category from the citizen's own words; staff correct it.
+pub fn classify(text: &str) -> TicketCategory {
+    let lower: String = text.nfc().collect::<String>().to_lowercase();
+    if [
+        "phản ánh",
+        "khiếu nại",
+        "tố cáo",
+        "bức xúc",
+        "chậm trễ",
+        "gây khó khăn",
+        "nhũng nhiễu",
+    ]
+    .iter()
+    .any(|w| lower.contains(w))
+    {
+        TicketCategory::Complaint
+    } else if ["góp ý", "đề xuất", "kiến nghị", "đề nghị cải tiến"]
+        .iter()
+        .any(|w| lower.contains(w))
+    {
+        TicketCategory::Suggestion
+    } else {
+        TicketCategory::Question
+    }
+}
+
+#[cfg(test)]
+mod classify_tests {
+    use super::*;
+
+    #[test]
+    fn categories_follow_the_citizens_words() {
+        assert_eq!(
+            classify("Tôi muốn phản ánh việc trả kết quả chậm"),
+            TicketCategory::Complaint
+        );
+        assert_eq!(classify("KHIẾU NẠI về lệ phí"), TicketCategory::Complaint);
+        // decomposed input is normalised first
+        assert_eq!(
+            classify("Go\u{301}p y\u{301} về giờ làm việc"),
+            TicketCategory::Suggestion
+        );
+        assert_eq!(
+            classify("Hồ sơ đất đai cần giấy tờ gì?"),
+            TicketCategory::Question
+        );
+        assert_eq!(classify(""), TicketCategory::Question);
+    }
+}
