@@ -1,0 +1,159 @@
+//! The command line (clap).
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(
+    name = "motcua-ops",
+    about = "Operate a motcua deployment (AWS or local)",
+    version
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub target: Target,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Args)]
+pub struct Target {
+    /// DynamoDB table of an AWS deployment.
+    #[arg(long, global = true, conflicts_with = "data_dir")]
+    pub table: Option<String>,
+    /// Data directory of a local/on-premises deployment.
+    #[arg(long, global = true)]
+    pub data_dir: Option<PathBuf>,
+    /// Tenant file of a local deployment.
+    #[arg(long, global = true, default_value = "infra/local/tenants.toml")]
+    pub tenants: PathBuf,
+    /// Zalo OAuth/API base URL (default: the real Zalo, or ZALO_*_BASE).
+    #[arg(long, global = true)]
+    pub zalo_base: Option<String>,
+}
+
+#[derive(Subcommand)]
+pub enum Command {
+    /// Zalo OA tokens.
+    #[command(subcommand)]
+    Tokens(Tokens),
+    /// Dead-letter queues.
+    #[command(subcommand)]
+    Dlq(Dlq),
+    /// Tenant configuration files.
+    #[command(subcommand)]
+    Config(Config),
+    /// Staff console accounts.
+    #[command(subcommand)]
+    Admin(Admin),
+    /// Receipt QR codes.
+    #[command(subcommand)]
+    Qr(Qr),
+    /// Citizen notifications.
+    #[command(subcommand)]
+    Notify(Notify),
+}
+
+#[derive(Subcommand)]
+pub enum Notify {
+    /// Send a dossier's last notification again (a citizen says it never came), through the
+    /// same channel choice as the first time.
+    Resend {
+        /// The receipt code.
+        #[arg(long)]
+        code: String,
+    },
+    /// Send a ZNS template with sample values in development mode (delivered only to the Zalo
+    /// app's and OA's admins), to check a registered template before going live.
+    Test {
+        /// The tenant id (`tuyen-quang`).
+        #[arg(long)]
+        tenant: String,
+        /// The admin's phone number.
+        #[arg(long)]
+        phone: String,
+        /// Template key: an event kind (`received`, `result_ready`…) or `ticket_answered`.
+        #[arg(long, default_value = "received")]
+        kind: String,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum Dlq {
+    /// Move dead letters back to their queue (SQS). Without --dry-run each message is sent to
+    /// the queue, then deleted from the dead-letter queue; on a FIFO queue replayed messages
+    /// share one message group, in dead-letter order.
+    Replay {
+        /// The queue to put the messages back on.
+        #[arg(long)]
+        queue_url: String,
+        /// Its dead-letter queue.
+        #[arg(long)]
+        dlq_url: String,
+        /// List what would be replayed (id, reason, size) and leave everything in place.
+        #[arg(long)]
+        dry_run: bool,
+        /// Replay at most this many messages.
+        #[arg(long, default_value_t = 1000)]
+        max: usize,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum Config {
+    /// Parse and validate a tenants TOML file (as the functions load it): agency code
+    /// conflicts, OA ids, template keys, ticket policy. Prints a summary per tenant.
+    Check {
+        /// The file to check (e.g. infra/tenants/tuyen-quang.toml).
+        file: PathBuf,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum Admin {
+    /// Hash a staff password for the local server's staff.toml (Argon2id). Reads the password
+    /// from standard input, so that it stays out of shell history.
+    HashPassword,
+}
+
+#[derive(Subcommand)]
+pub enum Qr {
+    /// Write the receipt QR code (SVG) of every code in a file, one per line, into a folder.
+    Print {
+        /// A file with one receipt code per line.
+        #[arg(long)]
+        codes: PathBuf,
+        /// Where the SVG files go (created if missing).
+        #[arg(long)]
+        out: PathBuf,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum Tokens {
+    /// Store a pair obtained from Zalo's console (API Explorer). Reads ZALO_ACCESS_TOKEN and
+    /// ZALO_REFRESH_TOKEN from the environment.
+    Import {
+        #[arg(long)]
+        oa: String,
+        /// Seconds the access token is valid for (Zalo issues 90000 = 25 h).
+        #[arg(long, default_value_t = 90_000)]
+        expires_in: u64,
+    },
+    /// First grant: exchange the authorization code from the consent redirect. Reads the PKCE
+    /// verifier from ZALO_CODE_VERIFIER.
+    Exchange {
+        #[arg(long)]
+        oa: String,
+        #[arg(long)]
+        code: String,
+    },
+    /// Refresh now, whatever the expiry (e.g. after rotating the app secret).
+    Refresh {
+        #[arg(long)]
+        oa: String,
+    },
+    /// Version, expiry and hash prefixes of every OA's stored pair.
+    Show,
+}
