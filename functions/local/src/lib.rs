@@ -89,6 +89,100 @@ pub enum StartError {
     Staff(String),
 }
 
+/// The data directory (created on first start), the deployment (tenant file + secrets,
+/// generated there on first start) and the embedded database.
+fn open_data(data_dir: &Path, config: &Path) -> Result<(Deployment, EmbeddedDb), StartError> {
+    std::fs::create_dir_all(data_dir).map_err(|source| StartError::DataDir {
+        path: data_dir.display().to_string(),
+        source,
+    })?;
+    let deployment = Deployment::from_files(config, &data_dir.join("secrets.json"))?;
+    Ok((deployment, EmbeddedDb::open(data_dir.join("motcua.redb"))?))
+}
+
+/// The notifier and the conversation, as their Lambdas build them.
+fn consumers(
+    store: Arc<dyn Store>,
+    deployment: &Deployment,
+    zalo: &motcua_runtime::Zalo,
+    outbound: Arc<dyn Queue>,
+    clock: Arc<dyn Clock>,
+    metrics: Arc<dyn Metrics>,
+) -> (Arc<Notifier>, Conversation) {
+    let notifier = Arc::new(Notifier {
+        store: store.clone(),
+        tenancy: deployment.tenancy.clone(),
+        messenger: zalo.messenger.clone(),
+        clock: clock.clone(),
+        metrics: metrics.clone(),
+        settings: NotifierSettings::default(),
+    });
+    let conversation = Conversation {
+        store,
+        tenancy: deployment.tenancy.clone(),
+        messenger: zalo.messenger.clone(),
+        notifier: notifier.clone(),
+        outbound,
+        clock,
+        metrics,
+        settings: ConversationSettings::default(),
+    };
+    (notifier, conversation)
+}
+
+/// The staff console with password logins and its announcement job queue.
+fn admin_state(
+    desk: Arc<motcua_app::staff::StaffDesk>,
+    announcements: &EmbeddedQueue,
+    auth: admin::auth::Auth,
+) -> Arc<admin::AdminState> {
+    Arc::new(admin::AdminState {
+        announcements: Arc::new(motcua_app::announce::Announcements {
+            desk: desk.clone(),
+            queue: Arc::new(announcements.clone()),
+        }),
+        desk,
+        auth,
+    })
+}
+
+/// Zalo for the local server: the given base URL, or an in-process fake with a fresh token
+/// pair installed for every OA of the deployment.
+async fn zalo(
+    zalo_base: Option<&str>,
+    deployment: &Deployment,
+    store: Arc<dyn Store>,
+    clock: Arc<dyn Clock>,
+    metrics: Arc<dyn Metrics>,
+) -> Result<(Option<Arc<ZaloFake>>, motcua_runtime::Zalo), StartError> {
+    let fake = match zalo_base {
+        Some(_) => None,
+        None => Some(Arc::new(ZaloFake::start().await)),
+    };
+    let base = zalo_base.map_or_else(
+        || BaseUrls::all(&fake.as_ref().expect("fake started").base_url),
+        BaseUrls::all,
+    );
+    let services = motcua_runtime::Zalo::new(base, store, deployment, clock, metrics);
+    if let Some(fake) = &fake {
+        for app in deployment.zalo_apps() {
+            fake.add_app(&app.app_id, &app.app_secret);
+            let (access_token, refresh_token) = fake.issue_tokens(&app.oa_id);
+            let pair = TokenPair {
+                access_token,
+                refresh_token,
+                expires_in: std::time::Duration::from_secs(90_000),
+            };
+            services
+                .tokens
+                .install(&app.oa_id, &pair)
+                .await
+                .map_err(|e| StartError::Zalo(e.to_string()))?;
+        }
+    }
+    Ok((fake, services))
+}
+
 /// Opens the data directory and the tenant file and builds the state. Without `zalo_base` an
 /// in-process Zalo fake stands in for Zalo, with a fresh token pair installed for every OA.
 /// Every decision of every route and consumer takes its time from `clock` (the binary passes
@@ -100,67 +194,30 @@ pub async fn open(
     lookups_per_minute: u32,
     clock: Arc<dyn Clock>,
 ) -> Result<Arc<AppState>, StartError> {
-    std::fs::create_dir_all(data_dir).map_err(|source| StartError::DataDir {
-        path: data_dir.display().to_string(),
-        source,
-    })?;
-    let deployment = Deployment::from_files(config, &data_dir.join("secrets.json"))?;
-    let db = EmbeddedDb::open(data_dir.join("motcua.redb"))?;
+    let (deployment, db) = open_data(data_dir, config)?;
     let store: Arc<dyn Store> = Arc::new(db.store());
     let recorded = Arc::new(RecordingMetrics::default());
     let metrics: Arc<dyn Metrics> = recorded.clone();
 
-    let zalo_fake = match zalo_base {
-        Some(_) => None,
-        None => Some(Arc::new(ZaloFake::start().await)),
-    };
-    let base = zalo_base.map_or_else(
-        || BaseUrls::all(&zalo_fake.as_ref().expect("fake started").base_url),
-        BaseUrls::all,
-    );
-    let services = motcua_runtime::Zalo::new(
-        base,
+    let (zalo_fake, services) = zalo(
+        zalo_base,
+        &deployment,
+        store.clone(),
+        clock.clone(),
+        metrics.clone(),
+    )
+    .await?;
+    let (zalo, tokens) = (services.client.clone(), services.tokens.clone());
+    let zalo_events = db.queue(ZALO_EVENTS_QUEUE, QueueSettings::default());
+    let outbound = db.queue(OUTBOUND_QUEUE, QueueSettings::default());
+    let (notifier, conversation) = consumers(
         store.clone(),
         &deployment,
+        &services,
+        Arc::new(outbound.clone()),
         clock.clone(),
         metrics.clone(),
     );
-    let (zalo, tokens) = (services.client.clone(), services.tokens.clone());
-    if let Some(fake) = &zalo_fake {
-        for app in deployment.zalo_apps() {
-            fake.add_app(&app.app_id, &app.app_secret);
-            let (access_token, refresh_token) = fake.issue_tokens(&app.oa_id);
-            let pair = TokenPair {
-                access_token,
-                refresh_token,
-                expires_in: std::time::Duration::from_secs(90_000),
-            };
-            tokens
-                .install(&app.oa_id, &pair)
-                .await
-                .map_err(|e| StartError::Zalo(e.to_string()))?;
-        }
-    }
-    let notifier = Arc::new(Notifier {
-        store: store.clone(),
-        tenancy: deployment.tenancy.clone(),
-        messenger: services.messenger.clone(),
-        clock: clock.clone(),
-        metrics: metrics.clone(),
-        settings: NotifierSettings::default(),
-    });
-    let zalo_events = db.queue(ZALO_EVENTS_QUEUE, QueueSettings::default());
-    let outbound = db.queue(OUTBOUND_QUEUE, QueueSettings::default());
-    let conversation = Conversation {
-        store: store.clone(),
-        tenancy: deployment.tenancy.clone(),
-        messenger: services.messenger.clone(),
-        notifier: notifier.clone(),
-        outbound: Arc::new(outbound.clone()),
-        clock: clock.clone(),
-        metrics: metrics.clone(),
-        settings: ConversationSettings::default(),
-    };
     let webhook = Arc::new(webhook::WebhookState {
         deployment: deployment.clone(),
         queue: Arc::new(zalo_events.clone()),
@@ -183,14 +240,8 @@ pub async fn open(
         clock: clock.clone(),
     });
     let announcements = db.queue(ANNOUNCEMENTS_QUEUE, QueueSettings::default());
-    let admin = Arc::new(admin::AdminState {
-        announcements: Arc::new(motcua_app::announce::Announcements {
-            desk: desk.clone(),
-            queue: Arc::new(announcements.clone()),
-        }),
-        desk,
-        auth: admin::auth::Auth::Local(staff::accounts(data_dir, &deployment)?),
-    });
+    let auth = admin::auth::Auth::Local(staff::accounts(data_dir, &deployment)?);
+    let admin = admin_state(desk, &announcements, auth);
     Ok(Arc::new(AppState {
         admin,
         announcements,
