@@ -1,0 +1,214 @@
+//! Answers to tickets: once per request (the console's request id), by consultation message
+//! inside Zalo's window, else by the tenant's fallback (`answer::outside_window_route`).
+
+use super::*;
+
+impl StaffDesk {
+    /// Answers a ticket. `request_id` (one per compose in the console) makes a double click
+    /// send once; `fallback` is the staff member's confirmation when the window is closed.
+    pub async fn answer(
+        &self,
+        p: &Principal,
+        number: u64,
+        text: &str,
+        request_id: &str,
+        fallback: Option<AnswerFallback>,
+    ) -> StaffResult<AnswerOutcome> {
+        let result = self
+            .answer_once(p, number, text, request_id, fallback)
+            .await;
+        self.audited(p, "ticket.answer", &format!("ticket:{number}"), result)
+            .await
+    }
+
+    async fn answer_once(
+        &self,
+        p: &Principal,
+        number: u64,
+        text: &str,
+        request_id: &str,
+        fallback: Option<AnswerFallback>,
+    ) -> StaffResult<AnswerOutcome> {
+        let text: String = text.trim().nfc().collect();
+        if text.is_empty() {
+            return Err(StaffError::Invalid("Câu trả lời đang để trống.".into()));
+        }
+        if text.chars().count() > MAX_STAFF_TEXT {
+            return Err(StaffError::Invalid(format!(
+                "Câu trả lời dài quá {MAX_STAFF_TEXT} ký tự, vui lòng rút gọn."
+            )));
+        }
+        if request_id.is_empty() || request_id.len() > 64 {
+            return Err(StaffError::Invalid("Thiếu mã yêu cầu (request_id).".into()));
+        }
+        let (ticket, _) = self.visible(p, number).await?;
+        if ticket.status == TicketStatus::Closed {
+            return Err(StaffError::Conflict(
+                "Phiếu đã đóng: mở lại (Đang xử lý) trước khi trả lời.".into(),
+            ));
+        }
+        let key = format!("answer#{}#{number}#{request_id}", p.tenant);
+        let terms = Terms {
+            lease: CLAIM_LEASE,
+            keep_for: CLAIM_KEEP,
+        };
+        let work = self.deliver_answer(p, ticket, &text, request_id, fallback);
+        match exactly_once(&*self.store, &*self.clock, &key, terms, work, |o| {
+            serde_json::to_string(o).ok()
+        })
+        .await?
+        {
+            Once::Done(outcome) => Ok(outcome),
+            Once::Before(result) => result
+                .and_then(|r| serde_json::from_str(&r).ok())
+                .ok_or_else(|| StaffError::Conflict("Câu trả lời này đã được gửi.".into())),
+            Once::Busy => Err(StaffError::Conflict(
+                "Câu trả lời này đang được gửi, vui lòng chờ.".into(),
+            )),
+        }
+    }
+
+    async fn deliver_answer(
+        &self,
+        p: &Principal,
+        mut ticket: Ticket,
+        text: &str,
+        request_id: &str,
+        fallback: Option<AnswerFallback>,
+    ) -> StaffResult<AnswerOutcome> {
+        let tenant = self.tenant(p)?;
+        let oa_id = tenant
+            .oa_id
+            .clone()
+            .ok_or_else(|| StaffError::Unavailable("the tenant has no OA configured".into()))?;
+        let now = self.clock.now();
+        let user = self.store.get_zalo_user(&p.tenant, &ticket.user_id).await?;
+        let last = user.as_ref().and_then(|u| u.last_interaction_at);
+        let phone = user.as_ref().and_then(|u| u.phone.as_ref());
+        let agency_name = ticket
+            .agency
+            .as_ref()
+            .and_then(|a| tenant.agencies.get(a).cloned());
+
+        let sent = if within_window(last, now) {
+            let answer = Msg::TicketAnswer {
+                number: ticket.number,
+                agency: agency_name.clone(),
+                text: text.to_string(),
+            };
+            self.send_cs_answer(&oa_id, &ticket.user_id, answer).await?
+        } else {
+            None
+        };
+        let (message_id, delivery) = match sent {
+            Some(message_id) => (message_id, "zalo_cs"),
+            None => match answer::outside_window_route(fallback, tenant, last, phone.is_some())? {
+                Route::CallCitizen => {
+                    ticket.call_citizen = true;
+                    (format!("staff-{request_id}"), "call_citizen")
+                }
+                Route::Zns { template } => {
+                    let phone = self.open_phone(p, phone.expect("the route checked it"))?;
+                    let params = ticket_answered_params(
+                        ticket.number,
+                        agency_name.as_deref().unwrap_or(&tenant.name),
+                    );
+                    let tracking: String = format!("tk-{}-{request_id}", ticket.number)
+                        .chars()
+                        .take(48)
+                        .collect();
+                    let development = tenant.zalo.zns_development;
+                    let sent = self
+                        .messenger
+                        .send_zns(&oa_id, &phone, template, &params, &tracking, development)
+                        .await
+                        .map_err(zns_refusal)?;
+                    (sent.message_id, "zns")
+                }
+            },
+        };
+        self.record_answer(p, ticket, text, message_id, delivery, now)
+            .await
+    }
+
+    /// The answer as a consultation message; `None` when Zalo says the window is closed or
+    /// the user cannot be reached (Zalo knows the window better than our record of it).
+    async fn send_cs_answer(
+        &self,
+        oa_id: &str,
+        user_id: &str,
+        answer: Msg,
+    ) -> StaffResult<Option<String>> {
+        let message = Outgoing {
+            text: answer.render(),
+            buttons: Vec::new(),
+            link: None,
+        };
+        match self.messenger.send_cs(oa_id, user_id, &message).await {
+            Ok(d) => Ok(Some(d.message_id)),
+            Err(e)
+                if matches!(
+                    e.failure,
+                    SendFailure::OutsideWindow | SendFailure::RecipientPermanent
+                ) =>
+            {
+                Ok(None)
+            }
+            Err(e) => Err(StaffError::Unavailable(e.to_string())),
+        }
+    }
+
+    /// The answer joins the ticket's history, the ticket is answered, the counters move.
+    async fn record_answer(
+        &self,
+        p: &Principal,
+        mut ticket: Ticket,
+        text: &str,
+        message_id: String,
+        delivery: &'static str,
+        now: DateTime<Utc>,
+    ) -> StaffResult<AnswerOutcome> {
+        let message = TicketMessage {
+            message_id,
+            at: now,
+            author: Author::Staff {
+                name: p.name.clone(),
+            },
+            text: Some(text.to_string()),
+            attachments: Vec::new(),
+            delivery: Some(delivery.to_string()),
+        };
+        self.store
+            .add_ticket_message(&p.tenant, ticket.number, &message)
+            .await?;
+        let counters = answer::answer_counters(&ticket, delivery, now);
+        ticket.status = TicketStatus::Answered;
+        ticket.updated_at = now;
+        ticket.answered_at.get_or_insert(now);
+        self.store.update_ticket(&ticket).await?;
+        let day = time::to_vn(now).date_naive();
+        for (metric, by) in counters {
+            if let Err(e) = self.store.incr(&p.tenant, &metric, day, by).await {
+                tracing::warn!(metric, error = %e, "counter not incremented");
+            }
+        }
+        Ok(AnswerOutcome {
+            delivery: delivery.into(),
+            ticket: ticket.number,
+        })
+    }
+}
+
+/// A refused "answer ready" ZNS: a Vietnamese reason for the staff member when retrying will
+/// not help, else unavailable.
+fn zns_refusal(e: crate::messenger::SendError) -> StaffError {
+    match e.failure {
+        SendFailure::Configuration | SendFailure::RecipientPermanent => {
+            StaffError::Invalid(format!(
+                "Zalo không nhận tin ZNS ({}): hãy chọn gọi điện cho công dân.",
+                e.detail
+            ))
+        }
+        _ => StaffError::Unavailable(e.to_string()),
+    }
+}
