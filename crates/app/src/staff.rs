@@ -6,7 +6,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use motcua_domain::catalogue::{MAX_STAFF_TEXT, Msg, ticket_answered_params};
 use motcua_domain::mask::mask_digit_runs;
 use motcua_domain::{AnswerFallback, Tenant, TenantId, time};
@@ -28,6 +28,9 @@ use crate::tenancy::Tenancy;
 
 /// Tickets read per status for a list (the console pages within it).
 const LIST_LIMIT: usize = 500;
+
+/// Audit entries shown for one day.
+const AUDIT_PAGE: usize = 500;
 /// Answer-time buckets (upper bounds in hours) kept as counters for the median.
 pub const ANSWER_BUCKETS: [u32; 10] = [1, 2, 4, 8, 12, 24, 48, 72, 120, 168];
 
@@ -236,6 +239,40 @@ impl StaffDesk {
             })
             .await?;
         Ok(())
+    }
+
+    /// The tenant's statistics for `from..=to` (admins only), audited as `action`.
+    pub async fn statistics(
+        &self,
+        p: &Principal,
+        from: NaiveDate,
+        to: NaiveDate,
+        action: &str,
+    ) -> StaffResult<crate::stats::Statistics> {
+        let result = async {
+            if !p.is_admin() {
+                return Err(StaffError::Forbidden(
+                    "only a tenant admin reads statistics",
+                ));
+            }
+            let tenant = self.tenant(p)?;
+            let prices = &tenant.prices;
+            Ok(crate::stats::compute(self.store.as_ref(), &p.tenant, prices, from, to).await?)
+        }
+        .await;
+        self.audited(p, action, &format!("{from}..{to}"), result)
+            .await
+    }
+
+    /// One day of the tenant's audit trail, newest first (admins only; a refusal is audited).
+    pub async fn audit_trail(&self, p: &Principal, day: NaiveDate) -> StaffResult<Vec<AuditEntry>> {
+        if !p.is_admin() {
+            self.audit(p, "audit.view", "", "denied", None).await?;
+            return Err(StaffError::Forbidden(
+                "only a tenant admin reads the audit trail",
+            ));
+        }
+        Ok(self.store.audit_entries(&p.tenant, day, AUDIT_PAGE).await?)
     }
 
     /// Audits the result of an action, success or refusal, and passes it on.

@@ -430,31 +430,7 @@ async fn compute_stats(
             "Khoảng thời gian không hợp lệ (từ ngày phải trước đến ngày, tối đa 366 ngày).",
         ));
     }
-    let result = async {
-        if !p.is_admin() {
-            return Err(StaffError::Forbidden(
-                "only a tenant admin reads statistics",
-            ));
-        }
-        let tenant = state
-            .desk
-            .tenancy
-            .tenant(&p.tenant)
-            .ok_or(StaffError::Forbidden("tenant not configured"))?;
-        Ok(stats::compute(
-            state.desk.store.as_ref(),
-            &p.tenant,
-            &tenant.prices,
-            from,
-            to,
-        )
-        .await?)
-    }
-    .await;
-    Ok(state
-        .desk
-        .audited(p, action, &format!("{from}..{to}"), result)
-        .await?)
+    Ok(state.desk.statistics(p, from, to, action).await?)
 }
 
 use chrono::Datelike;
@@ -499,22 +475,9 @@ async fn audit(
     Staff(p): Staff,
     Query(q): Query<AuditQuery>,
 ) -> ApiResult<Json<Value>> {
-    if !p.is_admin() {
-        let e = StaffError::Forbidden("only a tenant admin reads the audit trail");
-        state
-            .desk
-            .audit(&p, "audit.view", "", "denied", None)
-            .await?;
-        return Err(e.into());
-    }
     let day = q
         .day
         .unwrap_or_else(|| time::to_vn(state.desk.clock.now()).date_naive());
-    let entries = state
-        .desk
-        .store
-        .audit_entries(&p.tenant, day, 500)
-        .await
-        .map_err(StaffError::from)?;
+    let entries = state.desk.audit_trail(&p, day).await?;
     Ok(Json(json!({ "day": day, "entries": entries })))
 }
