@@ -15,38 +15,21 @@ impl Conversation {
     ) -> Result<&'static str, ConversationError> {
         let t = &tenant.id;
         let day = time::to_vn(e.at).date_naive();
-        let budget_metric = format!("lookup_user.{user}");
-        self.store.incr(t, &budget_metric, day, 1).await?;
         let used = self
-            .store
-            .daily(t, &budget_metric, day, day)
-            .await?
-            .first()
-            .map_or(0, |d| d.1);
+            .count_today(t, &format!("lookup_user.{user}"), day)
+            .await?;
         if used > self.settings.lookups_per_day {
             self.metrics
                 .count("LookupRateLimited", 1.0, &[("Tenant", t.as_str())]);
-            self.send(
-                &e.oa_id,
-                user,
-                Some(msg_id),
-                text(
-                    Msg::LookupRateLimited {
-                        retry_minutes: minutes_to_midnight(e.at),
-                    }
-                    .render(),
-                ),
-            )
-            .await?;
+            let reply = Msg::LookupRateLimited {
+                retry_minutes: minutes_to_midnight(e.at),
+            };
+            self.send(&e.oa_id, user, Some(msg_id), text(reply.render()))
+                .await?;
             return Ok("rate_limited");
         }
         self.store.incr(t, "lookup.chat", day, 1).await?;
-        // The second factor: four digits in the message other than the code's own.
-        let id_suffix = body
-            .replace(code.as_str(), " ")
-            .split(|c: char| !c.is_ascii_digit())
-            .find(|w| w.len() == 4)
-            .map(str::to_string);
+        let id_suffix = id_suffix(body, code);
         let user_phone = self
             .store
             .get_zalo_user(t, user)
@@ -74,61 +57,36 @@ impl Conversation {
             _ => None,
         };
         let Some(view) = found else {
-            let misses = format!("lookup_miss_user.{user}");
-            self.store.incr(t, &misses, day, 1).await?;
             let missed = self
-                .store
-                .daily(t, &misses, day, day)
-                .await?
-                .first()
-                .map_or(0, |d| d.1);
+                .count_today(t, &format!("lookup_miss_user.{user}"), day)
+                .await?;
             if missed >= self.settings.misses_for_scan_alarm {
                 self.metrics
                     .count("LookupScanSuspected", 1.0, &[("Tenant", t.as_str())]);
                 tracing::warn!(tenant = %t, misses = missed, "a Zalo user keeps asking for codes that do not exist");
             }
-            self.send(
-                &e.oa_id,
-                user,
-                Some(msg_id),
-                text(
-                    Msg::DossierNotFound {
-                        code: code.to_string(),
-                    }
-                    .render(),
-                ),
-            )
-            .await?;
+            let reply = Msg::DossierNotFound {
+                code: code.to_string(),
+            };
+            self.send(&e.oa_id, user, Some(msg_id), text(reply.render()))
+                .await?;
             return Ok("lookup_miss");
         };
-        let s = &view.status;
-        let short = Msg::StatusShort {
-            code: s.code.clone(),
-            status: s.status,
-            step: s.step_label.clone(),
-            received: s.received_at.map(time::vn_date),
-            due: s.due_at.map(time::vn_date),
-            overdue: s.overdue,
-        };
-        let msg = match view.card {
-            Some(card) => Msg::StatusFull {
-                short: Box::new(short),
-                applicant: card.applicant,
-                procedure: card.procedure,
-                steps: card
-                    .timeline
-                    .iter()
-                    .rev()
-                    .take(5)
-                    .rev()
-                    .map(|i| format!("{} {}", time::vn_date(i.at), i.label))
-                    .collect(),
-            },
-            None => short,
-        };
-        self.send(&e.oa_id, user, Some(msg_id), text(msg.render()))
+        self.send(&e.oa_id, user, Some(msg_id), text(card(view).render()))
             .await?;
         Ok("lookup")
+    }
+
+    /// Adds one to the user's counter for the day and returns the day's total.
+    async fn count_today(
+        &self,
+        tenant: &TenantId,
+        metric: &str,
+        day: chrono::NaiveDate,
+    ) -> Result<i64, ConversationError> {
+        self.store.incr(tenant, metric, day, 1).await?;
+        let today = self.store.daily(tenant, metric, day, day).await?;
+        Ok(today.first().map_or(0, |d| d.1))
     }
 
     pub(super) async fn link(
@@ -221,6 +179,43 @@ pub(super) fn looks_like_phone(s: &str) -> bool {
             run.chars().filter(char::is_ascii_digit).count() >= 9
                 && PhoneNumber::parse(run.trim()).is_ok()
         })
+}
+
+/// The status card: the short card, or the full one for the owner or with the ID digits.
+fn card(view: crate::lookup::CitizenView) -> Msg {
+    let s = &view.status;
+    let short = Msg::StatusShort {
+        code: s.code.clone(),
+        status: s.status,
+        step: s.step_label.clone(),
+        received: s.received_at.map(time::vn_date),
+        due: s.due_at.map(time::vn_date),
+        overdue: s.overdue,
+    };
+    match view.card {
+        Some(card) => Msg::StatusFull {
+            short: Box::new(short),
+            applicant: card.applicant,
+            procedure: card.procedure,
+            steps: card
+                .timeline
+                .iter()
+                .rev()
+                .take(5)
+                .rev()
+                .map(|i| format!("{} {}", time::vn_date(i.at), i.label))
+                .collect(),
+        },
+        None => short,
+    }
+}
+
+/// The second factor typed with the code: four digits in the message other than the code's own.
+fn id_suffix(body: &str, code: &DossierCode) -> Option<String> {
+    body.replace(code.as_str(), " ")
+        .split(|c: char| !c.is_ascii_digit())
+        .find(|w| w.len() == 4)
+        .map(str::to_string)
 }
 
 #[cfg(test)]
