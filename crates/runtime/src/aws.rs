@@ -42,12 +42,13 @@ impl Aws {
 
     /// The DynamoDB table named by `TABLE_NAME`.
     pub fn store(&self) -> Result<Arc<DynamoStore>, Error> {
-        self.store_named(env("TABLE_NAME")?)
+        Ok(self.store_named(env("TABLE_NAME")?))
     }
 
-    pub fn store_named(&self, table: String) -> Result<Arc<DynamoStore>, Error> {
+    /// The DynamoDB table `table` (the ops CLI's `--table`).
+    pub fn store_named(&self, table: String) -> Arc<DynamoStore> {
         let client = aws_sdk_dynamodb::Client::new(&self.sdk);
-        Ok(Arc::new(DynamoStore::new(client, table)))
+        Arc::new(DynamoStore::new(client, table))
     }
 
     /// The queue and dead-letter queue whose URLs the two variables hold.

@@ -21,7 +21,7 @@ pub(crate) async fn context(target: &Target) -> Result<Ctx, OpsError> {
     {
         (Some(table), _) => {
             let aws = motcua_runtime::aws::Aws::load().await?;
-            let store = aws.store_named(table.clone())?;
+            let store = aws.store_named(table.clone());
             (aws.deployment, store)
         }
         (None, Some(dir)) => {
