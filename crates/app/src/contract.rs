@@ -24,6 +24,8 @@ macro_rules! store_contract_tests {
             dossier_missing_is_none,
             dossier_upsert_only_moves_forward,
             dossier_concurrent_upserts_keep_the_highest_version,
+            dossier_replace_is_conditional_on_the_revision,
+            dossier_concurrent_replaces_have_one_winner,
             dossier_tenants_are_isolated,
             timeline_is_ordered_and_idempotent,
             dossiers_by_phone_matches_applicant_and_representative,
@@ -142,6 +144,9 @@ pub fn dossier(tenant_id: &str, c: &str, version: u64) -> Dossier {
         documents: vec![],
         version,
         updated_at: t("2023-02-15T02:00:00Z"),
+        step_unit: None,
+        late: false,
+        sync: Default::default(),
     }
 }
 

@@ -1,19 +1,41 @@
 //! Applying a dossier event from the one-stop system to the stored dossier and its timeline.
+//!
+//! Every write is conditional on the revision read just before it (optimistic concurrency), so
+//! concurrent events of one dossier are applied one after the other, never over each other:
+//! - a DVCQG body gets its arrival rank here, the first time it is seen (the dossier's count of
+//!   distinct bodies, kept on the record; a body seen before finds its rank in its timeline
+//!   entry), so no two bodies share a version;
+//! - an event newer than the stored state replaces it (a progress record only moves the step);
+//! - the same event applied again (a retry after a failed send) is current again;
+//! - an older event only adds to the timeline.
+//!
+//! The notice an event would send is compared with the last one its recipient was given: equal
+//! content is flagged (`repeats_last_notice`) so that it is recorded but not sent again.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, FixedOffset, Utc};
 use motcua_domain::{
-    Dossier, DossierCode, DossierEvent, IdNumber, PhoneNumber, TenantId, TimelineEntry,
-    mask::mask_name,
+    Dossier, DossierCode, DossierEvent, DossierView, IdNumber, NationalStatus, NoticeStamp,
+    PhoneNumber, Source, SyncState, Tenant, TenantId, TimelineEntry, mask::mask_name, order, time,
 };
 
-use crate::ports::{DossierStore, StoreError, Upsert};
+use crate::pii::PiiKeys;
+use crate::ports::{Store, StoreError};
 use crate::tenancy::Tenancy;
+
+/// Optimistic writes retried this many times before the event is retried from the queue.
+const MAX_ATTEMPTS: usize = 16;
 
 #[derive(Debug, thiserror::Error)]
 pub enum IngestError {
     /// Permanent: no configured tenant owns this code (or the named tenant is unknown).
     #[error("no tenant is configured for {0}")]
     UnknownTenant(String),
+    /// Transient: a progress record for a dossier whose first snapshot has not arrived yet.
+    #[error("dossier {0} is not known yet; its progress record waits for its first sync")]
+    NotYetKnown(DossierCode),
+    /// Transient: too many concurrent writers on one dossier.
+    #[error("dossier {0} changed under {MAX_ATTEMPTS} attempts in a row")]
+    Contended(DossierCode),
     /// Transient: retry later.
     #[error(transparent)]
     Store(#[from] StoreError),
@@ -31,36 +53,305 @@ impl IngestError {
 pub struct IngestOutcome {
     pub tenant: TenantId,
     pub code: DossierCode,
-    /// The event carries the dossier's current state (its version is the highest seen). An
-    /// older event only adds to the timeline and must not trigger a notification.
+    /// The event carries the dossier's current state. An older event only adds to the
+    /// timeline and must not trigger a notification.
     pub current: bool,
     /// The timeline entry was new (false on a re-delivery).
     pub timeline_added: bool,
     /// Data problems that did not stop the event (operator English, no personal data).
     pub warnings: Vec<String>,
-    /// The dossier as this event describes it (protected contact data).
+    /// The dossier as stored after this event (protected contact data).
     pub dossier: Dossier,
+    /// The version this event holds (a DVCQG body's includes its arrival rank).
+    pub version: u64,
+    /// The notice this event would send says what the recipient was last told.
+    pub repeats_last_notice: bool,
+    /// This event's notification was decided before (its timeline has the record).
+    pub notified_before: bool,
+    /// A progress record for a dossier that is finished or waits for the citizen: the step is
+    /// recorded, nobody is told.
+    pub quiet: bool,
 }
 
+/// Applies `event` with no notice to compare (seeding, tests, tools).
 pub async fn apply_event(
-    store: &dyn DossierStore,
+    store: &dyn Store,
     tenancy: &Tenancy,
     event: &DossierEvent,
     now: DateTime<Utc>,
 ) -> Result<IngestOutcome, IngestError> {
-    let snap = &event.dossier;
-    let tenant = match &event.tenant {
-        Some(id) => tenancy
-            .tenant(id)
-            .ok_or_else(|| IngestError::UnknownTenant(format!("tenant {id}")))?,
-        None => tenancy
-            .for_code(&snap.code)
-            .ok_or_else(|| IngestError::UnknownTenant(format!("agency {}", snap.code.agency())))?,
-    };
+    apply_event_with(store, tenancy, event, now, &|_| None).await
+}
+
+/// Applies `event`. `notice_digest` gives, for a dossier state, a digest of the recipient and
+/// the content of the notice this event would send (`None` when it sends none).
+pub async fn apply_event_with(
+    store: &dyn Store,
+    tenancy: &Tenancy,
+    event: &DossierEvent,
+    now: DateTime<Utc>,
+    notice_digest: &(dyn Fn(&Dossier) -> Option<String> + Sync),
+) -> Result<IngestOutcome, IngestError> {
+    let tenant = tenant_of(tenancy, event)?;
     let keys = tenancy
         .keys(&tenant.id)
         .expect("Tenancy holds keys for every tenant");
+    let (fresh, warnings) = from_snapshot(tenant, keys, event, now);
+    let code = &event.dossier.code;
+    for _ in 0..MAX_ATTEMPTS {
+        let view = store.load_dossier(&tenant.id, code).await?;
+        let step = decide(view.as_ref(), &fresh, event, notice_digest)?;
+        let written = match &step.write {
+            Some(next) => {
+                let expected = view.as_ref().map(|v| v.dossier.sync.revision);
+                store.replace_dossier(next, expected).await?
+            }
+            None => true,
+        };
+        if !written {
+            continue;
+        }
+        if step.finished {
+            count_finish(store, &step.dossier).await;
+        }
+        let entry = TimelineEntry {
+            at: event.occurred_at_utc(),
+            version: step.version,
+            event_id: event.event_id.clone(),
+            kind: event.kind.as_str().to_string(),
+            status: event.dossier.status,
+            step_label: event.dossier.step_label.clone(),
+            note: event.details.reason.clone(),
+        };
+        let timeline_added = store.add_timeline_entry(&tenant.id, code, &entry).await?;
+        return Ok(IngestOutcome {
+            tenant: tenant.id.clone(),
+            code: code.clone(),
+            current: step.current,
+            timeline_added,
+            warnings,
+            dossier: step.dossier,
+            version: step.version,
+            repeats_last_notice: step.repeats,
+            notified_before: step.notified_before,
+            quiet: step.quiet,
+        });
+    }
+    Err(IngestError::Contended(code.clone()))
+}
 
+fn tenant_of<'a>(tenancy: &'a Tenancy, event: &DossierEvent) -> Result<&'a Tenant, IngestError> {
+    let snap = &event.dossier;
+    match &event.tenant {
+        Some(id) => tenancy
+            .tenant(id)
+            .ok_or_else(|| IngestError::UnknownTenant(format!("tenant {id}"))),
+        None => tenancy
+            .for_code(&snap.code)
+            .ok_or_else(|| IngestError::UnknownTenant(format!("agency {}", snap.code.agency()))),
+    }
+}
+
+/// What to do with the event given the stored state.
+struct Decided {
+    /// The record to write (conditional on the revision read), or nothing.
+    write: Option<Dossier>,
+    /// The dossier as it stands after the write.
+    dossier: Dossier,
+    version: u64,
+    current: bool,
+    repeats: bool,
+    notified_before: bool,
+    quiet: bool,
+    /// This write is the dossier's first "result ready" or "returned".
+    finished: bool,
+}
+
+fn done(d: &Dossier) -> bool {
+    matches!(
+        d.status,
+        NationalStatus::Completed | NationalStatus::Returned
+    )
+}
+
+/// Pure: the stored view and the event decide the write. `Err` for a progress record of an
+/// unknown dossier.
+fn decide(
+    view: Option<&DossierView>,
+    fresh: &Dossier,
+    event: &DossierEvent,
+    notice_digest: &(dyn Fn(&Dossier) -> Option<String> + Sync),
+) -> Result<Decided, IngestError> {
+    let stored = view.map(|v| &v.dossier);
+    let mine = |kind: &str| {
+        view.into_iter()
+            .flat_map(|v| &v.timeline)
+            .find(|e| e.event_id == event.event_id && e.kind == kind)
+    };
+    let notified_before = mine("notification").is_some();
+    let (version, new_body) = match event.source {
+        Source::Canonical => (event.version, false),
+        _ => match mine(event.kind.as_str()) {
+            Some(seen) => (seen.version, false),
+            None => {
+                let rank = stored.map_or(0, |s| s.sync.arrivals) + 1;
+                (order::with_rank(event.version, rank), true)
+            }
+        },
+    };
+    let Some(stored) = stored else {
+        if event.source == Source::Progress {
+            return Err(IngestError::NotYetKnown(event.dossier.code.clone()));
+        }
+        let mut next = fresh.clone();
+        next.version = version;
+        next.late = next.late || reappointed(event) || next.finished_late();
+        next.sync = SyncState {
+            revision: 1,
+            arrivals: u64::from(new_body),
+            event_id: Some(event.event_id.clone()),
+            notified: notice_digest(&next).map(|digest| NoticeStamp {
+                digest,
+                event_id: event.event_id.clone(),
+            }),
+        };
+        return Ok(Decided {
+            finished: done(&next),
+            dossier: next.clone(),
+            write: Some(next),
+            version,
+            current: true,
+            repeats: false,
+            notified_before,
+            quiet: false,
+        });
+    };
+    let quiet = event.source == Source::Progress
+        && (stored.status.is_final() || stored.status.waits_for_citizen());
+    let arrivals = stored.sync.arrivals + u64::from(new_body);
+    if version > stored.version {
+        let mut next = merge(stored, fresh, event);
+        next.version = version;
+        next.sync = SyncState {
+            revision: stored.sync.revision + 1,
+            arrivals,
+            event_id: Some(event.event_id.clone()),
+            notified: stored.sync.notified.clone(),
+        };
+        let digest = if quiet { None } else { notice_digest(&next) };
+        let repeats = repeats(stored.sync.notified.as_ref(), digest.as_deref(), event);
+        if let Some(digest) = digest.filter(|_| !repeats) {
+            next.sync.notified = Some(NoticeStamp {
+                digest,
+                event_id: event.event_id.clone(),
+            });
+        }
+        return Ok(Decided {
+            finished: !done(stored) && done(&next),
+            dossier: next.clone(),
+            write: Some(next),
+            version,
+            current: true,
+            repeats,
+            notified_before,
+            quiet,
+        });
+    }
+    let same_event = version == stored.version
+        && stored
+            .sync
+            .event_id
+            .as_deref()
+            .is_none_or(|id| id == event.event_id);
+    let repeats = same_event
+        && repeats(
+            stored.sync.notified.as_ref(),
+            notice_digest(stored).as_deref(),
+            event,
+        );
+    // An older body still takes its rank, so that no two bodies share a version.
+    let write = new_body.then(|| {
+        let mut next = stored.clone();
+        next.sync.arrivals = arrivals;
+        next.sync.revision += 1;
+        next
+    });
+    Ok(Decided {
+        write,
+        dossier: stored.clone(),
+        version,
+        current: same_event,
+        repeats,
+        notified_before,
+        quiet: quiet && same_event,
+        finished: false,
+    })
+}
+
+/// The notice would repeat what another event already told the recipient.
+fn repeats(last: Option<&NoticeStamp>, digest: Option<&str>, event: &DossierEvent) -> bool {
+    matches!((last, digest), (Some(last), Some(d)) if last.digest == d && last.event_id != event.event_id)
+}
+
+fn reappointed(event: &DossierEvent) -> bool {
+    event.details.new_due_at.is_some()
+}
+
+/// The stored dossier moved forward by a newer event.
+fn merge(stored: &Dossier, fresh: &Dossier, event: &DossierEvent) -> Dossier {
+    let mut next = if event.source == Source::Progress {
+        let mut next = stored.clone();
+        next.step_label = fresh.step_label.clone();
+        next.step_unit = fresh.step_unit.clone();
+        if matches!(
+            stored.status,
+            NationalStatus::NewlySubmitted | NationalStatus::Received
+        ) {
+            next.status = NationalStatus::Processing;
+        }
+        next.updated_at = fresh.updated_at;
+        next
+    } else {
+        let mut next = fresh.clone();
+        // A snapshot names no step: a dossier still in processing keeps the one it is in.
+        if next.step_label.is_none()
+            && next.status == NationalStatus::Processing
+            && stored.status == NationalStatus::Processing
+        {
+            next.step_label = stored.step_label.clone();
+            next.step_unit = stored.step_unit.clone();
+        }
+        next
+    };
+    next.late = stored.late || next.late || reappointed(event) || next.finished_late();
+    next
+}
+
+/// Finished dossiers per month, on time or late, counted when a dossier first reaches "result
+/// ready" or "returned" (best effort: the event is applied already).
+async fn count_finish(store: &dyn Store, after: &Dossier) {
+    let Some(at) = after.completed_at.or(after.returned_at) else {
+        return;
+    };
+    let metric = if after.late {
+        "dossier.finished_late"
+    } else {
+        "dossier.finished_on_time"
+    };
+    let day = time::to_vn(at).date_naive();
+    if let Err(e) = store.incr(&after.tenant, metric, day, 1).await {
+        tracing::warn!(metric, error = %e, "finish counter not incremented");
+    }
+}
+
+/// The dossier as the event describes it, contact data protected.
+fn from_snapshot(
+    tenant: &Tenant,
+    keys: &PiiKeys,
+    event: &DossierEvent,
+    now: DateTime<Utc>,
+) -> (Dossier, Vec<String>) {
+    let snap = &event.dossier;
     let mut warnings = Vec::new();
     let mut protect = |field: &str, raw: &Option<String>| {
         let raw = raw.as_deref().map(str::trim).filter(|s| !s.is_empty())?;
@@ -82,8 +373,7 @@ pub async fn apply_event(
             None
         }
     };
-
-    let utc = |t: &Option<chrono::DateTime<chrono::FixedOffset>>| t.map(|t| t.with_timezone(&Utc));
+    let utc = |t: &Option<DateTime<FixedOffset>>| t.map(|t| t.with_timezone(&Utc));
     let dossier = Dossier {
         tenant: tenant.id.clone(),
         code: snap.code.clone(),
@@ -103,36 +393,14 @@ pub async fn apply_event(
         returned_at: utc(&snap.returned_at),
         status: snap.status,
         step_label: snap.step_label.clone(),
+        step_unit: snap.step_unit.clone(),
         delivery: snap.delivery_method,
         zalo_opt_in: snap.zalo_opt_in,
         documents: snap.documents.clone(),
         version: event.version,
         updated_at: now,
+        late: false,
+        sync: SyncState::default(),
     };
-
-    let current = match store.upsert_dossier_if_newer(&dossier).await? {
-        Upsert::Applied => true,
-        // Equal version: this event was applied before (an earlier attempt or a re-send).
-        Upsert::Stale { stored_version } => stored_version == event.version,
-    };
-    let entry = TimelineEntry {
-        at: event.occurred_at_utc(),
-        version: event.version,
-        event_id: event.event_id.clone(),
-        kind: event.kind.as_str().to_string(),
-        status: snap.status,
-        step_label: snap.step_label.clone(),
-        note: event.details.reason.clone(),
-    };
-    let timeline_added = store
-        .add_timeline_entry(&tenant.id, &snap.code, &entry)
-        .await?;
-    Ok(IngestOutcome {
-        tenant: tenant.id.clone(),
-        code: snap.code.clone(),
-        current,
-        timeline_added,
-        warnings,
-        dossier,
-    })
+    (dossier, warnings)
 }

@@ -4,7 +4,7 @@
 //! configured province answer the same, after the same one store read.
 
 use chrono::{DateTime, Utc};
-use motcua_domain::catalogue::{delivery_label, timeline_label};
+use motcua_domain::catalogue::{delivery_label, late_label, timeline_label};
 use motcua_domain::{DocumentLink, Dossier, DossierCode, NationalStatus, TenantId};
 use serde::Serialize;
 
@@ -21,7 +21,14 @@ pub struct PublicStatus {
     pub received_at: Option<DateTime<Utc>>,
     pub due_at: Option<DateTime<Utc>>,
     pub completed_at: Option<DateTime<Utc>>,
+    /// The unit handling the current step.
+    pub step_unit: Option<String>,
+    /// Past the appointment date now.
     pub overdue: bool,
+    /// Late now or before: finished late, or re-appointed (kept once true).
+    pub late: bool,
+    /// "Hoàn thành trễ hạn" / "Đang trễ hạn" when late.
+    pub late_label: Option<&'static str>,
 }
 
 impl PublicStatus {
@@ -34,7 +41,10 @@ impl PublicStatus {
             received_at: d.received_at,
             due_at: d.due_at,
             completed_at: d.completed_at,
+            step_unit: d.step_unit.clone(),
             overdue: d.is_overdue(now),
+            late: d.is_late(now),
+            late_label: d.is_late(now).then(|| late_label(d.status)),
         }
     }
 }

@@ -15,10 +15,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use motcua_domain::catalogue::{Msg, Notice, document_for};
+use motcua_domain::catalogue::{self, Msg, Notice, document_for};
 use motcua_domain::{Dossier, DossierEvent, Tenant, TimelineEntry, dvcqg, time};
 
-use crate::ingest::{IngestError, apply_event};
+use crate::ingest::{IngestError, apply_event_with};
 use crate::messenger::{Messenger, Outgoing, SendError, SendFailure};
 use crate::metrics::Metrics;
 mod plan;
@@ -46,8 +46,10 @@ pub enum Decision {
     OptedOut,
     /// The tenant does not notify this kind of event.
     NotNotified,
-    /// An older event: timeline only.
+    /// An older event, or one decided before: timeline only.
     Stale,
+    /// The recipient was last told exactly this (another event, same content): not sent again.
+    Repeated,
     /// Nothing reaches the citizen.
     Undeliverable(String),
 }
@@ -62,6 +64,7 @@ impl Decision {
             Decision::OptedOut => "opted_out",
             Decision::NotNotified => "not_notified",
             Decision::Stale => "stale",
+            Decision::Repeated => "repeated",
             Decision::Undeliverable(_) => "undeliverable",
         }
     }
@@ -148,25 +151,39 @@ impl From<StoreError> for Step {
 }
 
 impl Notifier {
-    /// Parses a message body: a canonical event (schema v1) or a DVCQG `DongBoHoSoMC` payload.
-    pub fn parse(&self, body: &str) -> Result<Vec<DossierEvent>, String> {
+    /// Parses a message body: a canonical event (schema v1) or a DVCQG payload
+    /// (`DongBoHoSoMC`, `CapNhatTienDoHoSoMC`). `arrival` is when the queue first took it.
+    pub fn parse(&self, body: &str, arrival: DateTime<Utc>) -> Result<Vec<DossierEvent>, String> {
         let value: serde_json::Value =
             serde_json::from_str(body).map_err(|e| format!("body is not JSON: {e}"))?;
         if dvcqg::is_dvcqg(&value) {
             let dir = self.tenancy.directory();
-            return dvcqg::to_events(&value, |code| {
-                dir.for_code(code).map(|t| &t.notify.vendor_status_map)
-            })
-            .map_err(|e| format!("DongBoHoSoMC payload: {e}"));
+            return dvcqg::to_events(
+                &value,
+                |code| dir.for_code(code).map(|t| &t.notify.vendor_status_map),
+                time::to_vn(arrival),
+            )
+            .map_err(|e| format!("DVCQG payload: {e}"));
         }
         DossierEvent::from_json(body)
             .map(|e| vec![e])
             .map_err(|e| e.to_string())
     }
 
-    /// Processes one queue message: every event in it, each exactly once.
+    /// Processes one queue message that arrived now (tests, tools).
     pub async fn process_message(&self, body: &str) -> Disposition {
-        let events = match self.parse(body) {
+        self.process_message_sent(body, None).await
+    }
+
+    /// Processes one queue message: every event in it, each exactly once. `sent_at` is when
+    /// the queue first took it (the time of a DVCQG status-1 snapshot without a date).
+    pub async fn process_message_sent(
+        &self,
+        body: &str,
+        sent_at: Option<DateTime<Utc>>,
+    ) -> Disposition {
+        let arrival = sent_at.unwrap_or_else(|| self.clock.now());
+        let events = match self.parse(body, arrival) {
             Ok(events) => events,
             Err(reason) => return Disposition::DeadLetter(reason),
         };
@@ -208,13 +225,13 @@ impl Notifier {
         // the key is completed before anything else: once a message is out, nothing may send it
         // again
         let work = self.apply_and_send(tenant, event, now);
-        match exactly_once(&*self.store, &*self.clock, &key, terms, work, |d| {
+        match exactly_once(&*self.store, &*self.clock, &key, terms, work, |(d, _)| {
             Some(d.label().to_string())
         })
         .await?
         {
-            Once::Done(decision) => {
-                self.record(tenant, event, &decision).await;
+            Once::Done((decision, version)) => {
+                self.record(tenant, event, version, &decision).await;
                 Ok(decision)
             }
             Once::Before(result) => {
@@ -233,30 +250,43 @@ impl Notifier {
         tenant: &Tenant,
         event: &DossierEvent,
         now: DateTime<Utc>,
-    ) -> Result<Decision, Step> {
-        let outcome = match apply_event(self.store.as_ref(), &self.tenancy, event, now).await {
-            Ok(o) => o,
-            Err(e @ IngestError::UnknownTenant(_)) => return Err(Step::DeadLetter(e.to_string())),
-            Err(IngestError::Store(e)) => return Err(e.into()),
-        };
+    ) -> Result<(Decision, u64), Step> {
+        let digest = |d: &Dossier| notice_digest(tenant, event, d);
+        let outcome =
+            match apply_event_with(self.store.as_ref(), &self.tenancy, event, now, &digest).await {
+                Ok(o) => o,
+                Err(e @ IngestError::UnknownTenant(_)) => {
+                    return Err(Step::DeadLetter(e.to_string()));
+                }
+                Err(e @ IngestError::NotYetKnown(_)) => {
+                    return Err(Step::Retry(Some(Duration::from_secs(60)), e.to_string()));
+                }
+                Err(e @ IngestError::Contended(_)) => return Err(Step::Retry(None, e.to_string())),
+                Err(IngestError::Store(e)) => return Err(e.into()),
+            };
         for w in &outcome.warnings {
             tracing::warn!(event_id = %event.event_id, code = %outcome.code, warning = %w, "event data problem");
         }
-        if !outcome.current {
-            return Ok(Decision::Stale);
-        }
-        if !tenant.notify.kinds.contains(&event.kind) {
-            return Ok(Decision::NotNotified);
-        }
-        let dossier = &outcome.dossier;
-        if !dossier.zalo_opt_in {
-            return Ok(Decision::OptedOut);
-        }
-        let keys = self
-            .tenancy
-            .keys(&tenant.id)
-            .expect("Tenancy holds keys for every tenant");
-        self.deliver(tenant, keys, event, dossier, now).await
+        let version = outcome.version;
+        let decision = if !outcome.current || outcome.notified_before {
+            Decision::Stale
+        } else if outcome.quiet || !tenant.notify.kinds.contains(&event.kind) {
+            Decision::NotNotified
+        } else if !outcome.dossier.zalo_opt_in {
+            Decision::OptedOut
+        } else if outcome.repeats_last_notice {
+            Decision::Repeated
+        } else {
+            let keys = self
+                .tenancy
+                .keys(&tenant.id)
+                .expect("Tenancy holds keys for every tenant");
+            let mut ranked = event.clone();
+            ranked.version = version;
+            self.deliver(tenant, keys, &ranked, &outcome.dossier, now)
+                .await?
+        };
+        Ok((decision, version))
     }
 
     async fn deliver(
@@ -297,8 +327,20 @@ impl Notifier {
         };
         let params = notice.template_params();
         let mut tried: Vec<String> = Vec::new();
+        // What Zalo would refuse (-1122 / -1121) is never sent.
+        let params_ok = match catalogue::check_params(kind, &params) {
+            Ok(()) => true,
+            Err(e) => {
+                tracing::error!(kind, error = %e, "template parameters invalid; templates skipped");
+                tried.push(format!("templates: {e}"));
+                false
+            }
+        };
         for attempt in plan::channel_plan(&users, now, zbs, zns) {
             if attempt.is_template() {
+                if !params_ok {
+                    continue;
+                }
                 self.outside_quiet_hours(tenant, now)?;
             }
             let decision = attempt.decision();
@@ -400,6 +442,7 @@ impl Notifier {
                 returned_at: d.returned_at.map(vn),
                 status: d.status,
                 step_label: d.step_label.clone(),
+                step_unit: d.step_unit.clone(),
                 delivery_method: d.delivery,
                 zalo_opt_in: d.zalo_opt_in,
                 documents: d.documents.clone(),
@@ -408,6 +451,7 @@ impl Notifier {
                 reason: entry.note.clone(),
                 ..Default::default()
             },
+            source: motcua_domain::Source::Canonical,
         };
         if !d.zalo_opt_in {
             return Ok((kind, Decision::OptedOut));
@@ -424,7 +468,7 @@ impl Notifier {
             Err(Step::Retry(_, why)) => return Err(format!("not sent, try again later: {why}")),
             Err(Step::DeadLetter(why)) => return Err(why),
         };
-        self.record(tenant, &event, &decision).await;
+        self.record(tenant, &event, event.version, &decision).await;
         Ok((kind, decision))
     }
 
@@ -510,7 +554,13 @@ impl Notifier {
 
     /// Timeline entry, counters and metrics for a finished event (best effort: the event is
     /// already complete, and a failure here must not cause a second send).
-    async fn record(&self, tenant: &Tenant, event: &DossierEvent, decision: &Decision) {
+    async fn record(
+        &self,
+        tenant: &Tenant,
+        event: &DossierEvent,
+        version: u64,
+        decision: &Decision,
+    ) {
         if matches!(decision, Decision::Stale) {
             return;
         }
@@ -520,7 +570,7 @@ impl Notifier {
         };
         let entry = TimelineEntry {
             at: self.clock.now(),
-            version: event.version,
+            version,
             event_id: event.event_id.clone(),
             kind: "notification".into(),
             status: event.dossier.status,
@@ -590,6 +640,7 @@ fn decision_from_label(label: Option<&str>) -> Decision {
         Some("opted_out") => Decision::OptedOut,
         Some("not_notified") => Decision::NotNotified,
         Some("stale") => Decision::Stale,
+        Some("repeated") => Decision::Repeated,
         _ => Decision::Undeliverable("recorded earlier".into()),
     }
 }
@@ -601,6 +652,31 @@ pub fn tracking_id(event: &DossierEvent, dossier: &Dossier) -> String {
     id.chars().take(48).collect()
 }
 
+/// What the recipient of `dossier`'s notices would be told by `event`: a digest of the
+/// recipient and of the text and template parameters (`None` when nothing would be sent).
+fn notice_digest(tenant: &Tenant, event: &DossierEvent, dossier: &Dossier) -> Option<String> {
+    use sha2::{Digest, Sha256};
+    if !tenant.notify.kinds.contains(&event.kind) || !dossier.zalo_opt_in {
+        return None;
+    }
+    let recipient = dossier
+        .representative_phone
+        .as_ref()
+        .or(dossier.applicant_phone.as_ref())?;
+    let notice = notice(event, dossier);
+    let mut h = Sha256::new();
+    h.update(recipient.hash.as_bytes());
+    h.update([0]);
+    h.update(Msg::Notice(notice.clone()).render().as_bytes());
+    for (k, v) in notice.template_params() {
+        h.update([0]);
+        h.update(k.as_bytes());
+        h.update([0]);
+        h.update(v.as_bytes());
+    }
+    Some(hex::encode(h.finalize()))
+}
+
 fn notice(event: &DossierEvent, dossier: &Dossier) -> Notice {
     Notice {
         kind: event.kind,
@@ -608,6 +684,7 @@ fn notice(event: &DossierEvent, dossier: &Dossier) -> Notice {
         procedure: dossier.procedure_name.clone(),
         status: dossier.status,
         step: dossier.step_label.clone(),
+        unit: dossier.step_unit.clone(),
         due: dossier.due_at.map(time::vn_date),
         new_due: event
             .details

@@ -45,6 +45,11 @@ pub trait DossierStore: Send + Sync {
     /// Writes `dossier` only if no dossier is stored or the stored `version` is lower.
     async fn upsert_dossier_if_newer(&self, dossier: &Dossier) -> StoreResult<Upsert>;
 
+    /// Optimistic write: stores `dossier` only if the stored one has `sync.revision ==
+    /// expected` (`None`: only if none is stored; a record written before revisions existed
+    /// counts as revision 0). Returns false, writing nothing, when another writer came first.
+    async fn replace_dossier(&self, dossier: &Dossier, expected: Option<u64>) -> StoreResult<bool>;
+
     /// Adds a timeline entry unless the dossier already has one with the same `at`, `event_id`
     /// and `kind` (a re-sent event carries its original time). Returns whether it was added.
     async fn add_timeline_entry(
@@ -585,6 +590,9 @@ pub struct QueueMessage {
     pub body: String,
     /// 1 on the first delivery.
     pub receive_count: u32,
+    /// When the queue first accepted the message (SQS `SentTimestamp`; the embedded queue's
+    /// enqueue time). Unchanged by re-deliveries.
+    pub sent_at: Option<DateTime<Utc>>,
     /// On a dead-letter queue: why the message was put there (`None` when the queue moved it
     /// after too many receives).
     pub dead_letter_reason: Option<String>,

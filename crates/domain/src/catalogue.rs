@@ -27,7 +27,10 @@ pub enum Msg {
         step: Option<String>,
         received: Option<String>,
         due: Option<String>,
+        /// Past the appointment date now.
         overdue: bool,
+        /// Late now or before (finished late, or re-appointed).
+        late: bool,
     },
     /// The full card, for the verified owner or with the ID digits: the short status plus
     /// (masked) applicant, procedure and the latest steps.
@@ -102,14 +105,119 @@ pub const ANNOUNCEMENT_LINK_TITLE: &str = "Xem chi tiết";
 
 /// Parameters of the "answer ready" ZNS template (`zns_templates.ticket_answered`), to be
 /// registered with Zalo with exactly these names.
-pub fn ticket_answered_params(
-    number: u64,
-    agency: &str,
-) -> std::collections::BTreeMap<String, String> {
-    std::collections::BTreeMap::from([
-        ("so_phieu".to_string(), number.to_string()),
-        ("co_quan".to_string(), agency.to_string()),
-    ])
+pub fn ticket_answered_params(number: u64, agency: &str) -> BTreeMap<String, String> {
+    complete_params(
+        TICKET_ANSWERED,
+        BTreeMap::from([
+            ("so_phieu".to_string(), number.to_string()),
+            ("co_quan".to_string(), agency.to_string()),
+        ]),
+    )
+}
+
+/// The template key of the "answer ready" ZNS template.
+pub const TICKET_ANSWERED: &str = "ticket_answered";
+
+/// One declared parameter of a registered template: its name, the longest value Zalo accepts
+/// for it as we register it, and the neutral value sent when the event has none (Zalo refuses
+/// a template call that leaves a declared parameter out: -1122).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TemplateParam {
+    pub name: &'static str,
+    pub max_chars: usize,
+    pub default: &'static str,
+}
+
+const fn param(name: &'static str, max_chars: usize, default: &'static str) -> TemplateParam {
+    TemplateParam {
+        name,
+        max_chars,
+        default,
+    }
+}
+
+const MA_HO_SO: TemplateParam = param("ma_ho_so", 50, "Không có");
+const TEN_THU_TUC: TemplateParam = param("ten_thu_tuc", 100, "Thủ tục hành chính");
+const TRANG_THAI: TemplateParam = param("trang_thai", 50, "Đang giải quyết");
+const NGAY_HEN_TRA: TemplateParam = param("ngay_hen_tra", 20, "Theo giấy hẹn");
+const LY_DO: TemplateParam = param("ly_do", 200, "Không có");
+const SO_TIEN: TemplateParam = param("so_tien", 20, "Theo thông báo");
+const BASE: [TemplateParam; 4] = [MA_HO_SO, TEN_THU_TUC, TRANG_THAI, NGAY_HEN_TRA];
+const WITH_REASON: [TemplateParam; 5] = [MA_HO_SO, TEN_THU_TUC, TRANG_THAI, NGAY_HEN_TRA, LY_DO];
+const WITH_FEE: [TemplateParam; 5] = [MA_HO_SO, TEN_THU_TUC, TRANG_THAI, NGAY_HEN_TRA, SO_TIEN];
+const TICKET: [TemplateParam; 2] = [
+    param("so_phieu", 20, "Không có"),
+    param("co_quan", 100, "Cơ quan giải quyết"),
+];
+
+/// The parameters a province registers for a template key (an event kind, or
+/// `ticket_answered`), in the order of infra/RUNBOOK.md's table; `None` for an unknown key.
+pub fn template_parameters(key: &str) -> Option<&'static [TemplateParam]> {
+    use EventKind::*;
+    if key == TICKET_ANSWERED {
+        return Some(&TICKET);
+    }
+    let kind = EventKind::ALL.into_iter().find(|k| k.as_str() == key)?;
+    Some(match kind {
+        Submitted | Received | StepChanged | ResultReady | ResultReturned | Withdrawn => &BASE,
+        SupplementRequested | Rejected | ProcessingStopped | OverdueApology => &WITH_REASON,
+        FeeRequested => &WITH_FEE,
+    })
+}
+
+/// Exactly the declared parameters of `key`: every missing or empty one gets its default,
+/// every value is cut to its length (with "…") and NFC; undeclared ones are dropped.
+pub fn complete_params(key: &str, mut given: BTreeMap<String, String>) -> BTreeMap<String, String> {
+    let declared = template_parameters(key).unwrap_or(&[]);
+    declared
+        .iter()
+        .map(|p| {
+            let value = given
+                .remove(p.name)
+                .map(|v| v.trim().to_string())
+                .filter(|v| !v.is_empty())
+                .unwrap_or_else(|| p.default.to_string());
+            (p.name.to_string(), cut(&value, p.max_chars).nfc().collect())
+        })
+        .collect()
+}
+
+/// What Zalo would refuse in a template call, checked before the call: an unknown key, a
+/// declared parameter missing or empty (-1122), a value too long (-1121), an undeclared one.
+pub fn check_params(key: &str, params: &BTreeMap<String, String>) -> Result<(), String> {
+    let declared =
+        template_parameters(key).ok_or_else(|| format!("no template parameters for {key}"))?;
+    for p in declared {
+        match params.get(p.name) {
+            None => return Err(format!("{key}: parameter {} is missing", p.name)),
+            Some(v) if v.trim().is_empty() => {
+                return Err(format!("{key}: parameter {} is empty", p.name));
+            }
+            Some(v) if v.chars().count() > p.max_chars => {
+                return Err(format!(
+                    "{key}: parameter {} is longer than {}",
+                    p.name, p.max_chars
+                ));
+            }
+            Some(_) => {}
+        }
+    }
+    if let Some(extra) = params
+        .keys()
+        .find(|k| declared.iter().all(|p| p.name != *k))
+    {
+        return Err(format!("{key}: parameter {extra} is not declared"));
+    }
+    Ok(())
+}
+
+fn cut(s: &str, n: usize) -> String {
+    let mut out: String = s.chars().take(n).collect();
+    if s.chars().count() > n {
+        out.pop();
+        out.push('…');
+    }
+    out
 }
 
 /// The four menu buttons of the welcome message: (title, payload).
@@ -133,6 +241,8 @@ pub struct Notice {
     pub procedure: String,
     pub status: NationalStatus,
     pub step: Option<String>,
+    /// The unit handling the step.
+    pub unit: Option<String>,
     /// `15/02/2023`
     pub due: Option<String>,
     pub new_due: Option<String>,
@@ -146,6 +256,7 @@ pub struct Notice {
 /// receipts, staff flags).
 pub fn timeline_label(kind: &str, step: Option<&str>) -> Option<String> {
     let label = match kind {
+        "submitted" => "Nộp hồ sơ trực tuyến",
         "received" => "Tiếp nhận hồ sơ",
         "step_changed" => {
             return Some(format!(
@@ -195,6 +306,14 @@ pub const DELIVERY_COUNTER_PREFIX: &str = "#nhan_kq:mot_cua:";
 /// Rating buttons after the result is returned: `#danh_gia:<code>:<1-5>`.
 pub const RATING_PREFIX: &str = "#danh_gia:";
 
+/// How a late dossier's state reads ("Hoàn thành trễ hạn" once finished, "Đang trễ hạn" before).
+pub fn late_label(status: NationalStatus) -> &'static str {
+    match status {
+        NationalStatus::Completed | NationalStatus::Returned => "Hoàn thành trễ hạn",
+        _ => "Đang trễ hạn",
+    }
+}
+
 /// `1250000` → `1.250.000`
 pub fn vnd(amount: u64) -> String {
     let digits = amount.to_string();
@@ -223,15 +342,20 @@ impl Notice {
             .unwrap_or_default();
         let head = format!("Hồ sơ {code} ({})", self.procedure);
         match self.kind {
-            EventKind::Received if self.status == NationalStatus::NewlySubmitted => {
-                format!("{head} đã được nộp và đang chờ cơ quan có thẩm quyền tiếp nhận.")
-            }
+            EventKind::Submitted => format!(
+                "{head} đã được nộp trực tuyến và đang chờ Bộ phận Một cửa tiếp nhận. Ông/bà sẽ nhận thông báo khi hồ sơ được tiếp nhận."
+            ),
             EventKind::Received => format!(
                 "{head} đã được tiếp nhận.{due} Để xem tiến độ, gửi mã hồ sơ vào cuộc trò chuyện này."
             ),
             EventKind::StepChanged => {
                 let step = self.step.as_deref().unwrap_or(self.status.name_vi());
-                format!("{head} đang được giải quyết, bước hiện tại: {step}.{due}")
+                let unit = self
+                    .unit
+                    .as_ref()
+                    .map(|u| format!(" tại {u}"))
+                    .unwrap_or_default();
+                format!("{head} đang được giải quyết, bước hiện tại: {step}{unit}.{due}")
             }
             EventKind::SupplementRequested => {
                 let papers = if self.missing_papers.is_empty() {
@@ -299,36 +423,24 @@ impl Notice {
         }
     }
 
-    /// Parameters of the ZNS / ZBS templates registered for every kind (documented in
-    /// infra/RUNBOOK.md, "ZNS templates"); values are cut to the lengths listed there.
+    /// Parameters of the ZNS / ZBS template registered for this kind (infra/RUNBOOK.md, "ZNS
+    /// templates"): every declared one, with its default when the event has no value.
     pub fn template_params(&self) -> BTreeMap<String, String> {
-        let cut = |s: &str, n: usize| -> String {
-            let mut out: String = s.chars().take(n).collect();
-            if s.chars().count() > n {
-                out.pop();
-                out.push('…');
-            }
-            out
-        };
         let mut p = BTreeMap::new();
         p.insert("ma_ho_so".into(), self.code.clone());
-        p.insert("ten_thu_tuc".into(), cut(&self.procedure, 100));
-        p.insert(
-            "trang_thai".into(),
-            cut(self.step.as_deref().unwrap_or(self.status.name_vi()), 50),
-        );
+        p.insert("ten_thu_tuc".into(), self.procedure.clone());
+        let status = self.step.as_deref().unwrap_or(self.status.name_vi());
+        p.insert("trang_thai".into(), status.to_string());
         if let Some(d) = self.new_due.as_ref().or(self.due.as_ref()) {
             p.insert("ngay_hen_tra".into(), d.clone());
         }
         if let Some(r) = &self.reason {
-            p.insert("ly_do".into(), cut(r, 200));
+            p.insert("ly_do".into(), r.clone());
         }
         if let Some(a) = self.fee_amount {
             p.insert("so_tien".into(), vnd(a));
         }
-        p.into_iter()
-            .map(|(k, v): (String, String)| (k, v.nfc().collect()))
-            .collect()
+        complete_params(self.kind.as_str(), p)
     }
 }
 
@@ -350,6 +462,7 @@ impl Msg {
                 received,
                 due,
                 overdue,
+                late,
             } => {
                 let mut s = format!("Hồ sơ {code}\nTrạng thái: {}", status.name_vi());
                 if let Some(step) = step {
@@ -361,11 +474,19 @@ impl Msg {
                 if let Some(d) = due {
                     s.push_str(&format!("\nNgày hẹn trả kết quả: {d}"));
                 }
-                if *overdue {
+                let finished = matches!(
+                    status,
+                    NationalStatus::Completed | NationalStatus::Returned
+                );
+                if *late && finished {
+                    s.push_str(&format!("\n{}", late_label(*status)));
+                } else if *overdue {
                     s.push_str(
-                        "\nHồ sơ đã quá hạn hẹn trả. Cơ quan giải quyết sẽ gửi thư xin lỗi \
+                        "\nHồ sơ đang trễ hạn. Cơ quan giải quyết sẽ gửi thư xin lỗi \
                          và hẹn lại ngày trả kết quả.",
                     );
+                } else if *late {
+                    s.push_str("\nHồ sơ đã trễ hạn và được hẹn lại ngày trả kết quả.");
                 }
                 s
             }
@@ -439,6 +560,7 @@ impl Msg {
                 received: Some("15/02/2023".into()),
                 due: Some("01/03/2023".into()),
                 overdue: true,
+                late: true,
             },
             Msg::PhoneTypedInChat,
             Msg::LookupRateLimited { retry_minutes: 15 },
@@ -496,6 +618,7 @@ impl Msg {
                 procedure: "x".repeat(500),
                 status: NationalStatus::Processing,
                 step: Some("y".repeat(200)),
+                unit: Some("u".repeat(200)),
                 due: Some("01/03/2023".into()),
                 new_due: Some("15/03/2023".into()),
                 reason: Some("z".repeat(500)),
@@ -531,6 +654,7 @@ mod tests {
             procedure: "Cấp giấy phép xây dựng".into(),
             status: NationalStatus::Processing,
             step: Some("Thẩm định".into()),
+            unit: None,
             due: Some("01/12/2026".into()),
             new_due: None,
             reason: None,
@@ -607,6 +731,88 @@ mod tests {
     }
 
     #[test]
+    fn every_template_gets_every_declared_parameter() {
+        for kind in EventKind::ALL {
+            // an event with nothing optional: every parameter must still be sent
+            let mut n = notice(kind);
+            n.due = None;
+            n.step = None;
+            let p = n.template_params();
+            check_params(kind.as_str(), &p).unwrap_or_else(|e| panic!("{e}"));
+            let declared: Vec<_> = template_parameters(kind.as_str())
+                .unwrap()
+                .iter()
+                .map(|p| p.name)
+                .collect();
+            assert_eq!(
+                p.keys().map(String::as_str).collect::<Vec<_>>().len(),
+                declared.len()
+            );
+            assert_eq!(p["ngay_hen_tra"], "Theo giấy hẹn", "{kind:?}");
+        }
+        let r = notice(EventKind::Rejected).template_params();
+        assert_eq!(r["ly_do"], "Không có");
+        assert_eq!(
+            notice(EventKind::FeeRequested).template_params()["so_tien"],
+            "Theo thông báo"
+        );
+        let t = ticket_answered_params(42, " ");
+        assert_eq!(t["co_quan"], "Cơ quan giải quyết");
+        check_params(TICKET_ANSWERED, &t).unwrap();
+        // what Zalo would refuse is refused before the call
+        let mut missing = r.clone();
+        missing.remove("ly_do");
+        assert!(
+            check_params("rejected", &missing)
+                .unwrap_err()
+                .contains("ly_do is missing")
+        );
+        let mut long = r.clone();
+        long.insert("ly_do".into(), "x".repeat(201));
+        assert!(check_params("rejected", &long).is_err());
+        let mut extra = r;
+        extra.insert("ghi_chu".into(), "x".into());
+        assert!(check_params("rejected", &extra).is_err());
+        assert!(check_params("exploded", &BTreeMap::new()).is_err());
+    }
+
+    #[test]
+    fn late_dossiers_say_so() {
+        let short = |status, overdue, late| {
+            Msg::StatusShort {
+                code: "000.00.04.H60-230215-0028".into(),
+                status,
+                step: None,
+                received: None,
+                due: None,
+                overdue,
+                late,
+            }
+            .render()
+        };
+        assert!(short(NationalStatus::Returned, false, true).ends_with("Hoàn thành trễ hạn"));
+        assert!(short(NationalStatus::Processing, true, false).contains("Hồ sơ đang trễ hạn."));
+        assert!(short(NationalStatus::Processing, false, true).contains("đã trễ hạn"));
+        assert!(!short(NationalStatus::Returned, false, false).contains("trễ"));
+    }
+
+    #[test]
+    fn submitted_and_step_in_a_unit_read_naturally() {
+        let t = Msg::Notice(notice(EventKind::Submitted)).render();
+        assert!(
+            t.contains("đã được nộp trực tuyến và đang chờ Bộ phận Một cửa tiếp nhận"),
+            "{t}"
+        );
+        let mut n = notice(EventKind::StepChanged);
+        n.unit = Some("Phòng Quản lý đô thị".into());
+        let t = Msg::Notice(n).render();
+        assert!(
+            t.contains("bước hiện tại: Thẩm định tại Phòng Quản lý đô thị."),
+            "{t}"
+        );
+    }
+
+    #[test]
     fn short_status_shows_only_status_and_dates() {
         let t = Msg::StatusShort {
             code: "000.00.04.H60-230215-0028".into(),
@@ -615,6 +821,7 @@ mod tests {
             received: Some("15/02/2023".into()),
             due: None,
             overdue: false,
+            late: false,
         }
         .render();
         assert_eq!(

@@ -74,20 +74,68 @@ pub struct Dossier {
     pub status: NationalStatus,
     /// The vendor's workflow step ("Thẩm định", "Ký duyệt") while processing.
     pub step_label: Option<String>,
+    /// The unit handling that step ("Phòng Quản lý đô thị").
+    #[serde(default)]
+    pub step_unit: Option<String>,
     pub delivery: DeliveryMethod,
     pub zalo_opt_in: bool,
     pub documents: Vec<DocumentLink>,
     /// The highest per-dossier version applied; older events never move the status back.
     pub version: u64,
     pub updated_at: DateTime<Utc>,
+    /// Once late, always late: finished or returned after the appointment date in force, or
+    /// re-appointed with an apology. Provinces report late dossiers; the lookup shows it.
+    #[serde(default)]
+    pub late: bool,
+    /// How events were applied to this record (not shown to anyone).
+    #[serde(default)]
+    pub sync: SyncState,
+}
+
+/// Bookkeeping for exactly-once application and de-duplicated notices.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct SyncState {
+    /// Bumped on every write; writes are conditional on it (optimistic concurrency).
+    #[serde(default)]
+    pub revision: u64,
+    /// Distinct bodies seen for this dossier (the arrival rank of the next one, minus one).
+    #[serde(default)]
+    pub arrivals: u64,
+    /// The event whose state this is.
+    #[serde(default)]
+    pub event_id: Option<String>,
+    /// The last notice decided for this dossier's recipient.
+    #[serde(default)]
+    pub notified: Option<NoticeStamp>,
+}
+
+/// What the recipient was last told: a digest of the recipient and the rendered content.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NoticeStamp {
+    pub digest: String,
+    pub event_id: String,
 }
 
 impl Dossier {
-    /// Late: not finished, not waiting for the citizen, and past the appointment date.
+    /// Past the appointment date now: not finished, not waiting for the citizen.
     pub fn is_overdue(&self, now: DateTime<Utc>) -> bool {
         !self.status.is_final()
             && !self.status.waits_for_citizen()
             && self.due_at.is_some_and(|due| due < now)
+    }
+
+    /// Late now or at any time before (what the lookup and statistics report).
+    pub fn is_late(&self, now: DateTime<Utc>) -> bool {
+        self.late || self.is_overdue(now)
+    }
+
+    /// Finished (result ready, returned, stopped) after the appointment date in force.
+    pub fn finished_late(&self) -> bool {
+        let finished = self.returned_at.or(self.completed_at);
+        matches!(
+            self.status,
+            NationalStatus::Completed | NationalStatus::Returned
+        ) && matches!((finished, self.due_at), (Some(f), Some(due)) if f > due)
     }
 }
 

@@ -1,9 +1,12 @@
-//! The national public service portal's sync payload (`DongBoHoSoMC`, domain.md §2.2), accepted
-//! unchanged on the inbound queue and mapped to the canonical event.
+//! The national public service portal's payloads, accepted unchanged on the inbound queue and
+//! mapped to the canonical event: the dossier sync `DongBoHoSoMC` (domain.md §2.2) and the
+//! per-step progress record `CapNhatTienDoHoSoMC` (§2.1), each bare or in its
+//! `{"service": …, "data": [records]}` envelope.
 //!
-//! The payload has no event id and no sequence. The event id is a hash of the payload (an
-//! identical re-send is the same event); the version is derived from the latest timestamp in the
-//! payload, then from how far the status has progressed. A vendor that can send the canonical
+//! Neither has an event id or a sequence. The event id is a hash of the record (an identical
+//! re-send is the same event). A snapshot's version is (latest business date, how far the status
+//! has progressed) and the arrival rank is added when the body is first seen (`crate::order`); a
+//! progress record is ordered by its own `ThoiDiemXuLy`. A vendor that can send the canonical
 //! event should: its explicit version orders events exactly.
 
 use std::collections::BTreeMap;
@@ -15,14 +18,22 @@ use sha2::{Digest, Sha256};
 use crate::code::DossierCode;
 use crate::dossier::{DeliveryMethod, DocumentKind, DocumentLink};
 use crate::event::{
-    DossierEvent, DossierSnapshot, EventDetails, EventError, EventKind, SCHEMA_VERSION,
+    DossierEvent, DossierSnapshot, EventDetails, EventError, EventKind, SCHEMA_VERSION, Source,
 };
+use crate::order;
 use crate::status::NationalStatus;
 use crate::time::vn_offset;
 
-/// Is this message a DVCQG sync payload (bare, or in its `{"service": "DongBoHoSoMC"}` envelope)?
+pub const SYNC_SERVICE: &str = "DongBoHoSoMC";
+pub const PROGRESS_SERVICE: &str = "CapNhatTienDoHoSoMC";
+
+/// Is this message a DVCQG payload (a bare record, or an envelope naming one of our services)?
 pub fn is_dvcqg(v: &Value) -> bool {
-    v.get("MaHoSo").is_some() || v.get("service").and_then(Value::as_str) == Some("DongBoHoSoMC")
+    v.get("MaHoSo").is_some()
+        || matches!(
+            v.get("service").and_then(Value::as_str),
+            Some(SYNC_SERVICE | PROGRESS_SERVICE)
+        )
 }
 
 fn text(v: &Value, key: &str) -> Option<String> {
@@ -31,6 +42,11 @@ fn text(v: &Value, key: &str) -> Option<String> {
         Value::Number(n) => Some(n.to_string()),
         _ => None,
     }
+}
+
+/// At most `max` characters (a vendor's free text can be long; ours is cut, not refused).
+fn short(v: &Value, key: &str, max: usize) -> Option<String> {
+    text(v, key).map(|s| s.chars().take(max).collect())
 }
 
 fn bad(field: &'static str) -> EventError {
@@ -47,91 +63,97 @@ fn date(v: &Value, key: &str) -> Result<Option<DateTime<FixedOffset>>, EventErro
     Ok(vn_offset().from_local_datetime(&naive).single())
 }
 
-/// How far a dossier has progressed, to order payloads that share their latest timestamp.
-fn progress(s: NationalStatus) -> u64 {
-    use NationalStatus::*;
-    match s {
-        NewlySubmitted => 1,
-        Received => 2,
-        Processing => 3,
-        SupplementRequested => 4,
-        FeeRequested => 5,
-        WithdrawalRequested => 6,
-        Completed => 7,
-        NotAccepted | Stopped => 8,
-        Returned => 9,
-    }
+fn event_id(r: &Value) -> String {
+    let canonical = serde_json::to_string(r).expect("a JSON value serialises");
+    let digest = hex::encode(Sha256::digest(canonical.as_bytes()));
+    format!("dvcqg-{}", &digest[..32])
 }
 
-/// Maps one message: a bare `DongBoHoSoMC` record, or the envelope with `data: [records]`.
-/// `status_map` gives the tenant's vendor status table for a code (if the vendor does not send
-/// national codes).
+/// Maps one message. `status_map` gives the tenant's vendor status table for a code (if the
+/// vendor does not send national codes); `arrival` is when the body first reached our queue,
+/// the time of a status-1 snapshot that carries no date of its own.
 pub fn to_events<'a>(
     v: &Value,
     status_map: impl Fn(&DossierCode) -> Option<&'a BTreeMap<String, u8>>,
+    arrival: DateTime<FixedOffset>,
 ) -> Result<Vec<DossierEvent>, EventError> {
+    let progress = v.get("service").and_then(Value::as_str) == Some(PROGRESS_SERVICE)
+        || (v.get("ThoiDiemXuLy").is_some() && v.get("TrangThaiHoSo").is_none());
+    let one = |r: &Value| {
+        if progress {
+            progress_record(r)
+        } else {
+            snapshot(r, &status_map, arrival)
+        }
+    };
     match v.get("data") {
         Some(Value::Array(records)) if v.get("MaHoSo").is_none() => {
-            records.iter().map(|r| one(r, &status_map)).collect()
+            records.iter().map(one).collect()
         }
-        _ => Ok(vec![one(v, &status_map)?]),
+        _ => Ok(vec![one(v)?]),
     }
 }
 
-fn one<'a>(
-    r: &Value,
-    status_map: &impl Fn(&DossierCode) -> Option<&'a BTreeMap<String, u8>>,
-) -> Result<DossierEvent, EventError> {
+fn code_of(r: &Value) -> Result<DossierCode, EventError> {
     let code_text =
         text(r, "MaHoSo").ok_or_else(|| EventError::Malformed("MaHoSo is missing".into()))?;
-    let code = DossierCode::parse(&code_text)
-        .map_err(|e| EventError::Malformed(format!("MaHoSo: {e}")))?;
-    let raw_status = text(r, "TrangThaiHoSo")
+    DossierCode::parse(&code_text).map_err(|e| EventError::Malformed(format!("MaHoSo: {e}")))
+}
+
+fn status_of<'a>(
+    r: &Value,
+    code: &DossierCode,
+    status_map: &impl Fn(&DossierCode) -> Option<&'a BTreeMap<String, u8>>,
+) -> Result<NationalStatus, EventError> {
+    let raw = text(r, "TrangThaiHoSo")
         .ok_or_else(|| EventError::Malformed("TrangThaiHoSo is missing".into()))?;
-    let national = match status_map(&code).and_then(|m| m.get(&raw_status)) {
+    let national = match status_map(code).and_then(|m| m.get(&raw)) {
         Some(&n) => n,
-        None => raw_status.parse::<u8>().map_err(|_| {
+        None => raw.parse::<u8>().map_err(|_| {
             EventError::Malformed(format!(
-                "TrangThaiHoSo {raw_status:?} is not a number and has no mapping"
+                "TrangThaiHoSo {raw:?} is not a number and has no mapping"
             ))
         })?,
     };
-    let status = NationalStatus::try_from(national)
-        .map_err(|e| EventError::Malformed(format!("TrangThaiHoSo {raw_status:?}: {e}")))?;
+    NationalStatus::try_from(national)
+        .map_err(|e| EventError::Malformed(format!("TrangThaiHoSo {raw:?}: {e}")))
+}
 
-    let received_at = date(r, "NgayTiepNhan")?;
-    let due_at = date(r, "NgayHenTra")?;
-    let completed_at = date(r, "NgayKetThucXuLy")?;
-    let returned_at = date(r, "NgayTra")?;
+/// What the supplement list (`DanhSachHoSoBoSung`) adds: its dates, the latest re-appointment,
+/// the latest reason.
+#[derive(Default)]
+struct Supplements {
+    times: Vec<DateTime<FixedOffset>>,
+    new_due: Option<DateTime<FixedOffset>>,
+    reason: Option<String>,
+}
 
-    let supplements: Vec<&Value> = r
+fn supplements(r: &Value) -> Result<Supplements, EventError> {
+    let mut out = Supplements::default();
+    for s in r
         .get("DanhSachHoSoBoSung")
         .and_then(Value::as_array)
-        .map(|a| a.iter().collect())
-        .unwrap_or_default();
-    let mut times = vec![received_at, completed_at, returned_at];
-    let mut new_due = None;
-    let mut supplement_reason = None;
-    for s in &supplements {
-        times.push(date(s, "NgayBoSung")?);
-        times.push(date(s, "NgayTiepNhanBoSung")?);
-        if let Some(d) = date(s, "NgayHenTraMoi")? {
-            new_due = new_due.max(Some(d));
-        }
-        if let Some(reason) = text(s, "NoiDungBoSung") {
-            supplement_reason = Some(reason);
-        }
-    }
-    let occurred_at = times
         .into_iter()
         .flatten()
-        .max()
-        .ok_or_else(|| EventError::Malformed("no NgayTiepNhan or other event time".into()))?;
+    {
+        out.times.extend(date(s, "NgayBoSung")?);
+        out.times.extend(date(s, "NgayTiepNhanBoSung")?);
+        if let Some(d) = date(s, "NgayHenTraMoi")? {
+            out.new_due = out.new_due.max(Some(d));
+        }
+        if let Some(reason) = short(s, "NoiDungBoSung", 500) {
+            out.reason = Some(reason);
+        }
+    }
+    Ok(out)
+}
 
-    let kind = match status {
-        NationalStatus::NewlySubmitted | NationalStatus::Received => EventKind::Received,
+fn kind_of(status: NationalStatus, reappointed: bool) -> EventKind {
+    match status {
+        NationalStatus::NewlySubmitted => EventKind::Submitted,
+        NationalStatus::Received => EventKind::Received,
         NationalStatus::NotAccepted => EventKind::Rejected,
-        NationalStatus::Processing if new_due.is_some() => EventKind::OverdueApology,
+        NationalStatus::Processing if reappointed => EventKind::OverdueApology,
         NationalStatus::Processing => EventKind::StepChanged,
         NationalStatus::SupplementRequested => EventKind::SupplementRequested,
         NationalStatus::FeeRequested => EventKind::FeeRequested,
@@ -139,45 +161,76 @@ fn one<'a>(
         NationalStatus::Stopped => EventKind::ProcessingStopped,
         NationalStatus::Completed => EventKind::ResultReady,
         NationalStatus::Returned => EventKind::ResultReturned,
-    };
-    let documents = r
-        .get("DanhSachGiayToKetQua")
+    }
+}
+
+fn result_documents(r: &Value) -> Vec<DocumentLink> {
+    r.get("DanhSachGiayToKetQua")
         .and_then(Value::as_array)
-        .map(|docs| {
-            docs.iter()
-                .filter_map(|d| {
-                    Some(DocumentLink {
-                        kind: DocumentKind::Result,
-                        title: text(d, "TenGiayTo").unwrap_or_else(|| "Kết quả giải quyết".into()),
-                        url: text(d, "DuongDanTepTinKetQua")?,
-                    })
-                })
-                .collect()
+        .into_iter()
+        .flatten()
+        .filter_map(|d| {
+            Some(DocumentLink {
+                kind: DocumentKind::Result,
+                title: short(d, "TenGiayTo", 200).unwrap_or_else(|| "Kết quả giải quyết".into()),
+                url: text(d, "DuongDanTepTinKetQua")?,
+            })
         })
-        .unwrap_or_default();
+        .collect()
+}
+
+fn fee_total(r: &Value) -> Option<u64> {
+    let fees = r.get("DanhSachLePhi").and_then(Value::as_array)?;
+    let sum: u64 = fees
+        .iter()
+        .filter_map(|f| text(f, "Gia")?.parse::<u64>().ok())
+        .sum();
+    (sum > 0).then_some(sum)
+}
+
+/// One `DongBoHoSoMC` record: the dossier as the one-stop system sees it now.
+fn snapshot<'a>(
+    r: &Value,
+    status_map: &impl Fn(&DossierCode) -> Option<&'a BTreeMap<String, u8>>,
+    arrival: DateTime<FixedOffset>,
+) -> Result<DossierEvent, EventError> {
+    let code = code_of(r)?;
+    let status = status_of(r, &code, status_map)?;
+    let received_at = date(r, "NgayTiepNhan")?;
+    let due_at = date(r, "NgayHenTra")?;
+    let completed_at = date(r, "NgayKetThucXuLy")?;
+    let returned_at = date(r, "NgayTra")?;
+    let submitted_at = date(r, "NgayNopHoSo")?;
+    let sup = supplements(r)?;
+    let latest = [received_at, completed_at, returned_at]
+        .into_iter()
+        .flatten()
+        .chain(sup.times.iter().copied())
+        .max();
+    // An online submission not yet received has no business date: it is the dossier's first
+    // state, ordered below every dated snapshot and shown at its submission (or arrival) time.
+    let occurred_at = match (latest, status) {
+        (Some(t), _) => t,
+        (None, NationalStatus::NewlySubmitted) => submitted_at.unwrap_or(arrival),
+        (None, _) => {
+            return Err(EventError::Malformed(format!(
+                "TrangThaiHoSo {} needs NgayTiepNhan or another event time",
+                status.code()
+            )));
+        }
+    };
+    let kind = kind_of(status, sup.new_due.is_some());
     let representative_phone = match r.get("UyQuyen") {
         Some(Value::Bool(true)) => text(r, "SoDienThoaiNguoiUyQuyen"),
         _ => None,
     };
-    let fee_amount = r
-        .get("DanhSachLePhi")
-        .and_then(Value::as_array)
-        .map(|fees| {
-            fees.iter()
-                .filter_map(|f| text(f, "Gia")?.parse::<u64>().ok())
-                .sum::<u64>()
-        })
-        .filter(|&sum| sum > 0);
-
-    let canonical = serde_json::to_string(r).expect("a JSON value serialises");
-    let digest = hex::encode(Sha256::digest(canonical.as_bytes()));
     let event = DossierEvent {
         schema_version: SCHEMA_VERSION,
-        event_id: format!("dvcqg-{}", &digest[..32]),
+        event_id: event_id(r),
         tenant: None,
         kind,
         occurred_at,
-        version: occurred_at.timestamp().max(0) as u64 * 16 + progress(status),
+        version: order::base_version(latest, order::progress(status)),
         dossier: DossierSnapshot {
             code,
             national_code: None,
@@ -196,19 +249,70 @@ fn one<'a>(
             returned_at,
             status,
             step_label: None,
+            step_unit: None,
             delivery_method: match text(r, "HinhThuc").as_deref() {
                 Some("1") => DeliveryMethod::Postal,
                 _ => DeliveryMethod::Counter,
             },
             zalo_opt_in: true,
-            documents,
+            documents: result_documents(r),
         },
         details: EventDetails {
-            reason: supplement_reason.filter(|_| kind == EventKind::SupplementRequested),
+            reason: sup
+                .reason
+                .filter(|_| kind == EventKind::SupplementRequested),
             missing_papers: Vec::new(),
-            new_due_at: new_due.filter(|_| kind == EventKind::OverdueApology),
-            fee_amount: fee_amount.filter(|_| kind == EventKind::FeeRequested),
+            new_due_at: sup.new_due.filter(|_| kind == EventKind::OverdueApology),
+            fee_amount: fee_total(r).filter(|_| kind == EventKind::FeeRequested),
         },
+        source: Source::Snapshot,
+    };
+    event.validate()?;
+    Ok(event)
+}
+
+/// One `CapNhatTienDoHoSoMC` record: a dossier moved to a step (`NoiDungXuLy`) in a unit
+/// (`PhongBanXuLy`) at `ThoiDiemXuLy`. It names no procedure or applicant: those come from the
+/// stored dossier when the event is applied. The handler's name and title (`NguoiXuLy`,
+/// `ChucDanh`) are staff data a citizen is not told; they are not kept.
+fn progress_record(r: &Value) -> Result<DossierEvent, EventError> {
+    let code = code_of(r)?;
+    let at = date(r, "ThoiDiemXuLy")?
+        .ok_or_else(|| EventError::Malformed("ThoiDiemXuLy is missing".into()))?;
+    let step = short(r, "NoiDungXuLy", 200)
+        .ok_or_else(|| EventError::Malformed("NoiDungXuLy is missing".into()))?;
+    let event = DossierEvent {
+        schema_version: SCHEMA_VERSION,
+        event_id: event_id(r),
+        tenant: None,
+        kind: EventKind::StepChanged,
+        occurred_at: at,
+        version: order::base_version(Some(at), order::progress(NationalStatus::Processing)),
+        dossier: DossierSnapshot {
+            code,
+            national_code: None,
+            procedure_code: None,
+            procedure_name: "(hồ sơ đã lưu)".into(),
+            sector: None,
+            agency_code: None,
+            agency_name: None,
+            applicant_name: "(hồ sơ đã lưu)".into(),
+            phone: None,
+            representative_phone: None,
+            id_number: None,
+            received_at: None,
+            due_at: None,
+            completed_at: None,
+            returned_at: None,
+            status: NationalStatus::Processing,
+            step_label: Some(step),
+            step_unit: short(r, "PhongBanXuLy", 200),
+            delivery_method: DeliveryMethod::Counter,
+            zalo_opt_in: true,
+            documents: Vec::new(),
+        },
+        details: EventDetails::default(),
+        source: Source::Progress,
     };
     event.validate()?;
     Ok(event)
@@ -238,8 +342,12 @@ mod tests {
         })
     }
 
+    fn arrival() -> DateTime<FixedOffset> {
+        DateTime::parse_from_rfc3339("2026-11-10T09:00:00+07:00").unwrap()
+    }
+
     fn map(v: &Value) -> Result<Vec<DossierEvent>, EventError> {
-        to_events(v, |_| None)
+        to_events(v, |_| None, arrival())
     }
 
     #[test]
@@ -303,7 +411,7 @@ mod tests {
         let mut vendor = record();
         vendor["TrangThaiHoSo"] = json!("16");
         let table = BTreeMap::from([("16".to_string(), 3u8)]);
-        let e = &to_events(&vendor, |_| Some(&table)).unwrap()[0];
+        let e = &to_events(&vendor, |_| Some(&table), arrival()).unwrap()[0];
         assert_eq!(
             (e.kind, e.dossier.status),
             (EventKind::Rejected, NationalStatus::NotAccepted)

@@ -19,6 +19,8 @@ pub const SCHEMA_VERSION: u32 = 1;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum EventKind {
+    /// Submitted online, not yet received by the one-stop desk (national status 1, "Nộp hồ sơ").
+    Submitted,
     Received,
     StepChanged,
     SupplementRequested,
@@ -32,7 +34,8 @@ pub enum EventKind {
 }
 
 impl EventKind {
-    pub const ALL: [EventKind; 10] = [
+    pub const ALL: [EventKind; 11] = [
+        Self::Submitted,
         Self::Received,
         Self::StepChanged,
         Self::SupplementRequested,
@@ -47,6 +50,7 @@ impl EventKind {
 
     pub fn as_str(self) -> &'static str {
         match self {
+            Self::Submitted => "submitted",
             Self::Received => "received",
             Self::StepChanged => "step_changed",
             Self::SupplementRequested => "supplement_requested",
@@ -78,6 +82,23 @@ pub struct DossierEvent {
     pub dossier: DossierSnapshot,
     #[serde(default)]
     pub details: EventDetails,
+    /// Where the event came from; never part of the JSON contract.
+    #[serde(skip)]
+    pub source: Source,
+}
+
+/// Where an event came from, which decides how its `version` is completed and applied.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Source {
+    /// Our contract: the vendor's `version` orders events exactly.
+    #[default]
+    Canonical,
+    /// A DVCQG `DongBoHoSoMC` snapshot: `version` holds (latest business date, progress); the
+    /// arrival rank is added when the body is first seen (`crate::order`).
+    Snapshot,
+    /// A DVCQG `CapNhatTienDoHoSoMC` progress record: ordered by its `ThoiDiemXuLy`, it only
+    /// moves the step of a dossier already known.
+    Progress,
 }
 
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -113,6 +134,9 @@ pub struct DossierSnapshot {
     pub status: NationalStatus,
     #[serde(default)]
     pub step_label: Option<String>,
+    /// The unit handling the current step ("Phòng Quản lý đô thị").
+    #[serde(default)]
+    pub step_unit: Option<String>,
     #[serde(default)]
     pub delivery_method: DeliveryMethod,
     #[serde(default = "yes")]
@@ -191,6 +215,9 @@ impl DossierEvent {
         text("dossier.applicant_name", &d.applicant_name, 200)?;
         if let Some(s) = &d.step_label {
             text("dossier.step_label", s, 200)?;
+        }
+        if let Some(s) = &d.step_unit {
+            text("dossier.step_unit", s, 200)?;
         }
         Ok(())
     }

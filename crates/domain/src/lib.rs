@@ -7,6 +7,7 @@ pub mod dossier;
 pub mod dvcqg;
 pub mod event;
 pub mod mask;
+pub mod order;
 pub mod phone;
 pub mod status;
 pub mod tenant;
@@ -15,9 +16,10 @@ pub mod window;
 
 pub use code::{CodeError, DossierCode};
 pub use dossier::{
-    DeliveryMethod, DocumentKind, DocumentLink, Dossier, DossierView, Protected, TimelineEntry,
+    DeliveryMethod, DocumentKind, DocumentLink, Dossier, DossierView, NoticeStamp, Protected,
+    SyncState, TimelineEntry,
 };
-pub use event::{DossierEvent, EventError, EventKind};
+pub use event::{DossierEvent, EventError, EventKind, Source};
 pub use phone::{IdNumber, PhoneNumber};
 pub use status::NationalStatus;
 pub use tenant::{

@@ -8,8 +8,42 @@ use motcua_app::{DossierStore, StoreResult, Upsert};
 use motcua_domain::{Dossier, DossierCode, DossierView, TenantId, TimelineEntry};
 
 use crate::DynamoStore;
-use crate::item::{BODY, Fields, body, keyed, n, s};
+use crate::item::{BODY, Fields, Item, body, keyed, n, s};
 use crate::keys::{self, GSI1, GSI2, GSI3, META, TIMELINE_PREFIX};
+
+/// The attribute conditional dossier writes compare (`Dossier::sync.revision`).
+const REVISION: &str = "revision";
+
+/// The dossier's `META` item with its sparse index keys.
+fn dossier_item(dossier: &Dossier) -> Item {
+    let mut item = keyed(keys::dossier(&dossier.tenant, &dossier.code), META);
+    item.insert("version".into(), n(dossier.version));
+    item.insert(REVISION.into(), n(dossier.sync.revision));
+    item.insert(BODY.into(), body(dossier));
+    // Unfinished dossiers with an appointment date are listed by date (sparse GSI3).
+    if let Some(due) = dossier.due_at.filter(|_| !dossier.status.is_final()) {
+        item.insert(format!("{GSI3}PK"), s(keys::due(&dossier.tenant)));
+        item.insert(
+            format!("{GSI3}SK"),
+            s(keys::due_dossier(due, &dossier.code)),
+        );
+    }
+    // Sparse indexes: a dossier without a phone is simply absent from them.
+    let phones = [
+        (GSI1, &dossier.applicant_phone),
+        (GSI2, &dossier.representative_phone),
+    ];
+    for (index, phone) in phones {
+        if let Some(phone) = phone {
+            item.insert(
+                format!("{index}PK"),
+                s(keys::phone(&dossier.tenant, &phone.hash)),
+            );
+            item.insert(format!("{index}SK"), s(keys::phone_dossier(&dossier.code)));
+        }
+    }
+    item
+}
 
 #[async_trait]
 impl DossierStore for DynamoStore {
@@ -41,36 +75,11 @@ impl DossierStore for DynamoStore {
     }
 
     async fn upsert_dossier_if_newer(&self, dossier: &Dossier) -> StoreResult<Upsert> {
-        let mut item = keyed(keys::dossier(&dossier.tenant, &dossier.code), META);
-        item.insert("version".into(), n(dossier.version));
-        item.insert(BODY.into(), body(dossier));
-        // Sparse indexes: a dossier without a phone is simply absent from them.
-        let phones = [
-            (GSI1, &dossier.applicant_phone),
-            (GSI2, &dossier.representative_phone),
-        ];
-        // Unfinished dossiers with an appointment date are listed by date (sparse GSI3).
-        if let Some(due) = dossier.due_at.filter(|_| !dossier.status.is_final()) {
-            item.insert(format!("{GSI3}PK"), s(keys::due(&dossier.tenant)));
-            item.insert(
-                format!("{GSI3}SK"),
-                s(keys::due_dossier(due, &dossier.code)),
-            );
-        }
-        for (index, phone) in phones {
-            if let Some(phone) = phone {
-                item.insert(
-                    format!("{index}PK"),
-                    s(keys::phone(&dossier.tenant, &phone.hash)),
-                );
-                item.insert(format!("{index}SK"), s(keys::phone_dossier(&dossier.code)));
-            }
-        }
         let result = self
             .client
             .put_item()
             .table_name(&self.table)
-            .set_item(Some(item))
+            .set_item(Some(dossier_item(dossier)))
             .condition_expression("attribute_not_exists(PK) OR #v < :v")
             .expression_attribute_names("#v", "version")
             .expression_attribute_values(":v", n(dossier.version))
@@ -89,6 +98,35 @@ impl DossierStore for DynamoStore {
                     })
                 }
                 _ => Err(self.unavailable("PutItem (dossier)", err)),
+            },
+        }
+    }
+
+    async fn replace_dossier(&self, dossier: &Dossier, expected: Option<u64>) -> StoreResult<bool> {
+        let put = self
+            .client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(dossier_item(dossier)));
+        // A record written before revisions existed has no `revision`: it counts as 0.
+        let put = match expected {
+            None => put.condition_expression("attribute_not_exists(PK)"),
+            Some(0) => put
+                .condition_expression(
+                    "attribute_exists(PK) AND (attribute_not_exists(#r) OR #r = :e)",
+                )
+                .expression_attribute_names("#r", REVISION)
+                .expression_attribute_values(":e", n(0)),
+            Some(r) => put
+                .condition_expression("#r = :e")
+                .expression_attribute_names("#r", REVISION)
+                .expression_attribute_values(":e", n(r)),
+        };
+        match put.send().await {
+            Ok(_) => Ok(true),
+            Err(err) => match err.as_service_error() {
+                Some(PutItemError::ConditionalCheckFailedException(_)) => Ok(false),
+                _ => Err(self.unavailable("PutItem (dossier, conditional)", err)),
             },
         }
     }

@@ -39,6 +39,9 @@ impl Default for QueueSettings {
 #[derive(Serialize, Deserialize)]
 struct Stored {
     body: String,
+    /// When the message was first enqueued (kept when it moves to the dead-letter queue).
+    #[serde(default)]
+    sent_at_ms: i64,
     visible_at_ms: i64,
     receive_count: u32,
     dead_letter_reason: Option<String>,
@@ -99,6 +102,7 @@ impl EmbeddedQueue {
         let k = key(&[queue, &id]);
         let stored = Stored {
             body: body.to_string(),
+            sent_at_ms: Utc::now().timestamp_millis(),
             visible_at_ms: 0,
             receive_count: 0,
             dead_letter_reason: reason.map(str::to_string),
@@ -158,6 +162,8 @@ impl EmbeddedQueue {
                         receipt: format!("{id}/{}", stored.receive_count),
                         message_id: id,
                         body: stored.body,
+                        sent_at: chrono::DateTime::from_timestamp_millis(stored.sent_at_ms)
+                            .filter(|_| stored.sent_at_ms > 0),
                         receive_count: stored.receive_count,
                         dead_letter_reason: stored.dead_letter_reason,
                     });

@@ -18,6 +18,11 @@ pub fn messages(event: SqsEvent) -> Vec<QueueMessage> {
                     .get("ApproximateReceiveCount")
                     .and_then(|c| c.parse().ok())
                     .unwrap_or(1),
+                sent_at: r
+                    .attributes
+                    .get("SentTimestamp")
+                    .and_then(|ms| ms.parse::<i64>().ok())
+                    .and_then(chrono::DateTime::from_timestamp_millis),
                 receipt: r.receipt_handle.unwrap_or_default(),
                 body: r.body.unwrap_or_default(),
                 dead_letter_reason: None,

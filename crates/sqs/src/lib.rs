@@ -129,7 +129,13 @@ fn decode(message: &Message) -> Result<QueueMessage, QueueError> {
         .attributes()
         .and_then(|a| a.get(&MessageSystemAttributeName::ApproximateReceiveCount))
         .ok_or_else(|| missing("ApproximateReceiveCount"))?;
+    let sent_at = message
+        .attributes()
+        .and_then(|a| a.get(&MessageSystemAttributeName::SentTimestamp))
+        .and_then(|ms| ms.parse::<i64>().ok())
+        .and_then(chrono::DateTime::from_timestamp_millis);
     Ok(QueueMessage {
+        sent_at,
         message_id: message
             .message_id()
             .ok_or_else(|| missing("MessageId"))?
@@ -208,6 +214,7 @@ impl Queue for SqsQueue {
             .max_number_of_messages(max.min(10) as i32)
             .wait_time_seconds(wait_seconds(wait))
             .message_system_attribute_names(MessageSystemAttributeName::ApproximateReceiveCount)
+            .message_system_attribute_names(MessageSystemAttributeName::SentTimestamp)
             .message_attribute_names(DEAD_LETTER_REASON)
             .send()
             .await

@@ -118,6 +118,7 @@ fn msg(n: u32) -> QueueMessage {
         body: event(n),
         receive_count: 1,
         dead_letter_reason: None,
+        sent_at: None,
     }
 }
 

@@ -21,7 +21,7 @@ pub async fn process(notifier: &Notifier, queue: &dyn Queue, msg: &QueueMessage)
 }
 
 async fn dispose(notifier: &Notifier, queue: &dyn Queue, msg: &QueueMessage) -> Ack {
-    match notifier.process_message(&msg.body).await {
+    match notifier.process_message_sent(&msg.body, msg.sent_at).await {
         Disposition::Done(_) => Ack::Delete,
         Disposition::DeadLetter(reason) => {
             tracing::error!(reason = %reason, "dead-lettering a message that can never succeed");

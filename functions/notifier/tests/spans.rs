@@ -66,6 +66,7 @@ async fn each_log_line_carries_only_its_own_message_span() {
             body: format!("not json {n}"),
             receive_count: 1,
             dead_letter_reason: None,
+            sent_at: None,
         })
         .collect();
     let acks = notifier::process_batch(&h.notifier, &YieldingQueue, &messages).await;

@@ -55,22 +55,27 @@ pub(crate) async fn test(
         .ok_or_else(|| format!("[tenant.zalo] zns_templates has no {kind:?} template"))?;
     let phone = motcua_domain::PhoneNumber::parse(phone).map_err(|e| e.to_string())?;
     let params = sample_params(kind)?;
+    motcua_domain::catalogue::check_params(kind, &params)?;
     let tracking = format!("test-{}", ctx.clock.now().timestamp());
     let sent = ctx
         .messenger
         .send_zns(oa, &phone, template, &params, &tracking, true)
         .await
         .map_err(|e| format!("Zalo refused the test message: {e}"))?;
+    let names: Vec<&str> = params.keys().map(String::as_str).collect();
     Ok(format!(
-        "sent template {template} ({kind}) to {} in development mode: Zalo message {}",
+        "sent template {template} ({kind}, parameters {}) to {} in development mode: Zalo message {}",
+        names.join(", "),
         phone.masked(),
         sent.message_id
     ))
 }
 
-/// Sample template values, as a real notification of `kind` would carry them.
+/// Sample template values, as a real notification of `kind` would carry them: every declared
+/// parameter (`catalogue::template_parameters`), the ones this kind has no value for at their
+/// defaults, exactly as the notifier sends them.
 fn sample_params(kind: &str) -> Result<std::collections::BTreeMap<String, String>, OpsError> {
-    if kind == "ticket_answered" {
+    if kind == motcua_domain::catalogue::TICKET_ANSWERED {
         return Ok(motcua_domain::catalogue::ticket_answered_params(
             1,
             "Sở Tư pháp",
@@ -86,6 +91,7 @@ fn sample_params(kind: &str) -> Result<std::collections::BTreeMap<String, String
         procedure: "Cấp Phiếu lý lịch tư pháp".into(),
         status: motcua_domain::NationalStatus::Processing,
         step: Some("Thẩm định hồ sơ".into()),
+        unit: Some("Phòng Hành chính tư pháp".into()),
         due: Some("01/12/2026".into()),
         new_due: Some("05/12/2026".into()),
         reason: Some("Thiếu bản sao căn cước".into()),

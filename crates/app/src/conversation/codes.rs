@@ -191,6 +191,7 @@ fn card(view: crate::lookup::CitizenView) -> Msg {
         received: s.received_at.map(time::vn_date),
         due: s.due_at.map(time::vn_date),
         overdue: s.overdue,
+        late: s.late,
     };
     match view.card {
         Some(card) => Msg::StatusFull {

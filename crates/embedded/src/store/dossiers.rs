@@ -27,8 +27,7 @@ impl DossierStore for EmbeddedStore {
         let d = dossier.clone();
         self.db
             .write(move |txn| {
-                let tenant = d.tenant.as_str();
-                let k = key(&[tenant, d.code.as_str()]);
+                let k = key(&[d.tenant.as_str(), d.code.as_str()]);
                 let mut dossiers = txn.open_table(DOSSIERS).map_err(unavailable)?;
                 let old = get_json::<Dossier>(&dossiers, &k)?;
                 if let Some(old) = &old
@@ -39,25 +38,25 @@ impl DossierStore for EmbeddedStore {
                     });
                 }
                 put_json(&mut dossiers, &k, &d)?;
-                let mut index = txn.open_table(PHONE_DOSSIERS).map_err(unavailable)?;
-                for h in old.iter().flat_map(phone_hashes) {
-                    index
-                        .remove(key(&[tenant, &h, d.code.as_str()]).as_str())
-                        .map_err(unavailable)?;
-                }
-                for h in phone_hashes(&d) {
-                    index
-                        .insert(key(&[tenant, &h, d.code.as_str()]).as_str(), ())
-                        .map_err(unavailable)?;
-                }
-                let mut due = txn.open_table(DUE_DOSSIERS).map_err(unavailable)?;
-                if let Some(k) = old.as_ref().and_then(due_key) {
-                    due.remove(k.as_str()).map_err(unavailable)?;
-                }
-                if let Some(k) = due_key(&d) {
-                    due.insert(k.as_str(), ()).map_err(unavailable)?;
-                }
+                reindex(txn, old.as_ref(), &d)?;
                 Ok(Upsert::Applied)
+            })
+            .await
+    }
+
+    async fn replace_dossier(&self, dossier: &Dossier, expected: Option<u64>) -> StoreResult<bool> {
+        let d = dossier.clone();
+        self.db
+            .write(move |txn| {
+                let k = key(&[d.tenant.as_str(), d.code.as_str()]);
+                let mut dossiers = txn.open_table(DOSSIERS).map_err(unavailable)?;
+                let old = get_json::<Dossier>(&dossiers, &k)?;
+                if old.as_ref().map(|o| o.sync.revision) != expected {
+                    return Ok(false);
+                }
+                put_json(&mut dossiers, &k, &d)?;
+                reindex(txn, old.as_ref(), &d)?;
+                Ok(true)
             })
             .await
     }
@@ -128,4 +127,28 @@ impl DossierStore for EmbeddedStore {
         self.via_index(PHONE_DOSSIERS, DOSSIERS, tenant, phone_hash)
             .await
     }
+}
+
+/// Moves the dossier's phone and due-date index entries from `old` to `d`.
+fn reindex(txn: &redb::WriteTransaction, old: Option<&Dossier>, d: &Dossier) -> StoreResult<()> {
+    let tenant = d.tenant.as_str();
+    let mut index = txn.open_table(PHONE_DOSSIERS).map_err(unavailable)?;
+    for h in old.into_iter().flat_map(phone_hashes) {
+        index
+            .remove(key(&[tenant, &h, d.code.as_str()]).as_str())
+            .map_err(unavailable)?;
+    }
+    for h in phone_hashes(d) {
+        index
+            .insert(key(&[tenant, &h, d.code.as_str()]).as_str(), ())
+            .map_err(unavailable)?;
+    }
+    let mut due = txn.open_table(DUE_DOSSIERS).map_err(unavailable)?;
+    if let Some(k) = old.and_then(due_key) {
+        due.remove(k.as_str()).map_err(unavailable)?;
+    }
+    if let Some(k) = due_key(d) {
+        due.insert(k.as_str(), ()).map_err(unavailable)?;
+    }
+    Ok(())
 }

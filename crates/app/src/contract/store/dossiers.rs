@@ -54,6 +54,91 @@ pub async fn dossier_upsert_only_moves_forward<S: Store + 'static>(s: Arc<S>) {
     assert_eq!(view.dossier, d5);
 }
 
+pub async fn dossier_replace_is_conditional_on_the_revision<S: Store + 'static>(s: Arc<S>) {
+    let load = || async {
+        s.load_dossier(&tenant("tq"), &code(C1))
+            .await
+            .unwrap()
+            .map(|v| v.dossier)
+    };
+    let mut d = dossier("tq", C1, 1);
+    d.sync.revision = 1;
+    assert!(
+        !s.replace_dossier(&d, Some(0)).await.unwrap(),
+        "nothing stored yet"
+    );
+    assert!(s.replace_dossier(&d, None).await.unwrap());
+    assert!(
+        !s.replace_dossier(&d, None).await.unwrap(),
+        "create only once"
+    );
+    let mut d2 = dossier("tq", C1, 2);
+    d2.sync.revision = 2;
+    d2.late = true;
+    d2.step_unit = Some("Phòng Quản lý đô thị".into());
+    d2.sync.arrivals = 5;
+    d2.sync.notified = Some(motcua_domain::NoticeStamp {
+        digest: "d".into(),
+        event_id: "e".into(),
+    });
+    assert!(
+        !s.replace_dossier(&d2, Some(7)).await.unwrap(),
+        "wrong revision"
+    );
+    assert_eq!(
+        load().await,
+        Some(d.clone()),
+        "a refused write changes nothing"
+    );
+    assert!(s.replace_dossier(&d2, Some(1)).await.unwrap());
+    assert_eq!(load().await, Some(d2.clone()), "every field round-trips");
+    // Still indexed like any dossier.
+    assert_eq!(
+        s.dossiers_by_phone(&tenant("tq"), "hash-applicant")
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+    // A record written before revisions existed counts as revision 0.
+    let legacy = dossier("tq", C2, 1);
+    s.upsert_dossier_if_newer(&legacy).await.unwrap();
+    let mut next = dossier("tq", C2, 2);
+    next.sync.revision = 1;
+    assert!(!s.replace_dossier(&next, None).await.unwrap());
+    assert!(s.replace_dossier(&next, Some(0)).await.unwrap());
+}
+
+pub async fn dossier_concurrent_replaces_have_one_winner<S: Store + 'static>(s: Arc<S>) {
+    let mut first = dossier("tq", C1, 1);
+    first.sync.revision = 1;
+    assert!(s.replace_dossier(&first, None).await.unwrap());
+    let mut tasks = Vec::new();
+    for v in 2..12u64 {
+        let s = s.clone();
+        tasks.push(tokio::spawn(async move {
+            let mut d = dossier("tq", C1, v);
+            d.sync.revision = 2;
+            (v, s.replace_dossier(&d, Some(1)).await.unwrap())
+        }));
+    }
+    let mut winners = Vec::new();
+    for t in tasks {
+        let (v, won) = t.await.unwrap();
+        if won {
+            winners.push(v);
+        }
+    }
+    assert_eq!(winners.len(), 1, "{winners:?}");
+    let stored = s
+        .load_dossier(&tenant("tq"), &code(C1))
+        .await
+        .unwrap()
+        .unwrap()
+        .dossier;
+    assert_eq!(stored.version, winners[0]);
+}
+
 pub async fn dossier_concurrent_upserts_keep_the_highest_version<S: Store + 'static>(s: Arc<S>) {
     let mut tasks = Vec::new();
     for v in [3u64, 9, 1, 7, 10, 2, 8, 4, 6, 5] {
