@@ -68,8 +68,7 @@ pub struct IngestOutcome {
     pub repeats_last_notice: bool,
     /// This event's notification was decided before (its timeline has the record).
     pub notified_before: bool,
-    /// A progress record for a dossier that is finished or waits for the citizen: the step is
-    /// recorded, nobody is told.
+    /// A progress record for a finished dossier: the step is recorded, nobody is told.
     pub quiet: bool,
 }
 
@@ -226,8 +225,7 @@ fn decide(
             quiet: false,
         });
     };
-    let quiet = event.source == Source::Progress
-        && (stored.status.is_final() || stored.status.waits_for_citizen());
+    let quiet = event.source == Source::Progress && stored.status.is_final();
     let arrivals = stored.sync.arrivals + u64::from(new_body);
     if version > stored.version {
         let mut next = merge(stored, fresh, event);
@@ -303,10 +301,9 @@ fn merge(stored: &Dossier, fresh: &Dossier, event: &DossierEvent) -> Dossier {
         let mut next = stored.clone();
         next.step_label = fresh.step_label.clone();
         next.step_unit = fresh.step_unit.clone();
-        if matches!(
-            stored.status,
-            NationalStatus::NewlySubmitted | NationalStatus::Received
-        ) {
+        // A recorded step means the dossier is being processed again (after reception, a
+        // supplement, a fee); a finished one keeps its status.
+        if !stored.status.is_final() {
             next.status = NationalStatus::Processing;
         }
         next.updated_at = fresh.updated_at;

@@ -4,6 +4,7 @@
 pub mod announce;
 pub mod clock;
 pub mod conversation;
+pub mod dead_letter;
 pub mod due;
 pub mod ingest;
 pub mod lookup;

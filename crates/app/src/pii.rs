@@ -94,6 +94,15 @@ impl PiiKeys {
         PhoneNumber::parse(&s).map_err(|_| PiiError::NotAPhone)
     }
 
+    /// Seals any text (a dead letter's original body) with this tenant's key.
+    pub fn seal_text(&self, plain: &str) -> String {
+        self.seal_bytes(plain.as_bytes())
+    }
+
+    pub fn open_text(&self, sealed: &str) -> Result<String, PiiError> {
+        String::from_utf8(self.open_bytes(sealed)?).map_err(|_| PiiError::OpenFailed)
+    }
+
     fn seal_bytes(&self, plain: &[u8]) -> String {
         let mut nonce = [0u8; 12];
         getrandom::fill(&mut nonce).expect("the OS random source is available");

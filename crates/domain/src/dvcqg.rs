@@ -207,18 +207,10 @@ fn snapshot<'a>(
         .flatten()
         .chain(sup.times.iter().copied())
         .max();
-    // An online submission not yet received has no business date: it is the dossier's first
-    // state, ordered below every dated snapshot and shown at its submission (or arrival) time.
-    let occurred_at = match (latest, status) {
-        (Some(t), _) => t,
-        (None, NationalStatus::NewlySubmitted) => submitted_at.unwrap_or(arrival),
-        (None, _) => {
-            return Err(EventError::Malformed(format!(
-                "TrangThaiHoSo {} needs NgayTiepNhan or another event time",
-                status.code()
-            )));
-        }
-    };
+    // An online submission not yet received (status 1, or refused before reception) has no
+    // business date: ordered below every dated snapshot (then by progress and arrival), shown
+    // at its submission time, else at its arrival.
+    let occurred_at = latest.or(submitted_at).unwrap_or(arrival);
     let kind = kind_of(status, sup.new_due.is_some());
     let representative_phone = match r.get("UyQuyen") {
         Some(Value::Bool(true)) => text(r, "SoDienThoaiNguoiUyQuyen"),
@@ -244,7 +236,8 @@ fn snapshot<'a>(
             representative_phone,
             id_number: None,
             received_at,
-            due_at,
+            // The appointment in force: the latest re-appointment, else NgayHenTra.
+            due_at: sup.new_due.or(due_at),
             completed_at,
             returned_at,
             status,
@@ -425,5 +418,83 @@ mod tests {
         assert!(
             matches!(map(&bad_date), Err(EventError::Malformed(m)) if m.contains("NgayTiepNhan"))
         );
+    }
+
+    #[test]
+    fn an_online_submission_has_no_reception_date_and_comes_first() {
+        let mut online = record();
+        online["TrangThaiHoSo"] = json!("1");
+        online.as_object_mut().unwrap().remove("NgayTiepNhan");
+        let e = &map(&online).unwrap()[0];
+        assert_eq!((e.kind, e.source), (EventKind::Submitted, Source::Snapshot));
+        assert_eq!(e.occurred_at, arrival(), "no date: the queue's arrival");
+        online["NgayNopHoSo"] = json!("20261109213000");
+        let e = &map(&online).unwrap()[0];
+        assert_eq!(e.occurred_at.to_rfc3339(), "2026-11-09T21:30:00+07:00");
+        let received = &map(&record()).unwrap()[0];
+        assert!(
+            order::with_rank(e.version, order::MAX_RANK) < order::with_rank(received.version, 1),
+            "a submission sorts below its reception whatever the arrival order"
+        );
+        // refused before reception: no date either, still accepted, after the submission
+        let mut refused = online.clone();
+        refused["TrangThaiHoSo"] = json!("3");
+        let r = &map(&refused).unwrap()[0];
+        assert_eq!(r.kind, EventKind::Rejected);
+        assert!(r.version > e.version);
+    }
+
+    #[test]
+    fn the_appointment_in_force_is_the_latest_reappointment() {
+        let mut done = record();
+        done["TrangThaiHoSo"] = json!("9");
+        done["NgayKetThucXuLy"] = json!("20261208160000");
+        done["DanhSachHoSoBoSung"] = json!([{"NgayBoSung": "20261202080000",
+            "NgayHenTraTruoc": "20261201170000", "NgayHenTraMoi": "20261210170000"}]);
+        let d = &map(&done).unwrap()[0];
+        assert_eq!(d.kind, EventKind::ResultReady);
+        assert_eq!(
+            d.dossier.due_at.unwrap().to_rfc3339(),
+            "2026-12-10T17:00:00+07:00"
+        );
+        assert_eq!(
+            d.details.new_due_at, None,
+            "only the apology carries the new date"
+        );
+    }
+
+    #[test]
+    fn progress_records_name_the_step_and_unit_bare_or_enveloped() {
+        let p = json!({"MaHoSo": "000.00.04.H60-261110-0028", "NguoiXuLy": "Trần Văn B",
+            "ChucDanh": "Chuyên viên", "ThoiDiemXuLy": "20261112091500",
+            "PhongBanXuLy": "Phòng Quản lý đô thị", "NoiDungXuLy": "Thẩm định hồ sơ",
+            "TrangThai": "1", "NgayBatDau": "20261112091500",
+            "NgayKetThucTheoQuyDinh": "20261115170000"});
+        assert!(is_dvcqg(&p));
+        let e = &map(&p).unwrap()[0];
+        assert_eq!(
+            (e.kind, e.source),
+            (EventKind::StepChanged, Source::Progress)
+        );
+        assert_eq!(e.dossier.step_label.as_deref(), Some("Thẩm định hồ sơ"));
+        assert_eq!(e.dossier.step_unit.as_deref(), Some("Phòng Quản lý đô thị"));
+        assert_eq!(e.occurred_at.to_rfc3339(), "2026-11-12T09:15:00+07:00");
+        let dbg = format!("{e:?}");
+        assert!(
+            !dbg.contains("Trần"),
+            "the handler's name is not kept: {dbg}"
+        );
+        let env = json!({"service": "CapNhatTienDoHoSoMC", "data": [p.clone(), p.clone()]});
+        assert!(is_dvcqg(&env));
+        assert_eq!(map(&env).unwrap().len(), 2);
+        let received = &map(&record()).unwrap()[0];
+        assert!(
+            e.version > received.version,
+            "a later step orders after the reception"
+        );
+        let mut no_time = p.clone();
+        no_time.as_object_mut().unwrap().remove("ThoiDiemXuLy");
+        let env = json!({"service": "CapNhatTienDoHoSoMC", "data": [no_time]});
+        assert!(matches!(map(&env), Err(EventError::Malformed(m)) if m.contains("ThoiDiemXuLy")));
     }
 }

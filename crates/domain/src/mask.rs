@@ -79,9 +79,108 @@ pub fn mask_digit_runs(text: &str) -> String {
     out
 }
 
+/// Fields of the inbound payloads (DVCQG and canonical) that hold personal data: replaced
+/// whole by `[redacted]` in [`redact_payload`]. Matched case-insensitively.
+const PERSONAL_FIELDS: [&str; 22] = [
+    "ChuHoSo",
+    "SoDienThoai",
+    "Email",
+    "Fax",
+    "ThongTinKhac",
+    "MaDoiTuong",
+    "SoDienThoaiNguoiUyQuyen",
+    "DiaChiChuHoSo",
+    "SoDienThoaiChuHoSo",
+    "EmailChuHoSo",
+    "TrichYeuHoSo",
+    "NguoiXuLy",
+    "NguoiYeuCauBoSung",
+    "NguoiTiepNhanBoSung",
+    "ThongTinTiepNhan",
+    "ThongTinTra",
+    "TaiLieuNop",
+    "DanhSachTepDinhKemKhac",
+    "applicant_name",
+    "phone",
+    "representative_phone",
+    "id_number",
+];
+
+/// A queue body with its personal data removed, for a dead letter's readable copy: personal
+/// fields replaced, long digit runs and e-mail addresses masked elsewhere (dates and receipt
+/// codes stay readable). A body that is not JSON is masked as text.
+pub fn redact_payload(body: &str) -> String {
+    fn text(s: &str) -> String {
+        mask_digit_runs(s)
+            .split(' ')
+            .map(|w| if w.contains('@') { "[email]" } else { w })
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+    fn walk(key: Option<&str>, v: &mut serde_json::Value) {
+        use serde_json::Value;
+        let personal =
+            key.is_some_and(|k| PERSONAL_FIELDS.iter().any(|f| f.eq_ignore_ascii_case(k)));
+        let readable = key.is_some_and(|k| {
+            k.starts_with("Ngay")
+                || k.starts_with("ThoiDiem")
+                || k.ends_with("_at")
+                || matches!(k, "MaHoSo" | "SoBienNhan" | "code" | "national_code")
+        });
+        match v {
+            _ if personal && !v.is_null() => *v = Value::String("[redacted]".into()),
+            Value::String(s) if !readable => *s = text(s),
+            Value::Array(items) => items.iter_mut().for_each(|i| walk(None, i)),
+            Value::Object(map) => map.iter_mut().for_each(|(k, v)| walk(Some(k), v)),
+            _ => {}
+        }
+    }
+    match serde_json::from_str::<serde_json::Value>(body) {
+        Ok(mut v) => {
+            walk(None, &mut v);
+            v.to_string()
+        }
+        Err(_) => text(body),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn payloads_lose_their_personal_data_but_stay_readable() {
+        let body = serde_json::json!({"MaHoSo": "000.00.04.H60-261110-0028",
+            "ChuHoSo": "NGUYỄN THỊ THANH MẪN", "SoDienThoai": "0906591985",
+            "Email": "man@example.vn", "NgayTiepNhan": "20261110083000", "TrangThaiHoSo": "2",
+            "GhiChu": "gọi 0906591985 hoặc man@example.vn",
+            "DanhSachHoSoBoSung": [{"NguoiYeuCauBoSung": "Trần B", "NoiDungBoSung": "CCCD 001090012345"}],
+            "dossier": {"phone": "+84906591985", "id_number": "001090012345"}})
+        .to_string();
+        let r = redact_payload(&body);
+        for secret in [
+            "NGUYỄN",
+            "0906591985",
+            "906591985",
+            "man@example",
+            "Trần",
+            "001090012345",
+        ] {
+            assert!(!r.contains(secret), "{secret} in {r}");
+        }
+        for kept in [
+            "000.00.04.H60-261110-0028",
+            "20261110083000",
+            "\"TrangThaiHoSo\":\"2\"",
+        ] {
+            assert!(r.contains(kept), "{kept} lost from {r}");
+        }
+        let text = redact_payload("not json: SĐT 0906591985, a@b.vn");
+        assert!(
+            !text.contains("0906591985") && !text.contains("a@b.vn"),
+            "{text}"
+        );
+    }
 
     #[test]
     fn long_digit_runs_keep_only_their_last_three_digits() {

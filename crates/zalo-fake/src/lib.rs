@@ -110,6 +110,9 @@ struct State_ {
     records: Vec<Record>,
     /// user id → last interaction (ms), for `quota/message`.
     interactions: HashMap<String, i64>,
+    /// template id → declared (parameter, max length); empty = every template id is accepted
+    /// with any parameters.
+    templates: HashMap<String, Vec<(String, usize)>>,
     counter: u64,
 }
 
@@ -200,6 +203,14 @@ impl ZaloFake {
     /// At most `limit` API calls per fixed `window`; more answer `-32`.
     pub fn set_rate_limit(&self, limit: usize, window: Duration) {
         self.with(|s| s.rate_limit = Some((limit, window)));
+    }
+
+    /// Registers a template as Zalo approved it: its declared parameters and their maximum
+    /// lengths. Once one is registered, unknown template ids answer -109, a missing or empty
+    /// declared parameter -1122, a value too long -1121 (as Zalo does).
+    pub fn register_template(&self, template_id: &str, params: &[(&str, usize)]) {
+        let params = params.iter().map(|(n, m)| (n.to_string(), *m)).collect();
+        self.with(|s| s.templates.insert(template_id.into(), params));
     }
 
     /// Sets a user's last interaction for `quota/message`.
@@ -468,19 +479,36 @@ async fn cs(State(state): State<Shared>, headers: HeaderMap, bytes: Bytes) -> Re
     api(&state, Endpoint::Cs, &headers, &bytes, check_cs).await
 }
 
-fn check_template_data(body: &Value) -> Option<Value> {
-    if body
+fn check_template_data(s: &State_, body: &Value) -> Option<Value> {
+    let Some(id) = body
         .get("template_id")
         .and_then(Value::as_str)
-        .is_none_or(str::is_empty)
-    {
+        .filter(|t| !t.is_empty())
+    else {
         return Some(zalo(-109, "template id is invalid"));
-    }
+    };
     let Some(data) = body.get("template_data").and_then(Value::as_object) else {
         return Some(zalo(-1122, "Template data is missing parameter"));
     };
     if data.values().any(|v| !v.is_string()) {
         return Some(zalo(-1124, "Template data has an invalid format"));
+    }
+    if !s.templates.is_empty() {
+        let Some(declared) = s.templates.get(id) else {
+            return Some(zalo(-109, "template id is invalid"));
+        };
+        for (name, max) in declared {
+            match data.get(name).and_then(Value::as_str) {
+                None => return Some(zalo(-1122, "Template data is missing parameter")),
+                Some(v) if v.trim().is_empty() => {
+                    return Some(zalo(-1122, "Template data is missing parameter"));
+                }
+                Some(v) if v.chars().count() > *max => {
+                    return Some(zalo(-1121, "Parameter data exceeds max length"));
+                }
+                Some(_) => {}
+            }
+        }
     }
     if data
         .values()
@@ -493,7 +521,7 @@ fn check_template_data(body: &Value) -> Option<Value> {
 
 async fn template_uid(State(state): State<Shared>, headers: HeaderMap, bytes: Bytes) -> Response {
     api(&state, Endpoint::TemplateUid, &headers, &bytes, |s, b| {
-        if let Some(e) = check_template_data(b) {
+        if let Some(e) = check_template_data(s, b) {
             return e;
         }
         match b.pointer("/recipient/user_id").and_then(Value::as_str) {
@@ -511,7 +539,7 @@ async fn zns(State(state): State<Shared>, headers: HeaderMap, bytes: Bytes) -> R
         if !phone_ok {
             return zalo(-108, "Phone number is invalid");
         }
-        if let Some(e) = check_template_data(b) {
+        if let Some(e) = check_template_data(s, b) {
             return e;
         }
         if b.get("tracking_id").and_then(Value::as_str).is_some_and(|t| t.len() > 48) {

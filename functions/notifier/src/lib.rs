@@ -25,7 +25,8 @@ async fn dispose(notifier: &Notifier, queue: &dyn Queue, msg: &QueueMessage) -> 
         Disposition::Done(_) => Ack::Delete,
         Disposition::DeadLetter(reason) => {
             tracing::error!(reason = %reason, "dead-lettering a message that can never succeed");
-            match queue.dead_letter(&msg.body, &reason).await {
+            let letter = motcua_app::dead_letter::seal(&notifier.tenancy, &msg.body);
+            match queue.dead_letter(&letter, &reason).await {
                 Ok(()) => Ack::Delete,
                 Err(e) => {
                     tracing::error!(error = %e, "dead-letter queue unavailable; leaving the message");

@@ -131,7 +131,12 @@ async fn dossier_life_on_dynamodb_and_sqs() {
         .await
         .unwrap();
     assert_eq!(dead.len(), 1);
-    assert_eq!(dead[0].body, "not json at all");
+    // sealed: the redacted copy to read, the original opens with the tenant's key
+    assert!(motcua_app::dead_letter::is_sealed(&dead[0].body));
+    assert_eq!(
+        motcua_app::dead_letter::open(&h.notifier.tenancy, &dead[0].body).unwrap(),
+        "not json at all"
+    );
     assert!(
         dead[0]
             .dead_letter_reason

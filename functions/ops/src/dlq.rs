@@ -15,10 +15,12 @@ pub struct ReplayReport {
 }
 
 /// Reads `dlq` and, unless `dry_run`, sends each message to `main` then deletes it from `dlq`.
-/// Works on any [`Queue`] (SQS or the embedded queue).
+/// A sealed dead letter (`motcua_app::dead_letter`) is opened with the deployment's keys and
+/// its original body is sent. Works on any [`Queue`] (SQS or the embedded queue).
 pub async fn replay(
     dlq: &dyn Queue,
     main: &dyn Queue,
+    tenancy: Option<&motcua_app::Tenancy>,
     fifo: bool,
     dry_run: bool,
     max: usize,
@@ -53,10 +55,22 @@ pub async fn replay(
                 m.dead_letter_reason.clone(),
                 m.body.len(),
             ));
+            let original = match tenancy {
+                Some(t) => motcua_app::dead_letter::open(t, &m.body)?,
+                None if motcua_app::dead_letter::is_sealed(&m.body) => {
+                    dlq.retry_later(&m.receipt, Duration::ZERO).await?;
+                    return Err(
+                        "this dead letter is sealed: pass --table or --data-dir so that \
+                         its tenant's key can open it"
+                            .into(),
+                    );
+                }
+                None => m.body.clone(),
+            };
             if fifo {
-                main.send_in_group(&m.body, "replay").await?;
+                main.send_in_group(&original, "replay").await?;
             } else {
-                main.send(&m.body).await?;
+                main.send(&original).await?;
             }
             dlq.delete(&m.receipt).await?;
             report.replayed += 1;
@@ -66,6 +80,7 @@ pub async fn replay(
 }
 
 pub(crate) async fn replay_command(
+    ctx: Option<&crate::context::Ctx>,
     queue_url: &str,
     dlq_url: &str,
     dry_run: bool,
@@ -75,7 +90,9 @@ pub(crate) async fn replay_command(
     let client = aws_sdk_sqs::Client::new(&sdk);
     let main = motcua_sqs::SqsQueue::new(client.clone(), queue_url, dlq_url);
     let dlq = main.dead_letter_queue();
-    let report = replay(&dlq, &main, queue_url.ends_with(".fifo"), dry_run, max).await?;
+    let tenancy = ctx.map(|c| &c.deployment.tenancy);
+    let fifo = queue_url.ends_with(".fifo");
+    let report = replay(&dlq, &main, tenancy, fifo, dry_run, max).await?;
     let mut out: Vec<String> = report
         .messages
         .iter()

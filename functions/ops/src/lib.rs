@@ -27,12 +27,15 @@ pub async fn run(cli: Cli) -> Result<String, OpsError> {
     match &cli.command {
         Command::Config(Config::Check { file }) => return config::check(file),
         Command::Admin(Admin::HashPassword) => return admin::hash_password(),
+        // Without a deployment, only unsealed dead letters can be replayed.
         Command::Dlq(Dlq::Replay {
             queue_url,
             dlq_url,
             dry_run,
             max,
-        }) => return dlq::replay_command(queue_url, dlq_url, *dry_run, *max).await,
+        }) if cli.target.table.is_none() && cli.target.data_dir.is_none() => {
+            return dlq::replay_command(None, queue_url, dlq_url, *dry_run, *max).await;
+        }
         _ => {}
     }
     let ctx = context::context(&cli.target).await?;
@@ -50,6 +53,12 @@ pub async fn run(cli: Cli) -> Result<String, OpsError> {
             phone,
             kind,
         }) => notify::test(&ctx, &tenant, &phone, &kind).await,
-        Command::Config(_) | Command::Admin(_) | Command::Dlq(_) => unreachable!("handled above"),
+        Command::Dlq(Dlq::Replay {
+            queue_url,
+            dlq_url,
+            dry_run,
+            max,
+        }) => dlq::replay_command(Some(&ctx), &queue_url, &dlq_url, dry_run, max).await,
+        Command::Config(_) | Command::Admin(_) => unreachable!("handled above"),
     }
 }

@@ -55,7 +55,9 @@ async fn a_dry_run_changes_nothing_and_a_replay_moves_each_dead_letter_back_once
         .await
         .unwrap();
     }
-    let dry = ops::replay(&dlq, &main, false, true, 100).await.unwrap();
+    let dry = ops::replay(&dlq, &main, None, false, true, 100)
+        .await
+        .unwrap();
     assert_eq!(dry.messages.len(), 3);
     assert_eq!(dry.replayed, 0);
     assert!(
@@ -71,9 +73,13 @@ async fn a_dry_run_changes_nothing_and_a_replay_moves_each_dead_letter_back_once
     );
 
     // at most one when asked for one
-    let one = ops::replay(&dlq, &main, false, false, 1).await.unwrap();
+    let one = ops::replay(&dlq, &main, None, false, false, 1)
+        .await
+        .unwrap();
     assert_eq!(one.replayed, 1);
-    let rest = ops::replay(&dlq, &main, false, false, 100).await.unwrap();
+    let rest = ops::replay(&dlq, &main, None, false, false, 100)
+        .await
+        .unwrap();
     assert_eq!(rest.replayed, 2);
     let mut bodies = drain(&main).await;
     bodies.sort();
@@ -81,7 +87,7 @@ async fn a_dry_run_changes_nothing_and_a_replay_moves_each_dead_letter_back_once
     assert!(drain(&dlq).await.is_empty());
     // nothing left: a second replay does nothing
     assert_eq!(
-        ops::replay(&dlq, &main, false, false, 100)
+        ops::replay(&dlq, &main, None, false, false, 100)
             .await
             .unwrap()
             .replayed,
