@@ -175,6 +175,10 @@ fn done(d: &Dossier) -> bool {
 
 /// Pure: the stored view and the event decide the write. `Err` for a progress record of an
 /// unknown dossier.
+///
+/// Snapshots and canonical events order the dossier's state (`version`); progress records
+/// order only its step (`sync.step_version`), so a status change that carries no new date (a
+/// fee request after a recorded step) is never hidden behind a later step.
 fn decide(
     view: Option<&DossierView>,
     fresh: &Dossier,
@@ -198,69 +202,65 @@ fn decide(
             }
         },
     };
+    let progress = event.source == Source::Progress;
     let Some(stored) = stored else {
-        if event.source == Source::Progress {
+        if progress {
             return Err(IngestError::NotYetKnown(event.dossier.code.clone()));
         }
         let mut next = fresh.clone();
         next.version = version;
-        next.late = next.late || reappointed(event) || next.finished_late();
+        next.late = reappointed(event) || next.finished_late();
         next.sync = SyncState {
             revision: 1,
             arrivals: u64::from(new_body),
             event_id: Some(event.event_id.clone()),
-            notified: notice_digest(&next).map(|digest| NoticeStamp {
-                digest,
-                event_id: event.event_id.clone(),
-            }),
+            ..SyncState::default()
         };
-        return Ok(Decided {
-            finished: done(&next),
-            dossier: next.clone(),
-            write: Some(next),
+        return Ok(newer(
+            None,
+            next,
+            event,
             version,
-            current: true,
-            repeats: false,
+            false,
             notified_before,
-            quiet: false,
-        });
+            notice_digest,
+        ));
     };
-    let quiet = event.source == Source::Progress && stored.status.is_final();
     let arrivals = stored.sync.arrivals + u64::from(new_body);
-    if version > stored.version {
-        let mut next = merge(stored, fresh, event);
-        next.version = version;
-        next.sync = SyncState {
-            revision: stored.sync.revision + 1,
-            arrivals,
-            event_id: Some(event.event_id.clone()),
-            notified: stored.sync.notified.clone(),
+    let is_newer = if progress {
+        // A step recorded before the dossier's latest status change, or after it finished, is
+        // history: it goes to the timeline only.
+        stored.sync.step_version.is_none_or(|v| version > v)
+            && order::date_part(version) >= order::date_part(stored.version)
+            && !stored.status.is_final()
+    } else {
+        version > stored.version
+    };
+    if is_newer {
+        let mut next = if progress {
+            step_moved(stored, fresh, version)
+        } else {
+            snapshot_applied(stored, fresh, event, version)
         };
-        let digest = if quiet { None } else { notice_digest(&next) };
-        let repeats = repeats(stored.sync.notified.as_ref(), digest.as_deref(), event);
-        if let Some(digest) = digest.filter(|_| !repeats) {
-            next.sync.notified = Some(NoticeStamp {
-                digest,
-                event_id: event.event_id.clone(),
-            });
-        }
-        return Ok(Decided {
-            finished: !done(stored) && done(&next),
-            dossier: next.clone(),
-            write: Some(next),
+        next.sync.revision = stored.sync.revision + 1;
+        next.sync.arrivals = arrivals;
+        next.sync.event_id = Some(event.event_id.clone());
+        // A step is news only while the dossier is being processed.
+        let quiet = progress && next.status != NationalStatus::Processing;
+        return Ok(newer(
+            Some(stored),
+            next,
+            event,
             version,
-            current: true,
-            repeats,
-            notified_before,
             quiet,
-        });
+            notified_before,
+            notice_digest,
+        ));
     }
-    let same_event = version == stored.version
-        && stored
-            .sync
-            .event_id
-            .as_deref()
-            .is_none_or(|id| id == event.event_id);
+    let same_event = match stored.sync.event_id.as_deref() {
+        Some(id) => id == event.event_id,
+        None => version == stored.version,
+    };
     let repeats = same_event
         && repeats(
             stored.sync.notified.as_ref(),
@@ -281,9 +281,40 @@ fn decide(
         current: same_event,
         repeats,
         notified_before,
-        quiet: quiet && same_event,
+        quiet: same_event && progress && stored.status != NationalStatus::Processing,
         finished: false,
     })
+}
+
+/// The write of an event newer than the stored state, with its notice compared.
+fn newer(
+    stored: Option<&Dossier>,
+    mut next: Dossier,
+    event: &DossierEvent,
+    version: u64,
+    quiet: bool,
+    notified_before: bool,
+    notice_digest: &(dyn Fn(&Dossier) -> Option<String> + Sync),
+) -> Decided {
+    let last = stored.and_then(|s| s.sync.notified.as_ref());
+    let digest = if quiet { None } else { notice_digest(&next) };
+    let repeats = repeats(last, digest.as_deref(), event);
+    if let Some(digest) = digest.filter(|_| !repeats) {
+        next.sync.notified = Some(NoticeStamp {
+            digest,
+            event_id: event.event_id.clone(),
+        });
+    }
+    Decided {
+        finished: !stored.is_some_and(done) && done(&next),
+        dossier: next.clone(),
+        write: Some(next),
+        version,
+        current: true,
+        repeats,
+        notified_before,
+        quiet,
+    }
 }
 
 /// The notice would repeat what another event already told the recipient.
@@ -292,35 +323,46 @@ fn repeats(last: Option<&NoticeStamp>, digest: Option<&str>, event: &DossierEven
 }
 
 fn reappointed(event: &DossierEvent) -> bool {
-    event.details.new_due_at.is_some()
+    event.details.new_due_at.is_some() || event.dossier.reappointed
 }
 
-/// The stored dossier moved forward by a newer event.
-fn merge(stored: &Dossier, fresh: &Dossier, event: &DossierEvent) -> Dossier {
-    let mut next = if event.source == Source::Progress {
-        let mut next = stored.clone();
-        next.step_label = fresh.step_label.clone();
-        next.step_unit = fresh.step_unit.clone();
-        // A recorded step means the dossier is being processed again (after reception, a
-        // supplement, a fee); a finished one keeps its status.
-        if !stored.status.is_final() {
-            next.status = NationalStatus::Processing;
-        }
-        next.updated_at = fresh.updated_at;
-        next
-    } else {
-        let mut next = fresh.clone();
-        // A snapshot names no step: a dossier still in processing keeps the one it is in.
-        if next.step_label.is_none()
-            && next.status == NationalStatus::Processing
-            && stored.status == NationalStatus::Processing
-        {
-            next.step_label = stored.step_label.clone();
-            next.step_unit = stored.step_unit.clone();
-        }
-        next
-    };
-    next.late = stored.late || next.late || reappointed(event) || next.finished_late();
+/// A progress record moved the dossier to a step.
+fn step_moved(stored: &Dossier, fresh: &Dossier, version: u64) -> Dossier {
+    let mut next = stored.clone();
+    next.step_label = fresh.step_label.clone();
+    next.step_unit = fresh.step_unit.clone();
+    next.sync.step_version = Some(version);
+    // A recorded step means a received dossier is being processed; a dossier waiting for the
+    // citizen or finished keeps its status until a snapshot moves it.
+    if matches!(
+        stored.status,
+        NationalStatus::NewlySubmitted | NationalStatus::Received
+    ) {
+        next.status = NationalStatus::Processing;
+    }
+    next.updated_at = fresh.updated_at;
+    next
+}
+
+/// A newer snapshot (or canonical event) replaced the dossier's state.
+fn snapshot_applied(
+    stored: &Dossier,
+    fresh: &Dossier,
+    event: &DossierEvent,
+    version: u64,
+) -> Dossier {
+    let mut next = fresh.clone();
+    next.version = version;
+    next.sync = stored.sync.clone();
+    // A snapshot names no step: a dossier still in processing keeps the one it is in.
+    if next.step_label.is_none()
+        && next.status == NationalStatus::Processing
+        && stored.status == NationalStatus::Processing
+    {
+        next.step_label = stored.step_label.clone();
+        next.step_unit = stored.step_unit.clone();
+    }
+    next.late = stored.late || reappointed(event) || next.finished_late();
     next
 }
 

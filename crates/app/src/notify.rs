@@ -438,6 +438,7 @@ impl Notifier {
                 id_number: None,
                 received_at: d.received_at.map(vn),
                 due_at: d.due_at.map(vn),
+                reappointed: false,
                 completed_at: d.completed_at.map(vn),
                 returned_at: d.returned_at.map(vn),
                 status: d.status,

@@ -101,9 +101,13 @@ pub struct SyncState {
     /// Distinct bodies seen for this dossier (the arrival rank of the next one, minus one).
     #[serde(default)]
     pub arrivals: u64,
-    /// The event whose state this is.
+    /// The last event applied.
     #[serde(default)]
     pub event_id: Option<String>,
+    /// The version of the last progress record applied (steps are ordered apart from the
+    /// dossier's state).
+    #[serde(default)]
+    pub step_version: Option<u64>,
     /// The last notice decided for this dossier's recipient.
     #[serde(default)]
     pub notified: Option<NoticeStamp>,
@@ -129,9 +133,10 @@ impl Dossier {
         self.late || self.is_overdue(now)
     }
 
-    /// Finished (result ready, returned, stopped) after the appointment date in force.
+    /// The result was ready after the appointment date in force (when the citizen collects it
+    /// does not count).
     pub fn finished_late(&self) -> bool {
-        let finished = self.returned_at.or(self.completed_at);
+        let finished = self.completed_at.or(self.returned_at);
         matches!(
             self.status,
             NationalStatus::Completed | NationalStatus::Returned

@@ -238,6 +238,7 @@ fn snapshot<'a>(
             received_at,
             // The appointment in force: the latest re-appointment, else NgayHenTra.
             due_at: sup.new_due.or(due_at),
+            reappointed: sup.new_due.is_some(),
             completed_at,
             returned_at,
             status,
@@ -295,6 +296,7 @@ fn progress_record(r: &Value) -> Result<DossierEvent, EventError> {
             id_number: None,
             received_at: None,
             due_at: None,
+            reappointed: false,
             completed_at: None,
             returned_at: None,
             status: NationalStatus::Processing,

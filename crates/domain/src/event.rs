@@ -127,6 +127,10 @@ pub struct DossierSnapshot {
     pub received_at: Option<DateTime<FixedOffset>>,
     #[serde(default)]
     pub due_at: Option<DateTime<FixedOffset>>,
+    /// The appointment was moved after the dossier ran late (an apology slip was issued at
+    /// some time): the dossier counts as late from then on.
+    #[serde(default)]
+    pub reappointed: bool,
     #[serde(default)]
     pub completed_at: Option<DateTime<FixedOffset>>,
     #[serde(default)]

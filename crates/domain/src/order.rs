@@ -38,6 +38,12 @@ pub fn base_version(latest: Option<DateTime<FixedOffset>>, progress: u8) -> u64 
     (secs << (RANK_BITS + PROGRESS_BITS)) | (u64::from(progress & 0xF) << RANK_BITS)
 }
 
+/// The business-date part of a derived version (seconds since 2000), to compare a progress
+/// record's time with the date of the dossier's latest snapshot.
+pub fn date_part(version: u64) -> u64 {
+    version >> (RANK_BITS + PROGRESS_BITS)
+}
+
 /// The version with the body's arrival rank (1 for the first body seen of the dossier).
 pub fn with_rank(base: u64, rank: u64) -> u64 {
     (base & !MAX_RANK) | rank.min(MAX_RANK)

@@ -47,14 +47,51 @@ async fn dispose(notifier: &Notifier, queue: &dyn Queue, msg: &QueueMessage) -> 
     }
 }
 
-/// All records of a batch at once: a batch of 10 costs about one Zalo round trip, not ten.
-/// SQS batches are at most 10 records, which bounds the concurrency.
+/// All records of a batch at once, except that one dossier's records go one after the other,
+/// in the order the queue took them: a batch of 10 costs about one Zalo round trip, and a
+/// dossier's received / processing / result bodies in one batch are applied in their order,
+/// not raced (the older one would be history by the time it lands). SQS batches are at most 10
+/// records, which bounds the concurrency.
 pub async fn process_batch(
     notifier: &Notifier,
     queue: &dyn Queue,
     messages: &[QueueMessage],
 ) -> Vec<Ack> {
-    futures_util::future::join_all(messages.iter().map(|m| process(notifier, queue, m))).await
+    let mut groups: Vec<(String, Vec<usize>)> = Vec::new();
+    for (i, m) in messages.iter().enumerate() {
+        let key = dossier_key(&m.body).unwrap_or_else(|| format!("message:{}", m.message_id));
+        match groups.iter_mut().find(|(k, _)| *k == key) {
+            Some((_, members)) => members.push(i),
+            None => groups.push((key, vec![i])),
+        }
+    }
+    for (_, members) in &mut groups {
+        members.sort_by_key(|&i| (messages[i].sent_at, i));
+    }
+    let done = futures_util::future::join_all(groups.iter().map(|(_, members)| async move {
+        let mut acks = Vec::with_capacity(members.len());
+        for &i in members {
+            acks.push((i, process(notifier, queue, &messages[i]).await));
+        }
+        acks
+    }))
+    .await;
+    let mut acks = vec![Ack::Retry; messages.len()];
+    for (i, ack) in done.into_iter().flatten() {
+        acks[i] = ack;
+    }
+    acks
+}
+
+/// The dossier a body is about (canonical `dossier.code`, DVCQG `MaHoSo`, bare or in an
+/// envelope), to keep one dossier's records in order; `None` when it cannot be told.
+fn dossier_key(body: &str) -> Option<String> {
+    let v: serde_json::Value = serde_json::from_str(body).ok()?;
+    let code = v
+        .get("MaHoSo")
+        .or_else(|| v.pointer("/data/0/MaHoSo"))
+        .or_else(|| v.pointer("/dossier/code"))?;
+    Some(format!("dossier:{}", code.as_str()?.trim().to_uppercase()))
 }
 
 /// The Lambda entry: SQS event in, partial batch failures out.
