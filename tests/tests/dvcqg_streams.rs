@@ -10,10 +10,12 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use chrono::Datelike;
 use chrono::{NaiveDateTime, TimeZone};
 use e2e::lives::{self, Life, Mix, Stream, Told};
 use e2e::{Rig, kind_of_template};
-use motcua_app::Store;
+use motcua_app::stats::{FINISHED_LATE, FINISHED_ON_TIME};
+use motcua_app::{Clock, Store};
 use motcua_domain::{DossierCode, NationalStatus, TenantId, time};
 use motcua_zalo_fake::Endpoint;
 use serde_json::Value;
@@ -92,7 +94,11 @@ fn stamp(t: Option<chrono::DateTime<chrono::Utc>>) -> Option<String> {
     t.map(|t| time::to_vn(t).format("%Y%m%d%H%M%S").to_string())
 }
 
-async fn final_state_is_truth(store: &dyn Store, life: &Life) -> Result<(), String> {
+async fn final_state_is_truth(
+    store: &dyn Store,
+    life: &Life,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<(), String> {
     let tenant = TenantId::parse("tuyen-quang").unwrap();
     let code = DossierCode::parse(&life.code).map_err(|e| e.to_string())?;
     let view = store
@@ -120,6 +126,18 @@ async fn final_state_is_truth(store: &dyn Store, life: &Life) -> Result<(), Stri
     );
     if got != want {
         return Err(format!("stored {got:?}, truth {want:?}"));
+    }
+    // what the lookup shows of it
+    let shown = motcua_app::lookup::PublicStatus::of(d, now).late_label;
+    let finished = matches!(t.status, 9 | 10);
+    let want_label = match (t.late, finished) {
+        (true, true) => Some("Hoàn thành trễ hạn"),
+        (false, true) => None,
+        // unfinished: late if re-appointed or past the appointment now
+        _ => shown,
+    };
+    if shown != want_label {
+        return Err(format!("lookup shows {shown:?}, want {want_label:?}"));
     }
     Ok(())
 }
@@ -158,7 +176,7 @@ async fn run(rig: &Rig, stream: &Stream, in_order: bool) {
     let sent = sent_by_code(rig);
     let mut failures = Vec::new();
     for life in &stream.lives {
-        if let Err(e) = final_state_is_truth(rig.store.as_ref(), life).await {
+        if let Err(e) = final_state_is_truth(rig.store.as_ref(), life, rig.clock.now()).await {
             failures.push(format!("{}: {e}", life.code));
         }
         let calls = sent.get(&life.code).map(Vec::as_slice).unwrap_or_default();
@@ -202,6 +220,39 @@ async fn run(rig: &Rig, stream: &Stream, in_order: bool) {
                 _ => failures.push(format!("{}: nothing sent", life.code)),
             }
         }
+    }
+    // the provinces' KPI: finished on time and late, counted once per dossier
+    let tenant = TenantId::parse("tuyen-quang").unwrap();
+    let mut counted = (0, 0);
+    let mut month = chrono::NaiveDate::from_ymd_opt(2025, 6, 1).unwrap();
+    while month.year() < 2028 {
+        counted.0 += rig
+            .store
+            .monthly(&tenant, FINISHED_ON_TIME, month)
+            .await
+            .unwrap();
+        counted.1 += rig
+            .store
+            .monthly(&tenant, FINISHED_LATE, month)
+            .await
+            .unwrap();
+        month = month.checked_add_months(chrono::Months::new(1)).unwrap();
+    }
+    let finished = stream
+        .lives
+        .iter()
+        .filter(|l| matches!(l.truth.status, 9 | 10));
+    let want = finished.fold((0, 0), |(on, late), l| {
+        if l.truth.late {
+            (on, late + 1)
+        } else {
+            (on + 1, late)
+        }
+    });
+    if counted != want {
+        failures.push(format!(
+            "finished (on time, late) counted {counted:?}, truth {want:?}"
+        ));
     }
     assert!(
         failures.is_empty(),

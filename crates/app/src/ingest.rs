@@ -373,9 +373,9 @@ async fn count_finish(store: &dyn Store, after: &Dossier) {
         return;
     };
     let metric = if after.late {
-        "dossier.finished_late"
+        crate::stats::FINISHED_LATE
     } else {
-        "dossier.finished_on_time"
+        crate::stats::FINISHED_ON_TIME
     };
     let day = time::to_vn(at).date_naive();
     if let Err(e) = store.incr(&after.tenant, metric, day, 1).await {

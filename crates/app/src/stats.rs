@@ -48,6 +48,10 @@ pub struct MonthRow {
     pub lookups: i64,
     pub notifications_sent: i64,
     pub saved_vnd: i64,
+    /// Dossiers whose result was ready this month, on time and after the appointment in force
+    /// (counted when a dossier first reaches "result ready" or "returned").
+    pub finished_on_time: i64,
+    pub finished_late: i64,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -69,6 +73,9 @@ pub struct Statistics {
     pub tickets_opened: i64,
     pub tickets_answered: i64,
     pub tickets_answered_late: i64,
+    /// Dossiers finished in the period, on time and late ("trễ hạn", a provincial KPI).
+    pub dossiers_finished_on_time: i64,
+    pub dossiers_finished_late: i64,
     /// Answer time of half the answered tickets is at most this many hours (bucket bound).
     pub median_answer_hours: Option<u32>,
     pub mean_answer_hours: Option<f64>,
@@ -95,6 +102,10 @@ impl Series {
     }
 }
 
+/// Written by `ingest` when a dossier first reaches "result ready" or "returned".
+pub const FINISHED_ON_TIME: &str = "dossier.finished_on_time";
+pub const FINISHED_LATE: &str = "dossier.finished_late";
+
 fn notify_metric(kind: &str, channel: &str) -> String {
     format!("notify.{kind}.{channel}")
 }
@@ -114,6 +125,8 @@ pub async fn compute(
         "tickets.answered".into(),
         "tickets.answered_late".into(),
         "tickets.answer_minutes".into(),
+        FINISHED_ON_TIME.into(),
+        FINISHED_LATE.into(),
     ];
     metrics.extend(LOOKUP_CHANNELS.iter().map(|c| format!("lookup.{c}")));
     metrics.extend(
@@ -209,6 +222,8 @@ pub async fn compute(
         tickets_opened: series.total("tickets.opened"),
         tickets_answered: answered,
         tickets_answered_late: series.total("tickets.answered_late"),
+        dossiers_finished_on_time: series.total(FINISHED_ON_TIME),
+        dossiers_finished_late: series.total(FINISHED_LATE),
         median_answer_hours,
         mean_answer_hours,
         prices: prices.clone(),
@@ -250,7 +265,11 @@ fn month_rows(series: &Series, days: &[DayRow], prices: &Prices) -> Vec<MonthRow
             lookups: 0,
             notifications_sent: 0,
             saved_vnd: 0,
+            finished_on_time: 0,
+            finished_late: 0,
         });
+        row.finished_on_time += series.on(FINISHED_ON_TIME, d.day);
+        row.finished_late += series.on(FINISHED_LATE, d.day);
         row.lookups += d.lookups.values().sum::<i64>();
         row.notifications_sent += d.notifications_sent;
         row.saved_vnd += saved;
@@ -284,6 +303,13 @@ pub fn to_csv(s: &Statistics) -> String {
             r.kind, r.channel, r.count, r.unit_price, r.cost
         ));
     }
+    out.push_str("\nthang,ho_so_dung_han,ho_so_tre_han\n");
+    for m in &s.months {
+        out.push_str(&format!(
+            "{},{},{}\n",
+            m.month, m.finished_on_time, m.finished_late
+        ));
+    }
     out.push_str("\nchi_tieu,gia_tri\n");
     let median = s
         .median_answer_hours
@@ -300,6 +326,14 @@ pub fn to_csv(s: &Statistics) -> String {
         ("phieu_moi", s.tickets_opened.to_string()),
         ("phieu_da_tra_loi", s.tickets_answered.to_string()),
         ("phieu_tra_loi_tre_han", s.tickets_answered_late.to_string()),
+        (
+            "ho_so_hoan_thanh_dung_han",
+            s.dossiers_finished_on_time.to_string(),
+        ),
+        (
+            "ho_so_hoan_thanh_tre_han",
+            s.dossiers_finished_late.to_string(),
+        ),
         ("trung_vi_thoi_gian_tra_loi_gio_toi_da", median),
     ] {
         out.push_str(&format!("{k},{v}\n"));

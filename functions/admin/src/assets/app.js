@@ -216,6 +216,7 @@ async function loadStats() {
     ["Thông báo đã gửi", s.notifications_sent], ["Không gửi được", s.undeliverable],
     ["Chi phí Zalo (đ)", vnd(s.zalo_cost_vnd)], [`Nếu gửi SMS (${vnd(s.prices.sms)} đ/tin)`, vnd(s.sms_cost_vnd)],
     ["Tiết kiệm (đ)", vnd(s.saved_vnd)],
+    ["Hồ sơ hoàn thành đúng hạn", s.dossiers_finished_on_time], ["Hồ sơ hoàn thành trễ hạn", s.dossiers_finished_late],
     ["Phiếu mới", s.tickets_opened], ["Phiếu đã trả lời", s.tickets_answered], ["Trả lời trễ hạn", s.tickets_answered_late],
     ["Thời gian trả lời (trung vị)", s.median_answer_hours === null ? "–" : (s.median_answer_hours === 0 ? "trên 7 ngày" : `≤ ${s.median_answer_hours} giờ`)],
   ];
@@ -223,7 +224,8 @@ async function loadStats() {
   $("#stats-notify tbody").replaceChildren(...s.notifications.map((r) => el("tr", {},
     el("td", {}, r.kind), el("td", {}, r.channel), el("td", {}, String(r.count)), el("td", {}, vnd(r.unit_price)), el("td", {}, vnd(r.cost)))));
   $("#stats-months tbody").replaceChildren(...s.months.map((m) => el("tr", {},
-    el("td", {}, m.month), el("td", {}, String(m.lookups)), el("td", {}, String(m.notifications_sent)), el("td", {}, vnd(m.saved_vnd)))));
+    el("td", {}, m.month), el("td", {}, String(m.lookups)), el("td", {}, String(m.notifications_sent)), el("td", {}, vnd(m.saved_vnd)),
+    el("td", {}, String(m.finished_on_time)), el("td", {}, String(m.finished_late)))));
 }
 
 async function loadAudit() {
