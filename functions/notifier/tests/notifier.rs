@@ -344,6 +344,61 @@ async fn dvcqg_payload_sends_the_same_message_as_its_canonical_twin() {
 }
 
 #[tokio::test]
+async fn a_progress_record_waits_for_its_dossier_then_names_the_step_and_unit() {
+    let h = Harness::embedded().await;
+    h.link("0987123456", "u1", chrono::Duration::hours(1)).await;
+    let progress = fixture("dvcqg-progress.json");
+    match h.notifier.process_message(&progress).await {
+        Disposition::Retry { after, reason } => {
+            assert_eq!(after, Some(Duration::from_secs(60)));
+            assert!(reason.contains("not known yet"), "{reason}");
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(h.fake.delivered().is_empty());
+    decisions(
+        h.notifier
+            .process_message(&fixture("dvcqg-received.json"))
+            .await,
+    );
+    assert_eq!(
+        decisions(h.notifier.process_message(&progress).await),
+        vec![Decision::CsFree]
+    );
+    let sent = h.fake.delivered();
+    assert_eq!(sent.len(), 2);
+    let text = sent[1].text().unwrap();
+    assert!(
+        text.contains("bước hiện tại: Thẩm định hồ sơ tại Phòng Quản lý đô thị."),
+        "{text}"
+    );
+    assert!(
+        !text.contains("Trần Văn Bình"),
+        "the handler is not named: {text}"
+    );
+    // the same record again is history: nothing more
+    assert_eq!(
+        decisions(h.notifier.process_message(&progress).await),
+        vec![Decision::CsFree]
+    );
+    assert_eq!(h.fake.delivered().len(), 2);
+    let view = h
+        .store
+        .load_dossier(
+            &h.tenant,
+            &DossierCode::parse("000.00.13.H60-261116-0105").unwrap(),
+        )
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(view.dossier.status, NationalStatus::Processing);
+    assert_eq!(
+        view.dossier.step_unit.as_deref(),
+        Some("Phòng Quản lý đô thị")
+    );
+}
+
+#[tokio::test]
 async fn a_lambda_batch_reports_only_retryable_records_and_dead_letters_poison() {
     let h = Harness::embedded().await;
     h.link("0906591985", "u1", chrono::Duration::hours(1)).await;
