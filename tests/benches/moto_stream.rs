@@ -9,16 +9,10 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use e2e::Rig;
-use e2e::lives::{self, Mix};
 
-fn peak_rss_mib() -> f64 {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmHWM:"))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
-        .map_or(f64::NAN, |kb| kb / 1024.0)
-}
+#[path = "../tests/moto/mod.rs"]
+mod moto;
+use e2e::lives::{self, Mix};
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() {
@@ -32,20 +26,7 @@ async fn main() {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(300);
-    let sdk = aws_config::defaults(aws_config::BehaviorVersion::latest())
-        .endpoint_url(endpoint)
-        .region(aws_config::Region::new("ap-southeast-1"))
-        .credentials_provider(aws_sdk_dynamodb::config::Credentials::new(
-            "test", "test", None, None, "static",
-        ))
-        .load()
-        .await;
-    let client = aws_sdk_dynamodb::Client::new(&sdk);
-    let table = format!("motcua-bench-{}", uuid::Uuid::new_v4().simple());
-    motcua_dynamodb::create_table(&client, &table)
-        .await
-        .unwrap();
-    let store = Arc::new(motcua_dynamodb::DynamoStore::new(client, table));
+    let store = Arc::new(moto::table(&endpoint, "motcua-bench").await);
     let rig = Rig::new(Some(store)).await;
     let mix = Mix {
         resend: 0.2,
@@ -57,11 +38,12 @@ async fn main() {
     let drained = rig.drain(&stream.bodies).await;
     let took = started.elapsed().as_secs_f64();
     println!(
-        "notifier on DynamoDB (moto): {dossiers} dossiers, {} bodies: drained in {took:.1} s ({:.0} bodies/s), {} dead letters, {} ZNS sent, peak RSS {:.0} MiB",
+        "notifier on DynamoDB (moto): {dossiers} dossiers, {} bodies: drained in {took:.1} s ({:.0} bodies/s), {} dead letters, {} ZNS sent, RSS {:.0} MiB, peak {:.0} MiB",
         stream.bodies.len(),
         stream.bodies.len() as f64 / took,
         drained.dead.len(),
         rig.fake.delivered().len(),
-        peak_rss_mib()
+        e2e::rss_mib().0,
+        e2e::rss_mib().1
     );
 }

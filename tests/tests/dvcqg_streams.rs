@@ -332,22 +332,11 @@ async fn embedded_with_resends_swaps_and_poison_the_final_state_is_the_truth() {
     }
 }
 
+mod moto;
+
 async fn dynamo() -> Option<Arc<dyn Store>> {
     let endpoint = motcua_app::contract::moto_endpoint()?;
-    let sdk = aws_config::defaults(aws_config::BehaviorVersion::latest())
-        .endpoint_url(endpoint)
-        .region(aws_config::Region::new("ap-southeast-1"))
-        .credentials_provider(aws_sdk_dynamodb::config::Credentials::new(
-            "test", "test", None, None, "static",
-        ))
-        .load()
-        .await;
-    let client = aws_sdk_dynamodb::Client::new(&sdk);
-    let table = format!("motcua-e2e-{}", uuid::Uuid::new_v4().simple());
-    motcua_dynamodb::create_table(&client, &table)
-        .await
-        .unwrap();
-    Some(Arc::new(motcua_dynamodb::DynamoStore::new(client, table)))
+    Some(Arc::new(moto::table(&endpoint, "motcua-e2e").await))
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -1,4 +1,5 @@
-//! Dead letters without personal data in plaintext. A message that can never be processed is
+//! Dead letters without personal data in plaintext (the notifier's and the Zalo events
+//! consumer's). A message that can never be processed is
 //! kept for the operator as an envelope: a redacted copy to read (`mask::redact_payload`) and
 //! the original sealed with the owning tenant's key (AES-256-GCM), which `motcua-ops dlq
 //! replay` opens again. A body whose tenant cannot be told is sealed with the deployment's
@@ -70,7 +71,7 @@ pub fn is_sealed(body: &str) -> bool {
     serde_json::from_str::<DeadLetter>(body).is_ok()
 }
 
-/// The tenant owning a DVCQG or canonical body, when it can be told.
+/// The tenant owning a DVCQG, canonical or Zalo body, when it can be told.
 fn owner(tenancy: &Tenancy, body: &str) -> Option<TenantId> {
     let v: Value = serde_json::from_str(body).ok()?;
     if let Some(id) = v.get("tenant").and_then(Value::as_str)
@@ -78,6 +79,14 @@ fn owner(tenancy: &Tenancy, body: &str) -> Option<TenantId> {
         && tenancy.tenant(&id).is_some()
     {
         return Some(id);
+    }
+    // a Zalo event names its OA
+    let oa = v
+        .pointer("/recipient/id")
+        .or_else(|| v.get("oa_id"))
+        .and_then(Value::as_str);
+    if let Some(t) = oa.and_then(|oa| tenancy.directory().for_oa(oa)) {
+        return Some(t.id.clone());
     }
     let code = v
         .get("MaHoSo")

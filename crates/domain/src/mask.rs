@@ -81,7 +81,7 @@ pub fn mask_digit_runs(text: &str) -> String {
 
 /// Fields of the inbound payloads (DVCQG and canonical) that hold personal data: replaced
 /// whole by `[redacted]` in [`redact_payload`]. Matched case-insensitively.
-const PERSONAL_FIELDS: [&str; 22] = [
+const PERSONAL_FIELDS: [&str; 29] = [
     "ChuHoSo",
     "SoDienThoai",
     "Email",
@@ -104,6 +104,14 @@ const PERSONAL_FIELDS: [&str; 22] = [
     "phone",
     "representative_phone",
     "id_number",
+    // Zalo webhook events: the citizen's ids, what they wrote, what they shared
+    "sender",
+    "follower",
+    "user_id_by_app",
+    "text",
+    "name",
+    "address",
+    "info",
 ];
 
 /// A queue body with its personal data removed, for a dead letter's readable copy: personal
@@ -175,6 +183,17 @@ mod tests {
         ] {
             assert!(r.contains(kept), "{kept} lost from {r}");
         }
+        let zalo = serde_json::json!({"app_id": "1", "event_name": "user_send_text",
+            "sender": {"id": "2512523625412515"}, "recipient": {"id": "579745863508352884"},
+            "message": {"text": "Tôi là Nguyễn Văn An, số 0906591985", "msg_id": "m1"},
+            "timestamp": "1795392060000"})
+        .to_string();
+        let r = redact_payload(&zalo);
+        assert!(
+            !r.contains("2512523625412515") && !r.contains("Nguyễn"),
+            "{r}"
+        );
+        assert!(r.contains("user_send_text"), "{r}");
         let text = redact_payload("not json: SĐT 0906591985, a@b.vn");
         assert!(
             !text.contains("0906591985") && !text.contains("a@b.vn"),

@@ -215,7 +215,9 @@ pub async fn process(conversation: &Conversation, queue: &dyn Queue, msg: &Queue
             Err(e @ ConversationError::UnknownOa(_)) => e.to_string(),
         },
     };
-    match queue.dead_letter(&msg.body, &reason).await {
+    // Zalo events carry user ids and what citizens wrote: sealed, never kept in clear.
+    let letter = motcua_app::dead_letter::seal(&conversation.tenancy, &msg.body);
+    match queue.dead_letter(&letter, &reason).await {
         Ok(()) => Ack::Delete,
         Err(_) => Ack::Retry,
     }
