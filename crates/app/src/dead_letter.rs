@@ -88,12 +88,7 @@ fn owner(tenancy: &Tenancy, body: &str) -> Option<TenantId> {
     if let Some(t) = oa.and_then(|oa| tenancy.directory().for_oa(oa)) {
         return Some(t.id.clone());
     }
-    let code = v
-        .get("MaHoSo")
-        .or_else(|| v.pointer("/data/0/MaHoSo"))
-        .or_else(|| v.pointer("/dossier/code"))
-        .and_then(Value::as_str)?;
-    let code = DossierCode::parse(code).ok()?;
+    let code = DossierCode::parse(motcua_domain::event::code_in_body(&v)?).ok()?;
     Some(tenancy.for_code(&code)?.id.clone())
 }
 

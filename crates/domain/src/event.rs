@@ -231,6 +231,15 @@ impl DossierEvent {
     }
 }
 
+/// The receipt code a queue body is about, as written: canonical `dossier.code`, DVCQG
+/// `MaHoSo`, bare or in an envelope (its first record). `None` when the body names none.
+pub fn code_in_body(v: &serde_json::Value) -> Option<&str> {
+    v.get("MaHoSo")
+        .or_else(|| v.pointer("/data/0/MaHoSo"))
+        .or_else(|| v.pointer("/dossier/code"))?
+        .as_str()
+}
+
 /// serde errors quote offending values; a phone or ID number in the wrong field must not reach
 /// the logs or the dead-letter reason through them.
 fn redact_long_digit_runs(message: &str) -> String {

@@ -87,11 +87,8 @@ pub async fn process_batch(
 /// envelope), to keep one dossier's records in order; `None` when it cannot be told.
 fn dossier_key(body: &str) -> Option<String> {
     let v: serde_json::Value = serde_json::from_str(body).ok()?;
-    let code = v
-        .get("MaHoSo")
-        .or_else(|| v.pointer("/data/0/MaHoSo"))
-        .or_else(|| v.pointer("/dossier/code"))?;
-    Some(format!("dossier:{}", code.as_str()?.trim().to_uppercase()))
+    let code = motcua_domain::event::code_in_body(&v)?;
+    Some(format!("dossier:{}", code.trim().to_uppercase()))
 }
 
 /// The Lambda entry: SQS event in, partial batch failures out.
