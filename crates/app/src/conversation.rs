@@ -16,11 +16,12 @@
 
 mod buttons;
 mod codes;
+mod followers;
 mod tickets;
 
-pub use tickets::classify;
+pub use motcua_domain::ticket::classify;
 
-use codes::{PHONE_ONLY_MAX_CHARS, looks_like_phone};
+use motcua_domain::phone::{PHONE_ONLY_MAX_CHARS, looks_like_phone};
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -31,16 +32,13 @@ use motcua_domain::catalogue::{
     SHARE_INFO_TITLE,
 };
 use motcua_domain::{DossierCode, PhoneNumber, Tenant, TenantId, TimelineEntry, time};
-use unicode_normalization::UnicodeNormalization;
 
 use crate::lookup::{Proof, lookup};
 use crate::messenger::{Messenger, Outgoing, SendError, SendFailure};
 use crate::metrics::Metrics;
 use crate::notify::{Notifier, ReceiptKind};
 use crate::once::{Once, Terms, exactly_once};
-use crate::ports::{
-    Attachment, Author, Clock, NewTicket, Queue, Store, StoreError, TicketCategory, TicketMessage,
-};
+use crate::ports::{Attachment, Author, Clock, NewTicket, Queue, Store, StoreError, TicketMessage};
 use crate::tenancy::Tenancy;
 
 /// What the webhook received, already verified and typed by the Zalo adapter.
@@ -194,31 +192,8 @@ impl Conversation {
     ) -> Result<&'static str, ConversationError> {
         let t = &tenant.id;
         match &e.inbound {
-            Inbound::Follow { user_id } => {
-                self.store.set_following(t, user_id, true, e.at).await?;
-                self.store.record_interaction(t, user_id, e.at).await?;
-                let day = time::to_vn(e.at).date_naive();
-                self.store.incr(t, "followers.follow", day, 1).await?;
-                let welcome = Outgoing {
-                    text: Msg::Welcome {
-                        province: tenant.name.clone(),
-                    }
-                    .render(),
-                    buttons: MENU
-                        .iter()
-                        .map(|(a, b)| (a.to_string(), b.to_string()))
-                        .collect(),
-                    link: None,
-                };
-                self.send(&e.oa_id, user_id, None, welcome).await?;
-                Ok("welcomed")
-            }
-            Inbound::Unfollow { user_id } => {
-                self.store.set_following(t, user_id, false, e.at).await?;
-                let day = time::to_vn(e.at).date_naive();
-                self.store.incr(t, "followers.unfollow", day, 1).await?;
-                Ok("unfollowed")
-            }
+            Inbound::Follow { user_id } => self.on_follow(tenant, e, user_id).await,
+            Inbound::Unfollow { user_id } => self.on_unfollow(t, e, user_id).await,
             Inbound::ChatNow { user_id } => {
                 self.store.record_interaction(t, user_id, e.at).await?;
                 Ok("interaction")
@@ -265,27 +240,8 @@ impl Conversation {
                 msg_id,
                 text: body,
                 attachments,
-            } => {
-                if let Some(ticket) = self.store.latest_open_ticket(t, user_id).await? {
-                    let m = TicketMessage {
-                        message_id: msg_id.clone(),
-                        at: e.at,
-                        author: Author::OaTool,
-                        text: body.clone(),
-                        attachments: attachments.clone(),
-                        delivery: None,
-                    };
-                    self.store.add_ticket_message(t, ticket.number, &m).await?;
-                }
-                Ok("echo")
-            }
-            Inbound::Withdraw { user_id } => {
-                self.store.delete_zalo_user(t, user_id).await?;
-                self.store.erase_citizen_messages(t, user_id).await?;
-                self.send(&e.oa_id, user_id, None, text(Msg::DataErased.render()))
-                    .await?;
-                Ok("erased")
-            }
+            } => self.on_echo(t, e, user_id, msg_id, body, attachments).await,
+            Inbound::Withdraw { user_id } => self.on_withdraw(t, e, user_id).await,
             Inbound::Other => Ok("ignored"),
         }
     }

@@ -185,7 +185,77 @@ fn decide(
     event: &DossierEvent,
     notice_digest: &(dyn Fn(&Dossier) -> Option<String> + Sync),
 ) -> Result<Decided, IngestError> {
-    let stored = view.map(|v| &v.dossier);
+    let seen = sighting(view, event);
+    let progress = event.source == Source::Progress;
+    let Some(stored) = view.map(|v| &v.dossier) else {
+        if progress {
+            return Err(IngestError::NotYetKnown(event.dossier.code.clone()));
+        }
+        let mut next = fresh.clone();
+        next.version = seen.version;
+        next.late = reappointed(event) || next.finished_late();
+        next.sync = SyncState {
+            revision: 1,
+            arrivals: u64::from(seen.new_body),
+            event_id: Some(event.event_id.clone()),
+            ..SyncState::default()
+        };
+        return Ok(newer(
+            None,
+            next,
+            event,
+            seen.version,
+            false,
+            seen.notified_before,
+            notice_digest,
+        ));
+    };
+    let version = seen.version;
+    let is_newer = if progress {
+        // A step recorded before the dossier's latest status change, or after it finished, is
+        // history: it goes to the timeline only.
+        stored.sync.step_version.is_none_or(|v| version > v)
+            && order::date_part(version) >= order::date_part(stored.version)
+            && !stored.status.is_final()
+    } else {
+        version > stored.version
+    };
+    if !is_newer {
+        return Ok(not_newer(stored, event, &seen, notice_digest));
+    }
+    let mut next = if progress {
+        step_moved(stored, fresh, version)
+    } else {
+        snapshot_applied(stored, fresh, event, version)
+    };
+    next.sync.revision = stored.sync.revision + 1;
+    next.sync.arrivals = stored.sync.arrivals + u64::from(seen.new_body);
+    next.sync.event_id = Some(event.event_id.clone());
+    // A step is news only while the dossier is being processed.
+    let quiet = progress && next.status != NationalStatus::Processing;
+    Ok(newer(
+        Some(stored),
+        next,
+        event,
+        version,
+        quiet,
+        seen.notified_before,
+        notice_digest,
+    ))
+}
+
+/// What the stored timeline already says about this event's body.
+struct Sighting {
+    /// The event's version; a DVCQG body's carries its arrival rank (kept from the first time
+    /// the body was seen).
+    version: u64,
+    /// Never seen before: it takes the next arrival rank.
+    new_body: bool,
+    /// A notice was already recorded for this event.
+    notified_before: bool,
+}
+
+fn sighting(view: Option<&DossierView>, event: &DossierEvent) -> Sighting {
     let mine = |kind: &str| {
         view.into_iter()
             .flat_map(|v| &v.timeline)
@@ -197,69 +267,30 @@ fn decide(
         _ => match mine(event.kind.as_str()) {
             Some(seen) => (seen.version, false),
             None => {
-                let rank = stored.map_or(0, |s| s.sync.arrivals) + 1;
+                let rank = view.map_or(0, |v| v.dossier.sync.arrivals) + 1;
                 (order::with_rank(event.version, rank), true)
             }
         },
     };
-    let progress = event.source == Source::Progress;
-    let Some(stored) = stored else {
-        if progress {
-            return Err(IngestError::NotYetKnown(event.dossier.code.clone()));
-        }
-        let mut next = fresh.clone();
-        next.version = version;
-        next.late = reappointed(event) || next.finished_late();
-        next.sync = SyncState {
-            revision: 1,
-            arrivals: u64::from(new_body),
-            event_id: Some(event.event_id.clone()),
-            ..SyncState::default()
-        };
-        return Ok(newer(
-            None,
-            next,
-            event,
-            version,
-            false,
-            notified_before,
-            notice_digest,
-        ));
-    };
-    let arrivals = stored.sync.arrivals + u64::from(new_body);
-    let is_newer = if progress {
-        // A step recorded before the dossier's latest status change, or after it finished, is
-        // history: it goes to the timeline only.
-        stored.sync.step_version.is_none_or(|v| version > v)
-            && order::date_part(version) >= order::date_part(stored.version)
-            && !stored.status.is_final()
-    } else {
-        version > stored.version
-    };
-    if is_newer {
-        let mut next = if progress {
-            step_moved(stored, fresh, version)
-        } else {
-            snapshot_applied(stored, fresh, event, version)
-        };
-        next.sync.revision = stored.sync.revision + 1;
-        next.sync.arrivals = arrivals;
-        next.sync.event_id = Some(event.event_id.clone());
-        // A step is news only while the dossier is being processed.
-        let quiet = progress && next.status != NationalStatus::Processing;
-        return Ok(newer(
-            Some(stored),
-            next,
-            event,
-            version,
-            quiet,
-            notified_before,
-            notice_digest,
-        ));
+    Sighting {
+        version,
+        new_body,
+        notified_before,
     }
+}
+
+/// An event at or below the stored state: the timeline only, and whether it repeats the
+/// current notice (a re-send of the event the dossier stands on).
+fn not_newer(
+    stored: &Dossier,
+    event: &DossierEvent,
+    seen: &Sighting,
+    notice_digest: &(dyn Fn(&Dossier) -> Option<String> + Sync),
+) -> Decided {
+    let progress = event.source == Source::Progress;
     let same_event = match stored.sync.event_id.as_deref() {
         Some(id) => id == event.event_id,
-        None => version == stored.version,
+        None => seen.version == stored.version,
     };
     let repeats = same_event
         && repeats(
@@ -268,22 +299,22 @@ fn decide(
             event,
         );
     // An older body still takes its rank, so that no two bodies share a version.
-    let write = new_body.then(|| {
+    let write = seen.new_body.then(|| {
         let mut next = stored.clone();
-        next.sync.arrivals = arrivals;
+        next.sync.arrivals = stored.sync.arrivals + 1;
         next.sync.revision += 1;
         next
     });
-    Ok(Decided {
+    Decided {
         write,
         dossier: stored.clone(),
-        version,
+        version: seen.version,
         current: same_event,
         repeats,
-        notified_before,
+        notified_before: seen.notified_before,
         quiet: same_event && progress && stored.status != NationalStatus::Processing,
         finished: false,
-    })
+    }
 }
 
 /// The write of an event newer than the stored state, with its notice compared.

@@ -316,15 +316,7 @@ impl Notifier {
             .await?;
         let zbs = tenant.zalo.zbs_uid_templates.get(kind).map(String::as_str);
         let zns = tenant.zalo.zns_templates.get(kind).map(String::as_str);
-        let link = document_for(event.kind).and_then(|(doc_kind, title)| {
-            let doc = dossier.documents.iter().find(|d| d.kind == doc_kind)?;
-            Some((title.to_string(), doc.url.clone()))
-        });
-        let message = Outgoing {
-            text: Msg::Notice(notice.clone()).render(),
-            buttons: notice.buttons(),
-            link,
-        };
+        let message = chat_message(event, dossier, &notice);
         let params = notice.template_params();
         let mut tried: Vec<String> = Vec::new();
         // What Zalo would refuse (-1122 / -1121) is never sent.
@@ -416,38 +408,14 @@ impl Notifier {
             })
             .ok_or_else(|| format!("dossier {code} has no notified event in its timeline"))?;
         let d = &view.dossier;
-        let vn = time::to_vn;
         let event = DossierEvent {
             schema_version: 1,
             event_id: format!("resend-{}-{}", entry.event_id, self.clock.now().timestamp()),
             tenant: Some(tenant.id.clone()),
             kind,
-            occurred_at: vn(self.clock.now()),
+            occurred_at: time::to_vn(self.clock.now()),
             version: d.version,
-            dossier: motcua_domain::event::DossierSnapshot {
-                code: d.code.clone(),
-                national_code: d.national_code.clone(),
-                procedure_code: d.procedure_code.clone(),
-                procedure_name: d.procedure_name.clone(),
-                sector: d.sector.clone(),
-                agency_code: d.agency_code.clone(),
-                agency_name: d.agency_name.clone(),
-                applicant_name: d.applicant_name_masked.clone(),
-                phone: None,
-                representative_phone: None,
-                id_number: None,
-                received_at: d.received_at.map(vn),
-                due_at: d.due_at.map(vn),
-                reappointed: false,
-                completed_at: d.completed_at.map(vn),
-                returned_at: d.returned_at.map(vn),
-                status: d.status,
-                step_label: d.step_label.clone(),
-                step_unit: d.step_unit.clone(),
-                delivery_method: d.delivery,
-                zalo_opt_in: d.zalo_opt_in,
-                documents: d.documents.clone(),
-            },
+            dossier: motcua_domain::event::DossierSnapshot::of_stored(d),
             details: motcua_domain::event::EventDetails {
                 reason: entry.note.clone(),
                 ..Default::default()
@@ -676,6 +644,19 @@ fn notice_digest(tenant: &Tenant, event: &DossierEvent, dossier: &Dossier) -> Op
         h.update(v.as_bytes());
     }
     Some(hex::encode(h.finalize()))
+}
+
+/// The consultation message of a notice: its text, its buttons and the document it announces.
+fn chat_message(event: &DossierEvent, dossier: &Dossier, notice: &Notice) -> Outgoing {
+    let link = document_for(event.kind).and_then(|(doc_kind, title)| {
+        let doc = dossier.documents.iter().find(|d| d.kind == doc_kind)?;
+        Some((title.to_string(), doc.url.clone()))
+    });
+    Outgoing {
+        text: Msg::Notice(notice.clone()).render(),
+        buttons: notice.buttons(),
+        link,
+    }
 }
 
 fn notice(event: &DossierEvent, dossier: &Dossier) -> Notice {

@@ -31,8 +31,6 @@ const LIST_LIMIT: usize = 500;
 
 /// Audit entries shown for one day.
 const AUDIT_PAGE: usize = 500;
-/// Answer-time buckets (upper bounds in hours) kept as counters for the median.
-pub const ANSWER_BUCKETS: [u32; 10] = [1, 2, 4, 8, 12, 24, 48, 72, 120, 168];
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case", tag = "kind")]
@@ -307,7 +305,7 @@ impl StaffDesk {
             updated_at: t.updated_at,
             due_at: t.due_at,
             answered_at: t.answered_at,
-            overdue: is_overdue(t, now),
+            overdue: t.is_overdue(now),
             call_citizen: t.call_citizen,
         }
     }
@@ -352,7 +350,7 @@ impl StaffDesk {
                     && filter
                         .older_than_hours
                         .is_none_or(|h| t.opened_at + chrono::Duration::hours(i64::from(h)) <= now)
-                    && (!filter.overdue_only || is_overdue(&t, now));
+                    && (!filter.overdue_only || t.is_overdue(now));
                 if keep {
                     out.push(self.summary(tenant, &t, now));
                 }
@@ -575,34 +573,6 @@ impl StaffDesk {
     }
 }
 
-/// The bucket (upper bound in hours, 0 = over a week) an answer time falls in.
-pub fn bucket(minutes: i64) -> u32 {
-    ANSWER_BUCKETS
-        .iter()
-        .copied()
-        .find(|h| minutes <= i64::from(*h) * 60)
-        .unwrap_or(0)
-}
-
 pub fn within_window(last: Option<DateTime<Utc>>, now: DateTime<Utc>) -> bool {
     motcua_domain::CsWindow::at(last, now).is_open()
-}
-
-fn is_overdue(t: &Ticket, now: DateTime<Utc>) -> bool {
-    t.answered_at.is_none() && t.status != TicketStatus::Closed && t.due_at < now
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn answer_times_fall_in_their_bucket() {
-        assert_eq!(bucket(0), 1);
-        assert_eq!(bucket(60), 1);
-        assert_eq!(bucket(61), 2);
-        assert_eq!(bucket(5 * 60), 8);
-        assert_eq!(bucket(168 * 60), 168);
-        assert_eq!(bucket(168 * 60 + 1), 0);
-    }
 }

@@ -10,7 +10,7 @@ use motcua_domain::{EventKind, Prices, TenantId};
 use serde::Serialize;
 
 use crate::ports::{CounterStore, StoreResult};
-use crate::staff::ANSWER_BUCKETS;
+use motcua_domain::ticket::ANSWER_BUCKETS;
 
 /// Lookup channels and their counters (`lookup.<channel>`).
 pub const LOOKUP_CHANNELS: [&str; 4] = ["chat", "web", "qr_page", "api"];
@@ -110,13 +110,8 @@ fn notify_metric(kind: &str, channel: &str) -> String {
     format!("notify.{kind}.{channel}")
 }
 
-pub async fn compute(
-    store: &dyn CounterStore,
-    tenant: &TenantId,
-    prices: &Prices,
-    from: NaiveDate,
-    to: NaiveDate,
-) -> StoreResult<Statistics> {
+/// Every counter the statistics read.
+fn metric_names() -> Vec<String> {
     let mut metrics: Vec<String> = vec![
         "followers.follow".into(),
         "followers.unfollow".into(),
@@ -140,12 +135,11 @@ pub async fn compute(
             metrics.push(notify_metric(kind.as_str(), channel));
         }
     }
-    let series = try_join_all(metrics.iter().map(|m| async move {
-        Ok::<_, crate::ports::StoreError>((m.clone(), store.daily(tenant, m, from, to).await?))
-    }))
-    .await?;
-    let series = Series(series.into_iter().collect());
+    metrics
+}
 
+/// One row per (kind, channel) that sent anything, priced at the tenant's unit prices.
+fn notification_rows(series: &Series, prices: &Prices) -> Vec<NotificationRow> {
     let mut notifications = Vec::new();
     for kind in EventKind::ALL {
         for channel in SENT_CHANNELS {
@@ -162,20 +156,11 @@ pub async fn compute(
             }
         }
     }
-    let notifications_sent: i64 = notifications.iter().map(|r| r.count).sum();
-    let zalo_cost_vnd: i64 = notifications.iter().map(|r| r.cost).sum();
-    let sms_cost_vnd = notifications_sent * i64::from(prices.sms);
+    notifications
+}
 
-    let lookups_by_channel: BTreeMap<String, i64> = LOOKUP_CHANNELS
-        .iter()
-        .map(|c| (c.to_string(), series.total(&format!("lookup.{c}"))))
-        .collect();
-
-    let answered = series.total("tickets.answered");
-    let median_answer_hours = median_bucket(&series, answered);
-    let mean_answer_hours = (answered > 0)
-        .then(|| series.total("tickets.answer_minutes") as f64 / answered as f64 / 60.0);
-
+/// One row per calendar day of `[from, to]`.
+fn day_rows(series: &Series, from: NaiveDate, to: NaiveDate) -> Vec<DayRow> {
     let mut days = Vec::new();
     let mut day = from;
     while day <= to {
@@ -203,6 +188,39 @@ pub async fn compute(
         });
         day = day.succ_opt().expect("dates are bounded");
     }
+    days
+}
+
+pub async fn compute(
+    store: &dyn CounterStore,
+    tenant: &TenantId,
+    prices: &Prices,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> StoreResult<Statistics> {
+    let metrics = metric_names();
+    let series = try_join_all(metrics.iter().map(|m| async move {
+        Ok::<_, crate::ports::StoreError>((m.clone(), store.daily(tenant, m, from, to).await?))
+    }))
+    .await?;
+    let series = Series(series.into_iter().collect());
+
+    let notifications = notification_rows(&series, prices);
+    let notifications_sent: i64 = notifications.iter().map(|r| r.count).sum();
+    let zalo_cost_vnd: i64 = notifications.iter().map(|r| r.cost).sum();
+    let sms_cost_vnd = notifications_sent * i64::from(prices.sms);
+
+    let lookups_by_channel: BTreeMap<String, i64> = LOOKUP_CHANNELS
+        .iter()
+        .map(|c| (c.to_string(), series.total(&format!("lookup.{c}"))))
+        .collect();
+
+    let answered = series.total("tickets.answered");
+    let median_answer_hours = median_bucket(&series, answered);
+    let mean_answer_hours = (answered > 0)
+        .then(|| series.total("tickets.answer_minutes") as f64 / answered as f64 / 60.0);
+
+    let days = day_rows(&series, from, to);
     let months = month_rows(&series, &days, prices);
 
     Ok(Statistics {

@@ -153,6 +153,38 @@ fn yes() -> bool {
     true
 }
 
+impl DossierSnapshot {
+    /// The snapshot a stored dossier stands for, with Vietnam-time dates. What is stored
+    /// protected (phones, ID number) is left out, and the applicant's name is the masked one.
+    pub fn of_stored(d: &crate::Dossier) -> DossierSnapshot {
+        let vn = crate::time::to_vn;
+        DossierSnapshot {
+            code: d.code.clone(),
+            national_code: d.national_code.clone(),
+            procedure_code: d.procedure_code.clone(),
+            procedure_name: d.procedure_name.clone(),
+            sector: d.sector.clone(),
+            agency_code: d.agency_code.clone(),
+            agency_name: d.agency_name.clone(),
+            applicant_name: d.applicant_name_masked.clone(),
+            phone: None,
+            representative_phone: None,
+            id_number: None,
+            received_at: d.received_at.map(vn),
+            due_at: d.due_at.map(vn),
+            reappointed: false,
+            completed_at: d.completed_at.map(vn),
+            returned_at: d.returned_at.map(vn),
+            status: d.status,
+            step_label: d.step_label.clone(),
+            step_unit: d.step_unit.clone(),
+            delivery_method: d.delivery,
+            zalo_opt_in: d.zalo_opt_in,
+            documents: d.documents.clone(),
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct EventDetails {

@@ -1,6 +1,8 @@
-//! The dossier domain: receipt codes, tenants, statuses, events, masking and the message
-//! catalogue. Pure: no I/O, no clocks, no AWS.
+//! The dossier domain: receipt codes, tenants, statuses, events, masking, the message
+//! catalogue, and the records kept about tickets, announcements, staff actions and Zalo users. Pure: no I/O, no clocks, no AWS.
 
+pub mod announcement;
+pub mod audit;
 pub mod catalogue;
 pub mod code;
 pub mod dossier;
@@ -11,8 +13,10 @@ pub mod order;
 pub mod phone;
 pub mod status;
 pub mod tenant;
+pub mod ticket;
 pub mod time;
 pub mod window;
+pub mod zalo;
 
 pub use code::{CodeError, DossierCode};
 pub use dossier::{

@@ -150,6 +150,19 @@ pub fn is_id_suffix(s: &str) -> bool {
     s.len() == 4 && s.bytes().all(|b| b.is_ascii_digit())
 }
 
+/// Longest chat message still read as "here is my phone number" rather than a question.
+pub const PHONE_ONLY_MAX_CHARS: usize = 40;
+
+/// Some run of digits, spaces, dots, dashes, brackets and `+` in the text is a Vietnamese
+/// mobile number: a phone number was typed.
+pub fn looks_like_phone(s: &str) -> bool {
+    s.split(|c: char| !(c.is_ascii_digit() || " .-()+".contains(c)))
+        .any(|run| {
+            run.chars().filter(char::is_ascii_digit).count() >= 9
+                && PhoneNumber::parse(run.trim()).is_ok()
+        })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -213,5 +226,25 @@ mod tests {
             Err(IdNumberError::BadLength)
         );
         assert!(is_id_suffix("2345") && !is_id_suffix("234") && !is_id_suffix("23a5"));
+    }
+
+    #[test]
+    fn typed_phone_numbers_are_recognised() {
+        for s in [
+            "0906591985",
+            "số của tôi là 0906 591 985 nhé",
+            "+84 906.591.985",
+            "(+84) 906-591-985",
+        ] {
+            assert!(looks_like_phone(s), "{s}");
+        }
+        for s in [
+            "xin chào",
+            "hồ sơ 000.00.04.H60-230215-0028",
+            "02433824567",
+            "123456789",
+        ] {
+            assert!(!looks_like_phone(s), "{s}");
+        }
     }
 }

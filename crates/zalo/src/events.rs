@@ -168,6 +168,51 @@ pub struct WebhookEvent {
     pub event: Event,
 }
 
+fn missing(name: &str, keys: &[&str]) -> EventError {
+    EventError::Shape {
+        event: name.to_string(),
+        reason: format!("missing {}", keys.join(".")),
+    }
+}
+
+/// `user_received_message`: a ZNS receipt (it has a tracking id or a delivery time) or a
+/// consultation message's.
+fn received(name: &str, v: &Value) -> Result<Event, EventError> {
+    let need = |keys: &[&str]| str_at(v, keys).ok_or_else(|| missing(name, keys));
+    let is_zns = path(v, &["message", "tracking_id"]).is_some()
+        || path(v, &["message", "delivery_time"]).is_some()
+        || v.get("tracking_id").is_some();
+    if !is_zns {
+        return Ok(Event::OaDelivered {
+            user_id: need(&["recipient", "id"])?,
+            msg_id: need(&["message", "msg_id"])?,
+        });
+    }
+    Ok(Event::ZnsDelivered {
+        phone: str_at(v, &["recipient", "id"])
+            .or_else(|| str_at(v, &["recipient"]))
+            .ok_or_else(|| missing(name, &["recipient"]))?,
+        msg_id: str_at(v, &["message", "msg_id"])
+            .or_else(|| str_at(v, &["msg_id"]))
+            .ok_or_else(|| missing(name, &["msg_id"]))?,
+        tracking_id: str_at(v, &["message", "tracking_id"]).or_else(|| str_at(v, &["tracking_id"])),
+        delivery_time_ms: str_at(v, &["message", "delivery_time"]).and_then(|s| s.parse().ok()),
+    })
+}
+
+/// `user_seen_message`: one or many message ids.
+fn seen(name: &str, v: &Value) -> Result<Event, EventError> {
+    let need = |keys: &[&str]| str_at(v, keys).ok_or_else(|| missing(name, keys));
+    let msg_ids = match path(v, &["message", "msg_ids"]) {
+        Some(Value::Array(ids)) => ids.iter().filter_map(text).collect(),
+        _ => vec![need(&["message", "msg_id"])?],
+    };
+    Ok(Event::OaSeen {
+        user_id: need(&["recipient", "id"])?,
+        msg_ids,
+    })
+}
+
 impl WebhookEvent {
     /// Parses a body whose signature has been verified.
     pub fn parse(raw: &[u8]) -> Result<WebhookEvent, EventError> {
@@ -212,40 +257,8 @@ impl WebhookEvent {
                 user_id: need(&["sender", "id"])?,
                 info: shared_info(v.get("info").ok_or_else(|| shape("missing info"))?),
             },
-            "user_received_message" => {
-                let is_zns = path(&v, &["message", "tracking_id"]).is_some()
-                    || path(&v, &["message", "delivery_time"]).is_some()
-                    || v.get("tracking_id").is_some();
-                if is_zns {
-                    Event::ZnsDelivered {
-                        phone: str_at(&v, &["recipient", "id"])
-                            .or_else(|| str_at(&v, &["recipient"]))
-                            .ok_or_else(|| shape("missing recipient"))?,
-                        msg_id: str_at(&v, &["message", "msg_id"])
-                            .or_else(|| str_at(&v, &["msg_id"]))
-                            .ok_or_else(|| shape("missing msg_id"))?,
-                        tracking_id: str_at(&v, &["message", "tracking_id"])
-                            .or_else(|| str_at(&v, &["tracking_id"])),
-                        delivery_time_ms: str_at(&v, &["message", "delivery_time"])
-                            .and_then(|s| s.parse().ok()),
-                    }
-                } else {
-                    Event::OaDelivered {
-                        user_id: need(&["recipient", "id"])?,
-                        msg_id: need(&["message", "msg_id"])?,
-                    }
-                }
-            }
-            "user_seen_message" => {
-                let msg_ids = match path(&v, &["message", "msg_ids"]) {
-                    Some(Value::Array(ids)) => ids.iter().filter_map(text).collect(),
-                    _ => vec![need(&["message", "msg_id"])?],
-                };
-                Event::OaSeen {
-                    user_id: need(&["recipient", "id"])?,
-                    msg_ids,
-                }
-            }
+            "user_received_message" => received(name, &v)?,
+            "user_seen_message" => seen(name, &v)?,
             "user_withdraw" => Event::UserWithdraw {
                 user_id: user_from(&v)?,
             },

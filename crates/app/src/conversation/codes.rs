@@ -168,19 +168,6 @@ fn minutes_to_midnight(at: DateTime<Utc>) -> u32 {
     (24 * 60 - (local.hour() * 60 + local.minute())).max(1)
 }
 
-/// Some run of digits, spaces, dots, dashes, brackets and `+` in the text is a Vietnamese
-/// mobile number: a phone number was typed.
-/// Longest message still read as "here is my phone number" rather than a question.
-pub(super) const PHONE_ONLY_MAX_CHARS: usize = 40;
-
-pub(super) fn looks_like_phone(s: &str) -> bool {
-    s.split(|c: char| !(c.is_ascii_digit() || " .-()+".contains(c)))
-        .any(|run| {
-            run.chars().filter(char::is_ascii_digit).count() >= 9
-                && PhoneNumber::parse(run.trim()).is_ok()
-        })
-}
-
 /// The status card: the short card, or the full one for the owner or with the ID digits.
 fn card(view: crate::lookup::CitizenView) -> Msg {
     let s = &view.status;
@@ -217,27 +204,4 @@ fn id_suffix(body: &str, code: &DossierCode) -> Option<String> {
         .split(|c: char| !c.is_ascii_digit())
         .find(|w| w.len() == 4)
         .map(str::to_string)
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn typed_phone_numbers_are_recognised() {
-        for s in [
-            "0906591985",
-            "số của tôi là 0906 591 985 nhé",
-            "+84 906.591.985",
-            "(+84) 906-591-985",
-        ] {
-            assert!(super::looks_like_phone(s), "{s}");
-        }
-        for s in [
-            "xin chào",
-            "hồ sơ 000.00.04.H60-230215-0028",
-            "02433824567",
-            "123456789",
-        ] {
-            assert!(!super::looks_like_phone(s), "{s}");
-        }
-    }
 }

@@ -68,54 +68,28 @@ impl Conversation {
         .await?;
         Ok("ticket_opened")
     }
-}
 
-/// A first guess at a ticket's category from the citizen's own words; staff correct it.
-pub fn classify(text: &str) -> TicketCategory {
-    let lower: String = text.nfc().collect::<String>().to_lowercase();
-    if [
-        "phản ánh",
-        "khiếu nại",
-        "tố cáo",
-        "bức xúc",
-        "chậm trễ",
-        "gây khó khăn",
-        "nhũng nhiễu",
-    ]
-    .iter()
-    .any(|w| lower.contains(w))
-    {
-        TicketCategory::Complaint
-    } else if ["góp ý", "đề xuất", "kiến nghị", "đề nghị cải tiến"]
-        .iter()
-        .any(|w| lower.contains(w))
-    {
-        TicketCategory::Suggestion
-    } else {
-        TicketCategory::Question
-    }
-}
-
-#[cfg(test)]
-mod classify_tests {
-    use super::*;
-
-    #[test]
-    fn categories_follow_the_citizens_words() {
-        assert_eq!(
-            classify("Tôi muốn phản ánh việc trả kết quả chậm"),
-            TicketCategory::Complaint
-        );
-        assert_eq!(classify("KHIẾU NẠI về lệ phí"), TicketCategory::Complaint);
-        // decomposed input is normalised first
-        assert_eq!(
-            classify("Go\u{301}p y\u{301} về giờ làm việc"),
-            TicketCategory::Suggestion
-        );
-        assert_eq!(
-            classify("Hồ sơ đất đai cần giấy tờ gì?"),
-            TicketCategory::Question
-        );
-        assert_eq!(classify(""), TicketCategory::Question);
+    /// A message typed in Zalo's own OA tool goes into the user's open ticket, never answered.
+    pub(super) async fn on_echo(
+        &self,
+        t: &TenantId,
+        e: &InboundEvent,
+        user_id: &str,
+        msg_id: &str,
+        body: &Option<String>,
+        attachments: &[Attachment],
+    ) -> Result<&'static str, ConversationError> {
+        if let Some(ticket) = self.store.latest_open_ticket(t, user_id).await? {
+            let m = TicketMessage {
+                message_id: msg_id.to_string(),
+                at: e.at,
+                author: Author::OaTool,
+                text: body.clone(),
+                attachments: attachments.to_vec(),
+                delivery: None,
+            };
+            self.store.add_ticket_message(t, ticket.number, &m).await?;
+        }
+        Ok("echo")
     }
 }

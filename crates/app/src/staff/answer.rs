@@ -4,8 +4,9 @@
 use chrono::{DateTime, Utc};
 use motcua_domain::{AnswerFallback, Tenant};
 
-use super::{StaffError, StaffResult, bucket};
+use super::{StaffError, StaffResult};
 use crate::Ticket;
+use motcua_domain::ticket::answer_bucket;
 
 /// Where an answer goes when a consultation message cannot reach the citizen.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -63,7 +64,7 @@ pub fn answer_counters(ticket: &Ticket, delivery: &str, now: DateTime<Utc>) -> V
         let minutes = (now - ticket.opened_at).num_minutes().max(0);
         counters.push(("tickets.answered".into(), 1));
         counters.push(("tickets.answer_minutes".into(), minutes));
-        counters.push((format!("tickets.answer_le_{}h", bucket(minutes)), 1));
+        counters.push((format!("tickets.answer_le_{}h", answer_bucket(minutes)), 1));
         if now > ticket.due_at {
             counters.push(("tickets.answered_late".into(), 1));
         }

@@ -1,0 +1,57 @@
+//! Following, unfollowing and withdrawing consent: the follower's own life with the OA.
+
+use super::*;
+
+impl Conversation {
+    pub(super) async fn on_follow(
+        &self,
+        tenant: &Tenant,
+        e: &InboundEvent,
+        user_id: &str,
+    ) -> Result<&'static str, ConversationError> {
+        let t = &tenant.id;
+        self.store.set_following(t, user_id, true, e.at).await?;
+        self.store.record_interaction(t, user_id, e.at).await?;
+        let day = time::to_vn(e.at).date_naive();
+        self.store.incr(t, "followers.follow", day, 1).await?;
+        let welcome = Outgoing {
+            text: Msg::Welcome {
+                province: tenant.name.clone(),
+            }
+            .render(),
+            buttons: MENU
+                .iter()
+                .map(|(a, b)| (a.to_string(), b.to_string()))
+                .collect(),
+            link: None,
+        };
+        self.send(&e.oa_id, user_id, None, welcome).await?;
+        Ok("welcomed")
+    }
+
+    pub(super) async fn on_unfollow(
+        &self,
+        t: &TenantId,
+        e: &InboundEvent,
+        user_id: &str,
+    ) -> Result<&'static str, ConversationError> {
+        self.store.set_following(t, user_id, false, e.at).await?;
+        let day = time::to_vn(e.at).date_naive();
+        self.store.incr(t, "followers.unfollow", day, 1).await?;
+        Ok("unfollowed")
+    }
+
+    /// `user_withdraw`: the user's link and everything they wrote are erased, then confirmed.
+    pub(super) async fn on_withdraw(
+        &self,
+        t: &TenantId,
+        e: &InboundEvent,
+        user_id: &str,
+    ) -> Result<&'static str, ConversationError> {
+        self.store.delete_zalo_user(t, user_id).await?;
+        self.store.erase_citizen_messages(t, user_id).await?;
+        self.send(&e.oa_id, user_id, None, text(Msg::DataErased.render()))
+            .await?;
+        Ok("erased")
+    }
+}
