@@ -27,8 +27,9 @@ const MAX_ATTEMPTS: usize = 16;
 
 #[derive(Debug, thiserror::Error)]
 pub enum IngestError {
-    /// Permanent: no configured tenant owns this code (or the named tenant is unknown).
-    #[error("no tenant is configured for {0}")]
+    /// Permanent: no configured tenant owns this code, or the event names a tenant that does
+    /// not own it (`Tenancy::owner_of`).
+    #[error("refused: {0}")]
     UnknownTenant(String),
     /// Transient: a progress record for a dossier whose first snapshot has not arrived yet.
     #[error("dossier {0} is not known yet; its progress record waits for its first sync")]
@@ -140,15 +141,9 @@ pub async fn apply_event_with(
 }
 
 fn tenant_of<'a>(tenancy: &'a Tenancy, event: &DossierEvent) -> Result<&'a Tenant, IngestError> {
-    let snap = &event.dossier;
-    match &event.tenant {
-        Some(id) => tenancy
-            .tenant(id)
-            .ok_or_else(|| IngestError::UnknownTenant(format!("tenant {id}"))),
-        None => tenancy
-            .for_code(&snap.code)
-            .ok_or_else(|| IngestError::UnknownTenant(format!("agency {}", snap.code.agency()))),
-    }
+    tenancy
+        .owner_of(event.tenant.as_ref(), &event.dossier.code)
+        .map_err(IngestError::UnknownTenant)
 }
 
 /// What to do with the event given the stored state.

@@ -206,16 +206,10 @@ impl Notifier {
     }
 
     async fn process_event(&self, event: &DossierEvent) -> Result<Decision, Step> {
-        let tenant = match &event.tenant {
-            Some(id) => self.tenancy.tenant(id),
-            None => self.tenancy.for_code(&event.dossier.code),
-        }
-        .ok_or_else(|| {
-            Step::DeadLetter(format!(
-                "no tenant is configured for {}",
-                event.dossier.code.agency()
-            ))
-        })?;
+        let tenant = self
+            .tenancy
+            .owner_of(event.tenant.as_ref(), &event.dossier.code)
+            .map_err(|why| Step::DeadLetter(format!("refused: {why}")))?;
         let key = format!("notify#{}#{}", tenant.id, event.event_id);
         let now = self.clock.now();
         let terms = Terms {

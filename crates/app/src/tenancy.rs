@@ -73,6 +73,15 @@ impl Tenancy {
         self.directory.for_code(code)
     }
 
+    /// See [`TenantDirectory::owner_of`].
+    pub fn owner_of(
+        &self,
+        named: Option<&TenantId>,
+        code: &DossierCode,
+    ) -> Result<&Tenant, String> {
+        self.directory.owner_of(named, code)
+    }
+
     pub fn keys(&self, id: &TenantId) -> Option<&PiiKeys> {
         self.keys.get(id)
     }

@@ -371,6 +371,34 @@ impl TenantDirectory {
         self.by_id.get(id).map(|&i| &self.tenants[i])
     }
 
+    /// The tenant a dossier event belongs to: the owner of its code's agency. An event that
+    /// names a tenant must name that owner, so that one province's feed can never write into
+    /// (or send notices about) another province's dossiers. The error is operator English.
+    pub fn owner_of(
+        &self,
+        named: Option<&TenantId>,
+        code: &DossierCode,
+    ) -> Result<&Tenant, String> {
+        let owner = self.for_code(code);
+        match (named, owner) {
+            (Some(id), _) if self.get(id).is_none() => {
+                Err(format!("tenant {id} is not configured"))
+            }
+            (Some(id), Some(owner)) if &owner.id != id => Err(format!(
+                "the event names tenant {id}, but agency {} belongs to tenant {}",
+                code.agency(),
+                owner.id
+            )),
+            (Some(id), None) => Err(format!(
+                "the event names tenant {id}, but no tenant owns agency {} (add it to the \
+                 tenant's agencies)",
+                code.agency()
+            )),
+            (_, Some(owner)) => Ok(owner),
+            (None, None) => Err(format!("no tenant is configured for {}", code.agency())),
+        }
+    }
+
     pub fn for_oa(&self, oa_id: &str) -> Option<&Tenant> {
         self.by_oa.get(oa_id).map(|&i| &self.tenants[i])
     }
@@ -423,6 +451,37 @@ mod tests {
             tenant("tay-ninh-dvcqg", &["G22.99.08"], None),
         ])
         .unwrap()
+    }
+
+    #[test]
+    fn an_event_may_only_name_the_tenant_that_owns_its_code() {
+        let dir = merged_provinces();
+        let code = DossierCode::parse("000.00.04.H60-230215-0028").unwrap();
+        let id = |s: &str| TenantId::parse(s).unwrap();
+        let owner = |named: Option<&str>| {
+            dir.owner_of(named.map(id).as_ref(), &code)
+                .map(|t| t.id.as_str().to_string())
+        };
+        assert_eq!(owner(None).as_deref(), Ok("tuyen-quang"));
+        assert_eq!(owner(Some("tuyen-quang")).as_deref(), Ok("tuyen-quang"));
+        // another province's feed naming itself cannot take a Tuyên Quang dossier
+        let foreign = owner(Some("bac-ninh")).unwrap_err();
+        assert!(
+            foreign.contains("belongs to tenant tuyen-quang"),
+            "{foreign}"
+        );
+        assert!(
+            owner(Some("nowhere"))
+                .unwrap_err()
+                .contains("not configured")
+        );
+        let orphan = DossierCode::parse("000.00.04.H56-230215-0028").unwrap();
+        assert!(
+            dir.owner_of(Some(&id("bac-ninh")), &orphan)
+                .unwrap_err()
+                .contains("no tenant owns agency")
+        );
+        assert!(dir.owner_of(None, &orphan).is_err());
     }
 
     #[test]

@@ -9,7 +9,7 @@ use std::time::Duration;
 use common::*;
 use motcua_app::Queue;
 use motcua_app::notify::{Decision, Disposition};
-use motcua_domain::{DossierCode, NationalStatus};
+use motcua_domain::{DossierCode, NationalStatus, TenantId};
 use motcua_embedded::{EmbeddedDb, QueueSettings};
 use motcua_zalo_fake::Endpoint;
 use notifier::Ack;
@@ -440,6 +440,54 @@ async fn a_lambda_batch_reports_only_retryable_records_and_dead_letters_poison()
             .iter()
             .any(|r| r.contains("no tenant is configured for 000.00.04.H56")),
         "{reasons:?}"
+    );
+}
+
+/// From the attacker's side: another province's feed (or a vendor's mistake) names itself as
+/// the tenant of a Tuyên Quang dossier, or names Tuyên Quang for a Bắc Ninh code.
+#[tokio::test]
+async fn an_event_naming_another_tenant_than_the_codes_owner_is_refused() {
+    let events = life();
+    let h = Harness::embedded().await;
+    h.link("0906591985", "u1", chrono::Duration::hours(1)).await;
+    let mut foreign: serde_json::Value = serde_json::from_str(&events[0]).unwrap();
+    foreign["tenant"] = "bac-ninh".into();
+    match h.notifier.process_message(&foreign.to_string()).await {
+        Disposition::DeadLetter(reason) => assert!(
+            reason.contains("names tenant bac-ninh")
+                && reason.contains("belongs to tenant tuyen-quang"),
+            "{reason}"
+        ),
+        other => panic!("{other:?}"),
+    }
+    let mut misnamed: serde_json::Value = serde_json::from_str(&events[0]).unwrap();
+    misnamed["tenant"] = "tuyen-quang".into();
+    misnamed["dossier"]["code"] = "000.00.04.H05-261110-0028".into();
+    match h.notifier.process_message(&misnamed.to_string()).await {
+        Disposition::DeadLetter(reason) => {
+            assert!(reason.contains("belongs to tenant bac-ninh"), "{reason}")
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(h.fake.delivered().is_empty(), "nothing was sent");
+    for (tenant, code) in [
+        ("bac-ninh", "000.00.04.H60-261110-0028"),
+        ("tuyen-quang", "000.00.04.H05-261110-0028"),
+    ] {
+        let stored = h
+            .store
+            .load_dossier(
+                &TenantId::parse(tenant).unwrap(),
+                &DossierCode::parse(code).unwrap(),
+            )
+            .await
+            .unwrap();
+        assert!(stored.is_none(), "nothing was stored for {tenant} {code}");
+    }
+    // the same event without the foreign name goes to its owner as always
+    assert_eq!(
+        decisions(h.notifier.process_message(&events[0]).await),
+        vec![Decision::CsFree]
     );
 }
 

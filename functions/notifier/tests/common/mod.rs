@@ -25,6 +25,12 @@ oa_id = "579745863508352884"
 app_id = "1234567890123456789"
 zns_development = true
 zns_templates = { received = "300001", step_changed = "300002", supplement_requested = "300003", fee_requested = "300004", rejected = "300005", withdrawn = "300006", processing_stopped = "300007", overdue_apology = "300008", result_ready = "300009", result_returned = "300010" }
+
+# a second province in the same stack: its feed must never reach Tuyên Quang's dossiers
+[[tenant]]
+id = "bac-ninh"
+name = "Bắc Ninh"
+agency_codes = ["H05", "H02"]
 "#;
 
 pub struct Harness {
@@ -84,15 +90,25 @@ impl Harness {
         let clock = Arc::new(ManualClock::at("2026-11-24T03:00:00Z"));
         let metrics = Arc::new(RecordingMetrics::default());
         let secrets = Secrets {
-            tenants: [(
-                "tuyen-quang".to_string(),
-                TenantSecrets {
-                    pii_secret: "dGVzdC1waWktc2VjcmV0LWZvci10aGUtbm90aWZpZXItdGVzdHM=".into(),
-                    zalo_oa_secret_key: Some("oa-secret".into()),
-                    zalo_app_secret: Some("app-secret".into()),
-                    ..TenantSecrets::default()
-                },
-            )]
+            tenants: [
+                (
+                    "tuyen-quang".to_string(),
+                    TenantSecrets {
+                        pii_secret: "dGVzdC1waWktc2VjcmV0LWZvci10aGUtbm90aWZpZXItdGVzdHM=".into(),
+                        zalo_oa_secret_key: Some("oa-secret".into()),
+                        zalo_app_secret: Some("app-secret".into()),
+                        ..TenantSecrets::default()
+                    },
+                ),
+                (
+                    "bac-ninh".to_string(),
+                    TenantSecrets {
+                        pii_secret: "YW5vdGhlci1wcm92aW5jZS1waWktc2VjcmV0LWtleS1mb3ItdGhlLXRlc3Rz"
+                            .into(),
+                        ..TenantSecrets::default()
+                    },
+                ),
+            ]
             .into(),
         };
         let deployment =
