@@ -143,8 +143,69 @@ pub fn sign(app_id: &str, raw: &[u8], timestamp: &str, secret: &str) -> String {
     format!("mac={}", hex::encode(mac(app_id, raw, timestamp, secret)))
 }
 
+/// Oldest signed body accepted. Zalo re-sends a failed delivery with the same body and the same
+/// timestamp after 30 s, 5 min, 15 min, 30 min and 1 h (about 1 h 51 min in all,
+/// zalo-platform.md §1.3); half an hour more covers its scheduling. Older bodies are replays.
+pub const MAX_AGE: chrono::Duration = chrono::Duration::minutes(150);
+/// Clock skew tolerated for a timestamp in the future.
+pub const MAX_AHEAD: chrono::Duration = chrono::Duration::minutes(5);
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Freshness {
+    #[error("timestamp {0:?} is not epoch milliseconds")]
+    Unreadable(String),
+    #[error("signed body is {0} min old (more than Zalo's retries): a replay")]
+    TooOld(i64),
+    #[error("signed body is dated {0} min in the future")]
+    Ahead(i64),
+}
+
+/// The replay rule for a body whose signature matched: its `timestamp` (epoch milliseconds, the
+/// signed value) is within [`MAX_AGE`] before `now` and [`MAX_AHEAD`] after it. Inside the
+/// window, a re-sent body is de-duplicated by the event's idempotency key instead.
+pub fn check_fresh(timestamp: &str, now: chrono::DateTime<chrono::Utc>) -> Result<(), Freshness> {
+    let at = timestamp
+        .trim()
+        .parse::<i64>()
+        .ok()
+        .and_then(chrono::DateTime::from_timestamp_millis)
+        .ok_or_else(|| Freshness::Unreadable(timestamp.chars().take(20).collect()))?;
+    let age = now - at;
+    if age > MAX_AGE {
+        return Err(Freshness::TooOld(age.num_minutes()));
+    }
+    if -age > MAX_AHEAD {
+        return Err(Freshness::Ahead((-age).num_minutes()));
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_signed_body_is_fresh_for_the_length_of_zalos_retries() {
+        let now = chrono::DateTime::parse_from_rfc3339("2026-11-24T10:00:00Z")
+            .unwrap()
+            .to_utc();
+        let ms = |minutes_ago: i64| {
+            (now - chrono::Duration::minutes(minutes_ago))
+                .timestamp_millis()
+                .to_string()
+        };
+        assert_eq!(check_fresh(&ms(0), now), Ok(()));
+        assert_eq!(check_fresh(&ms(60), now), Ok(()), "Zalo's last retry");
+        assert_eq!(check_fresh(&ms(111), now), Ok(()));
+        assert_eq!(check_fresh(&ms(150), now), Ok(()));
+        assert_eq!(check_fresh(&ms(151), now), Err(Freshness::TooOld(151)));
+        assert_eq!(check_fresh(&ms(180), now), Err(Freshness::TooOld(180)));
+        assert_eq!(check_fresh(&ms(-5), now), Ok(()));
+        assert_eq!(check_fresh(&ms(-6), now), Err(Freshness::Ahead(6)));
+        assert!(matches!(
+            check_fresh("soon", now),
+            Err(Freshness::Unreadable(_))
+        ));
+    }
+
     use super::*;
 
     fn settings() -> SignatureSettings {

@@ -222,6 +222,7 @@ pub async fn open(
         deployment: deployment.clone(),
         queue: Arc::new(zalo_events.clone()),
         metrics: metrics.clone(),
+        clock: clock.clone(),
     });
     let lookup = Arc::new(lookup::LookupState::new(
         store.clone(),
@@ -339,10 +340,18 @@ async fn post_legacy_event(State(state): State<Arc<AppState>>, body: Bytes) -> R
 }
 
 /// The local demo's stand-in for Zalo's servers: takes an event body (the shapes of
-/// events/zalo-webhook/), signs it as Zalo does with its OA's secret, and passes it through the
-/// real `POST /zalo/webhook` (signature check, queue, 200). The reply appears in /local/outbox.
+/// events/zalo-webhook/), dates it now (its `timestamp`, as Zalo would), signs it as Zalo does
+/// with its OA's secret, and passes it through the real `POST /zalo/webhook` (signature check,
+/// freshness, queue, 200). The reply appears in /local/outbox.
 async fn simulate_zalo(State(state): State<Arc<AppState>>, body: Bytes) -> Response {
     use tower::ServiceExt as _;
+    let body = match serde_json::from_slice::<serde_json::Value>(&body) {
+        Ok(mut v) if v.get("timestamp").is_some() => {
+            v["timestamp"] = state.clock.now().timestamp_millis().to_string().into();
+            Bytes::from(v.to_string())
+        }
+        _ => body,
+    };
     let Ok((envelope, _)) = motcua_zalo::events::Envelope::parse(&body) else {
         return problem(
             StatusCode::BAD_REQUEST,

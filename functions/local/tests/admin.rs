@@ -17,6 +17,7 @@ const OA_TQ: &str = "0000000000000000001";
 pub struct Local {
     pub state: Arc<local::AppState>,
     pub base: String,
+    clock: Arc<motcua_app::ManualClock>,
     _dir: tempfile::TempDir,
 }
 
@@ -45,19 +46,15 @@ pub async fn start() -> Local {
     }
     std::fs::write(dir.path().join(local::staff::STAFF_FILE), toml).unwrap();
     let config = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../infra/local/tenants.toml");
-    let state = local::open(
-        dir.path(),
-        &config,
-        None,
-        100_000,
-        Arc::new(motcua_app::ManualClock::new(now())),
-    )
-    .await
-    .unwrap();
+    let clock = Arc::new(motcua_app::ManualClock::new(now()));
+    let state = local::open(dir.path(), &config, None, 100_000, clock.clone())
+        .await
+        .unwrap();
     let base = local::serve_on_loopback(state.clone()).await.unwrap();
     Local {
         state,
         base,
+        clock,
         _dir: dir,
     }
 }
@@ -104,8 +101,22 @@ impl Local {
         }
     }
 
-    /// A Zalo event through the real webhook path, then the event queue drained.
+    /// A Zalo event through the real webhook path, then the event queue drained. The event
+    /// arrives at its own time: the server's clock reads the event's `timestamp` while it is
+    /// delivered and processed (Zalo refuses nothing old; our webhook refuses stale bodies),
+    /// then goes back to the tests' now.
     pub async fn citizen(&self, event: Value) {
+        let at = event["timestamp"]
+            .as_str()
+            .and_then(|t| t.parse::<i64>().ok())
+            .and_then(chrono::DateTime::from_timestamp_millis)
+            .unwrap_or_else(now);
+        self.clock.set(at);
+        self.deliver(event).await;
+        self.clock.set(now());
+    }
+
+    async fn deliver(&self, event: Value) {
         let r = reqwest::Client::new()
             .post(format!("{}/local/zalo/simulate", self.base))
             .body(event.to_string())

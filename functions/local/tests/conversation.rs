@@ -192,6 +192,34 @@ async fn unsigned_missigned_and_malformed_bodies_are_refused_and_nothing_is_stor
     );
 }
 
+/// From the attacker's side: a body Zalo once signed (captured from a log, a proxy, a leaked
+/// request dump) replayed hours later, after its idempotency record could have expired.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_signed_body_older_than_zalos_retries_is_refused_as_a_replay() {
+    let l = start().await;
+    // the server's clock stands 10 min after T0: `ts(600 - s)` is `s` seconds old
+    let three_hours_old = text(OA_TQ, "u1", "m-old", "xin chào", 600 - 3 * 3600);
+    assert_eq!(l.post(&three_hours_old, None).await, 401);
+    let from_the_future = text(OA_TQ, "u1", "m-future", "xin chào", 600 + 3600);
+    assert_eq!(l.post(&from_the_future, None).await, 401);
+    assert_eq!(
+        l.state.zalo_events.depth().await.unwrap(),
+        0,
+        "nothing queued"
+    );
+    assert_eq!(
+        l.state
+            .recorded
+            .total_where("WebhookSignature", "Result", "stale"),
+        2.0
+    );
+    // Zalo's last retry comes about an hour later, with the same body and timestamp
+    let one_hour_old = text(OA_TQ, "u1", "m-retried", "xin chào", 600 - 3600);
+    assert_eq!(l.post(&one_hour_old, Some(4)).await, 200);
+    l.drain().await;
+    assert_eq!(l.replies_to("m-retried").len(), 1, "answered once");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn follow_share_phone_then_notifications_go_by_free_cs() {
     let l = start().await;

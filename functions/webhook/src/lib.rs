@@ -1,5 +1,6 @@
 //! `POST /zalo/webhook`: the signature is verified on the raw bytes before anything is parsed;
-//! unsigned or mis-signed → 401 and nothing stored; not a Zalo event → 400; every correctly
+//! unsigned or mis-signed → 401 and nothing stored; a signed body older than Zalo's retries
+//! (`signature::MAX_AGE`) → 401 (a replay); not a Zalo event → 400; every correctly
 //! signed event (unknown ones too) is put on the internal queue and answered 200 at once, well
 //! inside Zalo's 2 seconds. Processing happens after the 200 (`process`), exactly once per event
 //! (a Zalo retry re-sends the same body: the conversation finds it completed).
@@ -16,7 +17,7 @@ pub use motcua_app::Ack;
 use motcua_app::conversation::{Conversation, ConversationError, Inbound, InboundEvent};
 use motcua_app::metrics::Metrics;
 use motcua_app::notify::ReceiptKind;
-use motcua_app::{Attachment, Queue, QueueMessage};
+use motcua_app::{Attachment, Clock, Queue, QueueMessage};
 use motcua_config::Deployment;
 use motcua_zalo::events::{Envelope, Event, WebhookEvent};
 use motcua_zalo::signature::{self, SignatureSettings};
@@ -29,6 +30,8 @@ pub struct WebhookState {
     /// Verified events waiting for processing.
     pub queue: Arc<dyn Queue>,
     pub metrics: Arc<dyn Metrics>,
+    /// Judges a body's freshness (`signature::check_fresh`).
+    pub clock: Arc<dyn Clock>,
 }
 
 pub fn router(state: Arc<WebhookState>) -> Router {
@@ -90,6 +93,15 @@ async fn receive(
         state.metrics.as_ref(),
     ) {
         tracing::warn!(reason = %e, event = %envelope.event_name, "webhook signature refused");
+        return StatusCode::UNAUTHORIZED.into_response();
+    }
+    // A correctly signed body stays valid for ever; only its signed timestamp dates it. Older
+    // than Zalo's retry ladder, it is a replay (its idempotency record may have expired).
+    if let Err(e) = signature::check_fresh(&envelope.timestamp, state.clock.now()) {
+        tracing::warn!(reason = %e, event = %envelope.event_name, "webhook body refused");
+        state
+            .metrics
+            .count("WebhookSignature", 1.0, &[("Result", "stale")]);
         return StatusCode::UNAUTHORIZED.into_response();
     }
     let Ok(text) = std::str::from_utf8(&body) else {

@@ -20,6 +20,7 @@ async fn main() -> Result<(), Error> {
             deployment: aws.deployment,
             queue: events,
             metrics: aws.metrics,
+            clock: aws.clock,
         });
         return lambda_http::run(webhook::router(state)).await;
     }
