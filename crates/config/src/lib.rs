@@ -36,6 +36,10 @@ pub struct TenantSecrets {
     /// the route is protected by IAM instead).
     #[serde(default)]
     pub qr_api_key: Option<String>,
+    /// The one-stop system's key for `POST /api/v1/intake/events` in local/on-premises
+    /// deployments (on AWS it writes to SQS with IAM credentials instead).
+    #[serde(default)]
+    pub intake_api_key: Option<String>,
 }
 
 impl std::fmt::Debug for TenantSecrets {
@@ -45,6 +49,7 @@ impl std::fmt::Debug for TenantSecrets {
             .field("zalo_app_secret", &self.zalo_app_secret.is_some())
             .field("qr_key", &self.qr_key.is_some())
             .field("qr_api_key", &self.qr_api_key.is_some())
+            .field("intake_api_key", &self.intake_api_key.is_some())
             .finish_non_exhaustive()
     }
 }
@@ -110,6 +115,7 @@ impl Secrets {
                 &mut entry.zalo_app_secret,
                 &mut entry.qr_key,
                 &mut entry.qr_api_key,
+                &mut entry.intake_api_key,
             ] {
                 if field.is_none() {
                     *field = Some(random_b64());

@@ -33,7 +33,7 @@ async fn main() {
     let state = local::open(dir.path(), &config, None, local::LOOKUPS_PER_MINUTE, clock)
         .await
         .unwrap();
-    let app = local::router(state.clone());
+    let app = local::router(state.clone(), true);
     let started = Instant::now();
     for body in &stream.bodies {
         let request = Request::post("/local/legacy-events")

@@ -1,6 +1,7 @@
 //! The local server: every HTTP function on one port, the queue consumers as background tasks,
 //! all on the embedded store. `main.rs` parses flags and wires this together.
 
+pub mod intake;
 pub mod staff;
 pub mod worker;
 
@@ -270,29 +271,38 @@ pub fn default_data_dir() -> PathBuf {
     PathBuf::from("data")
 }
 
-/// Every HTTP function on one router: the lookup page and API, the QR endpoint, and the
-/// local-only routes.
-pub fn router(state: Arc<AppState>) -> Router {
-    let local = Router::new()
-        .route("/healthz", get(healthz))
-        .route("/local/legacy-events", post(post_legacy_event))
-        .route("/local/outbox", get(outbox))
-        .route("/local/zalo/simulate", post(simulate_zalo))
+/// Every HTTP function on one router: the lookup page and API, the QR endpoint, the webhook,
+/// the staff console, the one-stop system's authenticated intake, and `/healthz`.
+///
+/// `demo` adds the demo's unauthenticated routes: `/local/legacy-events` (anyone queues dossier
+/// events), `/local/zalo/simulate` (signs any body with the OA's real secret) and
+/// `/local/outbox` (every message sent). They are for a developer's machine only: `serve`
+/// refuses them on anything but a loopback address.
+pub fn router(state: Arc<AppState>, demo: bool) -> Router {
+    let mut local = Router::new().route("/healthz", get(healthz));
+    if demo {
+        local = local
+            .route("/local/legacy-events", post(post_legacy_event))
+            .route("/local/outbox", get(outbox))
+            .route("/local/zalo/simulate", post(simulate_zalo));
+    }
+    let local = local
         .layer(DefaultBodyLimit::max(MAX_MESSAGE_BYTES))
         .with_state(state.clone());
     local
+        .merge(intake::router(state.clone()))
         .merge(lookup::router(state.lookup.clone()))
         .merge(qr::router(state.qr.clone()))
         .merge(webhook::router(state.webhook.clone()))
         .merge(admin::router(state.admin.clone()))
 }
 
-/// Serves the router on a free loopback port in the background (tests, benches); returns
-/// `http://127.0.0.1:<port>`.
+/// Serves the router with the demo routes on a free loopback port in the background (tests,
+/// benches); returns `http://127.0.0.1:<port>`.
 pub async fn serve_on_loopback(state: Arc<AppState>) -> std::io::Result<String> {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let base = format!("http://{}", listener.local_addr()?);
-    let app = router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
+    let app = router(state, true).into_make_service_with_connect_info::<std::net::SocketAddr>();
     tokio::spawn(async move {
         if let Err(e) = axum::serve(listener, app).await {
             tracing::error!(error = %e, "loopback server stopped");
@@ -438,12 +448,24 @@ pub async fn seed_demo(state: &AppState) -> Result<Vec<DossierCode>, String> {
     Ok(codes)
 }
 
-/// Serves until Ctrl-C (or SIGTERM), then stops the consumers and returns.
+/// Serves until Ctrl-C (or SIGTERM), then stops the consumers and returns. `demo` mounts the
+/// demo routes (see [`router`]) and is refused on an address other than loopback; `seed` loads
+/// the demo dossiers first.
 pub async fn serve(
     state: Arc<AppState>,
     listen: std::net::SocketAddr,
+    demo: bool,
     seed: bool,
 ) -> Result<(), Box<dyn std::error::Error>> {
+    if demo && !listen.ip().is_loopback() {
+        return Err(format!(
+            "--demo serves unauthenticated routes (event intake, Zalo simulation, outbox) and is \
+             only allowed on a loopback address, not {listen}; on-premises, run without --demo: \
+             the one-stop system posts to {} with its X-Api-Key",
+            intake::PATH
+        )
+        .into());
+    }
     let listener = tokio::net::TcpListener::bind(listen).await?;
     let addr = listener.local_addr()?;
     let codes = if seed {
@@ -460,18 +482,24 @@ pub async fn serve(
     println!("motcua local server on http://{addr}");
     println!("  health:        curl http://{addr}/healthz");
     println!(
-        "  push an event: curl -X POST --data-binary @events/local/legacy-event-received.json http://{addr}/local/legacy-events"
+        "  push an event:  curl -H \"X-Api-Key: <tenants.tuyen-quang.intake_api_key in data/secrets.json>\" --data-binary @events/local/legacy-event-received.json http://{addr}{}",
+        intake::PATH
     );
     println!("  look one up:   curl http://{addr}/api/v1/dossiers/000.00.04.H60-261110-0028");
     println!("  lookup page:   http://{addr}/tra-cuu/000.00.04.H60-261110-0028");
     println!(
         "  receipt QR:    curl -H \"X-Api-Key: <tenants.tuyen-quang.qr_api_key in data/secrets.json>\" http://{addr}/qr/000.00.04.H60-261110-0028.svg"
     );
-    println!(
-        "  chat as a citizen: curl -X POST --data-binary @events/zalo-webhook/user_send_text.json http://{addr}/local/zalo/simulate"
-    );
-    if state.zalo_fake.is_some() {
-        println!("  Zalo outbox:   curl http://{addr}/local/outbox");
+    if demo {
+        println!(
+            "  demo event:    curl -X POST --data-binary @events/local/legacy-event-received.json http://{addr}/local/legacy-events"
+        );
+        println!(
+            "  chat as a citizen: curl -X POST --data-binary @events/zalo-webhook/user_send_text.json http://{addr}/local/zalo/simulate"
+        );
+        if state.zalo_fake.is_some() {
+            println!("  Zalo outbox:   curl http://{addr}/local/outbox");
+        }
     }
     println!(
         "  staff console: http://{addr}/admin (accounts in {})",
@@ -483,7 +511,7 @@ pub async fn serve(
 
     axum::serve(
         listener,
-        router(state).into_make_service_with_connect_info::<std::net::SocketAddr>(),
+        router(state, demo).into_make_service_with_connect_info::<std::net::SocketAddr>(),
     )
     .with_graceful_shutdown(shutdown_signal())
     .await?;

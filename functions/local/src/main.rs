@@ -17,6 +17,10 @@ struct Args {
     /// Tenant configuration file.
     #[arg(long, default_value = "infra/local/tenants.toml")]
     config: PathBuf,
+    /// Serve the unauthenticated demo routes (/local/legacy-events, /local/zalo/simulate,
+    /// /local/outbox); refused on an address other than loopback.
+    #[arg(long)]
+    demo: bool,
     /// Load a handful of realistic demo dossiers (idempotent).
     #[arg(long)]
     seed_demo: bool,
@@ -40,5 +44,5 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         std::sync::Arc::new(motcua_app::SystemClock),
     )
     .await?;
-    local::serve(state, args.listen, args.seed_demo).await
+    local::serve(state, args.listen, args.demo, args.seed_demo).await
 }

@@ -1,6 +1,7 @@
 //! Drives the real `local` binary: the README's run command serves `/healthz`, an event pushed
 //! through `/local/legacy-events` becomes visible at `/api/v1/dossiers/{code}`, a poison message
-//! is dead-lettered, and everything is still there after a clean restart.
+//! is dead-lettered, and everything is still there after a clean restart. Without `--demo` the
+//! demo routes do not exist and the one-stop system's intake needs its tenant's key.
 
 use std::net::TcpListener;
 use std::path::Path;
@@ -19,7 +20,7 @@ impl Server {
     /// so another listener (the server's own in-process Zalo fake, which binds port 0 too) can
     /// take it first: the server then exits with "address in use" and is started again on
     /// another port. Ready means our /healthz answers 200, not merely that the port accepts.
-    fn start(data_dir: &Path) -> Server {
+    fn start(data_dir: &Path, args: &[&str]) -> Server {
         for _ in 0..5 {
             let port = TcpListener::bind("127.0.0.1:0")
                 .unwrap()
@@ -32,6 +33,7 @@ impl Server {
                 .args(["--listen", &format!("127.0.0.1:{port}")])
                 .arg("--data-dir")
                 .arg(data_dir)
+                .args(args)
                 .stdout(Stdio::from(log(data_dir)))
                 .stderr(Stdio::from(log(data_dir)))
                 .spawn()
@@ -138,7 +140,7 @@ async fn pushed_event_is_served_and_survives_restart() {
     )
     .unwrap();
 
-    let server = Server::start(data.path());
+    let server = Server::start(data.path(), &["--demo"]);
     let health = client
         .get(format!("{}/healthz", server.base))
         .send()
@@ -212,7 +214,7 @@ async fn pushed_event_is_served_and_survives_restart() {
 
     // a fresh client: the old one may hold a closed keep-alive connection to a reused port
     let client = reqwest::Client::new();
-    let server = Server::start(data.path());
+    let server = Server::start(data.path(), &["--demo"]);
     let url = format!("{}/api/v1/dossiers/{CODE}", server.base);
     let again: serde_json::Value = wait_for_status(&client, &url, 200)
         .await
@@ -221,4 +223,99 @@ async fn pushed_event_is_served_and_survives_restart() {
         .unwrap();
     assert_eq!(again, body, "state survives a restart");
     server.stop();
+}
+
+fn intake_key(data_dir: &Path, tenant: &str) -> String {
+    let secrets: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(data_dir.join("secrets.json")).unwrap())
+            .unwrap();
+    secrets["tenants"][tenant]["intake_api_key"]
+        .as_str()
+        .unwrap()
+        .to_string()
+}
+
+/// From the attacker's side, on an on-premises server started as production (no `--demo`):
+/// the demo doors are closed, and the one-stop intake takes only a tenant's key and only that
+/// tenant's dossiers.
+#[tokio::test]
+async fn without_demo_the_demo_routes_are_absent_and_the_intake_needs_its_tenants_key() {
+    let data = tempfile::tempdir().unwrap();
+    eprintln!("server log: {}", data.path().join("server.log").display());
+    let client = reqwest::Client::new();
+    let event = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../events/local/legacy-event-received.json"),
+    )
+    .unwrap();
+    let server = Server::start(data.path(), &[]);
+    let simulate = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../events/zalo-webhook/user_send_text.json"),
+    )
+    .unwrap();
+    for (path, body) in [
+        ("/local/zalo/simulate", simulate.as_str()),
+        ("/local/legacy-events", event.as_str()),
+    ] {
+        let r = client
+            .post(format!("{}{path}", server.base))
+            .body(body.to_string())
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 404, "{path}");
+    }
+    let outbox = client
+        .get(format!("{}/local/outbox", server.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(outbox.status(), 404);
+
+    let intake = format!("{}/api/v1/intake/events", server.base);
+    let post = |key: Option<String>, body: String| {
+        let mut r = client.post(&intake).body(body);
+        if let Some(key) = key {
+            r = r.header("X-Api-Key", key);
+        }
+        async move { r.send().await.unwrap().status().as_u16() }
+    };
+    let tq = intake_key(data.path(), "tuyen-quang");
+    let bn = intake_key(data.path(), "bac-ninh");
+    assert_eq!(post(None, event.clone()).await, 401, "no key");
+    assert_eq!(
+        post(Some("guess".into()), event.clone()).await,
+        401,
+        "a wrong key"
+    );
+    assert_eq!(
+        post(Some(bn), event.clone()).await,
+        403,
+        "Bắc Ninh's key for a Tuyên Quang code"
+    );
+    let too_big = format!("{{\"pad\": \"{}\"}}", "x".repeat(300 * 1024));
+    assert_eq!(post(Some(tq.clone()), too_big).await, 413);
+    assert_eq!(post(Some(tq.clone()), "{}".into()).await, 400, "no code");
+    let url = format!("{}/api/v1/dossiers/{CODE}", server.base);
+    assert_eq!(client.get(&url).send().await.unwrap().status(), 404);
+    assert_eq!(post(Some(tq), event).await, 202);
+    wait_for_status(&client, &url, 200).await;
+    server.stop();
+}
+
+#[test]
+fn demo_mode_is_refused_on_a_public_address() {
+    let data = tempfile::tempdir().unwrap();
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let out = Command::new(env!("CARGO_BIN_EXE_local"))
+        .current_dir(&root)
+        .args(["--listen", "0.0.0.0:0", "--demo", "--data-dir"])
+        .arg(data.path())
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("only allowed on a loopback address"),
+        "{stderr}"
+    );
 }
