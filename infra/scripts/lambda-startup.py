@@ -95,6 +95,7 @@ if not ok or "ready" not in marks:
 at, path, answer = marks["answer"]
 if not path.endswith("/response"):
     print(proc.stderr.read().decode()[-2000:])
-print(f"{pathlib.Path(bootstrap).parent.name}: {size / 1e6:.1f} MB, spawn -> ready {1000 * (marks['ready'] - start):.0f} ms, "
+label = pathlib.Path(bootstrap).parent.name if pathlib.Path(bootstrap).name == "bootstrap" else pathlib.Path(bootstrap).name
+print(f"{label}: {size / 1e6:.1f} MB, spawn -> ready {1000 * (marks['ready'] - start):.0f} ms, "
       f"-> first answer {1000 * (at - start):.0f} ms ({path.rsplit('/', 1)[-1]}: {answer[:80]!r})")
 sys.exit(0 if path.endswith("/response") else 1)
