@@ -136,6 +136,10 @@ impl LocalUser {
             user: self.username.clone(),
             reason: reason.to_string(),
         };
+        let allowed = |c: char| c.is_ascii_alphanumeric() || "._-@".contains(c);
+        if self.username.is_empty() || !self.username.chars().all(allowed) {
+            return Err(bad("a username is letters, digits and . _ - @ only"));
+        }
         let tenant = TenantId::parse(&self.tenant).map_err(|e| bad(&e.to_string()))?;
         let role = match (self.role.as_str(), &self.agency) {
             ("admin", _) => Role::TenantAdmin,
@@ -170,11 +174,15 @@ struct Session {
     exp: i64,
 }
 
+/// The rate-limit key of every username that is not an account (`:` is not allowed in one).
+const UNKNOWN_USER_KEY: &str = ":unknown";
+
 /// The local server's accounts and session signing.
 pub struct LocalAuth {
     users: BTreeMap<String, (LocalUser, Principal)>,
     session_key: Vec<u8>,
-    /// Attempts per username (successful or not), against password guessing.
+    /// Attempts per known username (successful or not), against password guessing; every
+    /// unknown username shares one key, so that sprayed names cannot grow this map.
     attempts: DefaultKeyedRateLimiter<String>,
     /// Verified against when the username is unknown, so that timing does not tell.
     dummy_hash: String,
@@ -211,7 +219,12 @@ impl LocalAuth {
 
     /// Checks a password. `Err(retry_after)` when this username has had too many attempts.
     pub fn login(&self, username: &str, password: &str) -> Result<Option<Principal>, Duration> {
-        if self.attempts.check_key(&username.to_string()).is_err() {
+        let key = if self.users.contains_key(username) {
+            username
+        } else {
+            UNKNOWN_USER_KEY
+        };
+        if self.attempts.check_key(&key.to_string()).is_err() {
             return Err(Duration::from_secs(60));
         }
         let (hash, principal) = match self.users.get(username) {
@@ -357,6 +370,22 @@ mod tests {
         }
         // the sixth attempt within a minute is refused without checking
         assert!(a.login("lan", "đúng-mật-khẩu").is_err());
+    }
+
+    #[test]
+    fn sprayed_usernames_share_one_budget_and_do_not_grow_the_limiter() {
+        let a = auth();
+        let refused = (0..1000)
+            .filter(|i| a.login(&format!("guess-{i}"), "x").is_err())
+            .count();
+        assert_eq!(
+            refused, 995,
+            "five unknown names a minute, all names together"
+        );
+        assert_eq!(a.attempts.len(), 1, "one key for every unknown name");
+        // the real account keeps its own budget
+        assert!(a.login("lan", "đúng-mật-khẩu").unwrap().is_some());
+        assert_eq!(a.attempts.len(), 2);
     }
 
     #[test]

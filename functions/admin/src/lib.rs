@@ -223,7 +223,21 @@ async fn login(
         ));
     };
     let local: &LocalAuth = local;
-    match local.login(&body.username, &body.password) {
+    // Argon2 costs tens of milliseconds of CPU per attempt: off the async worker threads, so
+    // that a burst of logins cannot stall the webhook's 2-second answers on the same server.
+    let checked = {
+        let state = state.clone();
+        tokio::task::spawn_blocking(move || match &state.auth {
+            Auth::Local(local) => local.login(&body.username, &body.password),
+            Auth::Jwt { .. } => Ok(None),
+        })
+        .await
+    };
+    let Ok(checked) = checked else {
+        tracing::error!("password check panicked");
+        return Err(StaffError::Unavailable("password check failed".into()).into());
+    };
+    match checked {
         Err(_) => Err(ApiError(
             StatusCode::TOO_MANY_REQUESTS,
             json!({"error": "rate_limited", "message": "Sai mật khẩu quá nhiều lần, vui lòng thử lại sau 1 phút."}),
