@@ -488,6 +488,62 @@ async fn only_the_owner_chooses_the_delivery_and_the_choice_reaches_the_one_stop
         (m["type"].as_str(), m["code"].as_str(), m["choice"].as_str()),
         (Some("delivery_choice"), Some(ready), Some("postal"))
     );
+    for m in &out {
+        l.state.outbound.delete(&m.receipt).await.unwrap();
+    }
+    // pressing the same button again (a new press, not a Zalo retry) changes nothing
+    for (n, msg) in [(4, "d2"), (5, "d3")] {
+        l.post(
+            &text(OA_BN, "rep", msg, &format!("#nhan_kq:buu_chinh:{ready}"), n),
+            None,
+        )
+        .await;
+    }
+    l.drain().await;
+    assert!(
+        l.replies_to("d3")
+            .pop()
+            .unwrap()
+            .contains("bưu chính công ích")
+    );
+    let again = l
+        .state
+        .outbound
+        .receive(10, Duration::from_millis(200))
+        .await
+        .unwrap();
+    assert!(again.is_empty(), "the same choice is published once");
+    // a change of mind replaces the choice: published once more, one timeline entry more
+    l.post(
+        &text(OA_BN, "rep", "d4", &format!("#nhan_kq:mot_cua:{ready}"), 6),
+        None,
+    )
+    .await;
+    l.drain().await;
+    let changed = l
+        .state
+        .outbound
+        .receive(10, Duration::from_millis(200))
+        .await
+        .unwrap();
+    assert_eq!(changed.len(), 1);
+    let c: Value = serde_json::from_str(&changed[0].body).unwrap();
+    assert_eq!(c["choice"], "counter");
+    let bn = motcua_domain::TenantId::parse("bac-ninh").unwrap();
+    let view = l
+        .state
+        .store
+        .load_dossier(&bn, &motcua_domain::DossierCode::parse(ready).unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    let choices: Vec<_> = view
+        .timeline
+        .iter()
+        .filter(|e| e.kind == "delivery_choice")
+        .filter_map(|e| e.note.as_deref())
+        .collect();
+    assert_eq!(choices, vec!["postal", "counter"]);
     let schema: Value = serde_json::from_str(
         &std::fs::read_to_string(
             Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -620,6 +676,37 @@ async fn the_owner_rates_the_service_once_per_press() {
             .await
             .unwrap(),
         1
+    );
+    // a second press of 5 counts nothing more; a change of mind moves the one rating to 3
+    for (n, msg, score) in [(4, "r3", 5), (5, "r4", 3)] {
+        l.post(
+            &text(OA_BN, "rep", msg, &format!("#danh_gia:{ready}:{score}"), n),
+            None,
+        )
+        .await;
+    }
+    l.drain().await;
+    let count = |metric: &'static str| {
+        let store = l.state.store.clone();
+        let bn = bn.clone();
+        async move {
+            motcua_app::CounterStore::monthly(store.as_ref(), &bn, metric, today)
+                .await
+                .unwrap()
+        }
+    };
+    assert_eq!((count("rating.5").await, count("rating.3").await), (0, 1));
+    let view = l
+        .state
+        .store
+        .load_dossier(&bn, &motcua_domain::DossierCode::parse(ready).unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    let ratings = view.timeline.iter().filter(|e| e.kind == "rating").count();
+    assert_eq!(
+        ratings, 2,
+        "5, then the change to 3; the repeated 5 added nothing"
     );
 }
 

@@ -137,7 +137,7 @@ impl Conversation {
         t: &TenantId,
         user: &str,
         raw: &str,
-    ) -> Result<Option<motcua_domain::Dossier>, ConversationError> {
+    ) -> Result<Option<motcua_domain::DossierView>, ConversationError> {
         let Ok(code) = DossierCode::parse(raw) else {
             return Ok(None);
         };
@@ -153,12 +153,12 @@ impl Conversation {
         let Some(view) = self.store.load_dossier(t, &code).await? else {
             return Ok(None);
         };
-        let d = view.dossier;
+        let d = &view.dossier;
         let mine = [&d.applicant_phone, &d.representative_phone]
             .into_iter()
             .flatten()
             .any(|p| p.hash == hash);
-        Ok(mine.then_some(d))
+        Ok(mine.then_some(view))
     }
 }
 
