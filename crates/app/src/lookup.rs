@@ -1,14 +1,20 @@
 //! Lookup by receipt code. A code alone shows status and dates, nothing personal; the full card
-//! (masked name, procedure, timeline, documents) needs a second factor: the QR link's token or
-//! the last four digits of the applicant's ID number. An unknown code and a code of no
-//! configured province answer the same, after the same one store read.
+//! (masked name, procedure, timeline) needs a second factor: the QR link's token, the asker's
+//! verified phone, or the last four digits of the applicant's ID number. The result documents
+//! are shown only behind the token or the phone, never behind the four digits alone. An unknown
+//! code and a code of no configured province answer the same, after the same one store read.
+//!
+//! Four digits are 10^4 values: tries of them are counted per dossier and day in the store
+//! (shared by every instance and channel), reserved before the check so that parallel requests
+//! cannot overtake the count, and refunded when right. After [`ID_SUFFIX_TRIES_PER_DAY`] wrong
+//! ones the dossier no longer accepts the digits until the end of the Vietnam day.
 
 use chrono::{DateTime, Utc};
 use motcua_domain::catalogue::{delivery_label, late_label, timeline_label};
-use motcua_domain::{DocumentLink, Dossier, DossierCode, NationalStatus, TenantId};
+use motcua_domain::{DocumentLink, Dossier, DossierCode, NationalStatus, TenantId, time};
 use serde::Serialize;
 
-use crate::ports::{DossierStore, StoreError};
+use crate::ports::{Store, StoreError};
 use crate::qr::QrSigner;
 use crate::tenancy::Tenancy;
 
@@ -72,6 +78,18 @@ pub struct CitizenView {
     pub status: PublicStatus,
     /// Present only with a valid second factor.
     pub card: Option<FullCard>,
+    /// ID digits were given but not checked: too many wrong ones today for this dossier.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub id_suffix_locked: bool,
+}
+
+/// Wrong ID-digit tries a dossier takes per Vietnam day before it stops accepting them.
+pub const ID_SUFFIX_TRIES_PER_DAY: i64 = 5;
+
+/// The per-dossier day counter of ID-digit tries (a counter like the statistics', never read
+/// by them).
+fn id_suffix_tries(code: &DossierCode) -> String {
+    format!("id_suffix_tries.{code}")
 }
 
 /// The proofs a lookup may carry.
@@ -87,7 +105,7 @@ pub struct Proof<'a> {
 
 /// One store read. `None` for an unknown code and for a code no province here owns.
 pub async fn lookup(
-    store: &dyn DossierStore,
+    store: &dyn Store,
     tenancy: &Tenancy,
     signer: impl Fn(&TenantId) -> Option<QrSigner>,
     code: &DossierCode,
@@ -109,13 +127,31 @@ pub async fn lookup(
         .token
         .zip(signer(&tenant.id))
         .is_some_and(|(t, s)| s.verify(code, t));
+    let mut id_suffix_locked = false;
     let by_id = match (proof.id_suffix, &d.id_suffix_hash, tenancy.keys(&tenant.id)) {
         (Some(sfx), Some(stored), Some(keys)) if motcua_domain::phone::is_id_suffix(sfx) => {
-            let got = keys.id_suffix_hash(code, sfx);
-            bool::from(subtle::ConstantTimeEq::ct_eq(
-                got.as_bytes(),
-                stored.as_bytes(),
-            ))
+            let day = time::to_vn(now).date_naive();
+            let metric = id_suffix_tries(code);
+            store.incr(&tenant.id, &metric, day, 1).await?;
+            let tries = store
+                .daily(&tenant.id, &metric, day, day)
+                .await?
+                .first()
+                .map_or(0, |(_, n)| *n);
+            if tries > ID_SUFFIX_TRIES_PER_DAY {
+                id_suffix_locked = true;
+                false
+            } else {
+                let got = keys.id_suffix_hash(code, sfx);
+                let right = bool::from(subtle::ConstantTimeEq::ct_eq(
+                    got.as_bytes(),
+                    stored.as_bytes(),
+                ));
+                if right {
+                    store.incr(&tenant.id, &metric, day, -1).await?;
+                }
+                right
+            }
         }
         _ => false,
     };
@@ -145,10 +181,16 @@ pub async fn lookup(
                 })
             })
             .collect(),
-        documents: d.documents.clone(),
+        // result documents only to who holds the receipt's QR or the verified phone
+        documents: if by_token || by_phone {
+            d.documents.clone()
+        } else {
+            Vec::new()
+        },
     });
     Ok(Some(CitizenView {
         status: PublicStatus::of(d, now),
         card,
+        id_suffix_locked,
     }))
 }

@@ -40,6 +40,11 @@ pub enum Msg {
         procedure: String,
         steps: Vec<String>,
     },
+    /// The short card, and why the ID digits given with the code were not checked: too many
+    /// wrong ones today for this dossier.
+    IdDigitsLocked {
+        short: Box<Msg>,
+    },
     /// A phone number typed in chat is never searched.
     PhoneTypedInChat,
     /// Too many lookups in a short time.
@@ -301,6 +306,10 @@ pub fn document_for(kind: EventKind) -> Option<(crate::dossier::DocumentKind, &'
 }
 
 /// Button payloads the result-ready message carries; the webhook recognises them.
+/// Why ID digits were not checked (chat and lookup page): too many wrong ones today.
+pub const ID_DIGITS_LOCKED: &str = "Hồ sơ này đã bị nhập sai 4 số cuối CCCD nhiều lần trong \
+    hôm nay, nên tạm thời không xem được đầy đủ bằng 4 số CCCD đến hết ngày.";
+
 pub const DELIVERY_POSTAL_PREFIX: &str = "#nhan_kq:buu_chinh:";
 pub const DELIVERY_COUNTER_PREFIX: &str = "#nhan_kq:mot_cua:";
 /// Rating buttons after the result is returned: `#danh_gia:<code>:<1-5>`.
@@ -503,6 +512,11 @@ impl Msg {
                 vì sự bất tiện này."
                 .to_string(),
             Msg::Notice(n) => n.render(),
+            Msg::IdDigitsLocked { short } => format!(
+                "{}\n\n{ID_DIGITS_LOCKED} Ông/bà vẫn xem được đầy đủ bằng mã QR trên Giấy tiếp \
+                 nhận, hoặc chọn \"Nhận thông báo hồ sơ\" để xác minh số điện thoại.",
+                short.render()
+            ),
             Msg::StatusFull { short, applicant, procedure, steps } => {
                 let mut s = format!("{}\nNgười nộp: {applicant}\nThủ tục: {procedure}", short.render());
                 if !steps.is_empty() {
@@ -565,6 +579,11 @@ impl Msg {
             Msg::PhoneTypedInChat,
             Msg::LookupRateLimited { retry_minutes: 15 },
             Msg::TemporaryFailure,
+            Msg::IdDigitsLocked {
+                short: Box::new(Msg::DossierNotFound {
+                    code: "000.00.04.H60-230215-0028".into(),
+                }),
+            },
         ];
         out.extend([
             Msg::Welcome {

@@ -229,6 +229,7 @@ pub async fn open(
         store.clone(),
         deployment.clone(),
         clock.clone(),
+        metrics.clone(),
         lookups_per_minute,
     ));
     let qr = Arc::new(qr::QrState {

@@ -16,6 +16,7 @@ use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter, clock::Clock as _};
 use motcua_app::lookup::{CitizenView, Proof, lookup};
+use motcua_app::metrics::Metrics;
 use motcua_app::{Clock, Store};
 use motcua_config::Deployment;
 use motcua_domain::{DossierCode, NationalStatus, time};
@@ -34,6 +35,8 @@ pub struct LookupState {
     pub deployment: Deployment,
     pub clock: Arc<dyn Clock>,
     pub limiter: DefaultKeyedRateLimiter<IpAddr>,
+    /// `LookupIdDigitsLocked` (alarmed): someone keeps guessing a dossier's ID digits.
+    pub metrics: Arc<dyn Metrics>,
 }
 
 impl LookupState {
@@ -42,6 +45,7 @@ impl LookupState {
         store: Arc<dyn Store>,
         deployment: Deployment,
         clock: Arc<dyn Clock>,
+        metrics: Arc<dyn Metrics>,
         per_minute: u32,
     ) -> Self {
         let per_minute = NonZeroU32::new(per_minute.max(1)).expect("at least one");
@@ -51,6 +55,7 @@ impl LookupState {
             deployment,
             clock,
             limiter: RateLimiter::keyed(Quota::per_minute(per_minute).allow_burst(burst)),
+            metrics,
         }
     }
 }
@@ -58,7 +63,7 @@ impl LookupState {
 pub fn router(state: Arc<LookupState>) -> Router {
     Router::new()
         .route("/tra-cuu/{code}", get(page).post(page_with_factor))
-        .route("/api/v1/dossiers/{code}", get(api))
+        .route("/api/v1/dossiers/{code}", get(api).post(api_with_factor))
         .route("/api/v1/openapi.json", get(openapi))
         .layer(middleware::from_fn_with_state(state.clone(), rate_limit))
         .with_state(state)
@@ -98,10 +103,21 @@ async fn rate_limit(State(state): State<Arc<LookupState>>, req: Request, next: N
     next.run(req).await
 }
 
+/// A lookup's proofs. In a query string only `k` (the QR link's token) counts: ID digits in a
+/// URL end up in access logs and browser histories, so they are read from POST bodies only.
 #[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
 pub struct Params {
     k: Option<String>,
     cccd4: Option<String>,
+}
+
+impl Params {
+    /// The proofs a GET may carry.
+    fn link_only(mut self) -> Params {
+        self.cccd4 = None;
+        self
+    }
 }
 
 #[derive(Template)]
@@ -118,6 +134,8 @@ struct Page<'a> {
     timeline: Vec<(String, String)>,
     oa_id: Option<String>,
     wrong_factor: bool,
+    factor_locked: bool,
+    factor_locked_text: &'static str,
 }
 
 fn status_class(s: NationalStatus) -> &'static str {
@@ -171,6 +189,14 @@ async fn find(state: &LookupState, raw: &str, params: &Params, channel: &str) ->
             {
                 tracing::warn!(error = %e, "lookup not counted");
             }
+            if view.id_suffix_locked {
+                state.metrics.count(
+                    "LookupIdDigitsLocked",
+                    1.0,
+                    &[("Tenant", tenant.id.as_str())],
+                );
+                tracing::warn!(tenant = %tenant.id, "ID digits refused: too many wrong tries today for this dossier");
+            }
             Outcome::Found(tenant.name.clone(), tenant.oa_id.clone(), Box::new(view))
         }
         Ok(None) => Outcome::NotFound,
@@ -197,6 +223,8 @@ async fn render(state: &LookupState, raw: &str, params: Params) -> Response {
         timeline: Vec::new(),
         oa_id: None,
         wrong_factor: false,
+        factor_locked: false,
+        factor_locked_text: motcua_domain::catalogue::ID_DIGITS_LOCKED,
     };
     let status = match outcome {
         Outcome::BadCode | Outcome::NotFound => StatusCode::NOT_FOUND,
@@ -217,7 +245,9 @@ async fn render(state: &LookupState, raw: &str, params: Params) -> Response {
                     .map(|i| (time::vn_datetime(i.at), i.label.clone()))
                     .collect();
             }
-            page.wrong_factor = view.card.is_none() && params.cccd4.is_some();
+            page.wrong_factor =
+                view.card.is_none() && params.cccd4.is_some() && !view.id_suffix_locked;
+            page.factor_locked = view.id_suffix_locked;
             page.view = Some(*view);
             StatusCode::OK
         }
@@ -236,7 +266,7 @@ async fn page(
     Path(raw): Path<String>,
     Query(params): Query<Params>,
 ) -> Response {
-    render(&state, &raw, params).await
+    render(&state, &raw, params.link_only()).await
 }
 
 async fn page_with_factor(
@@ -252,7 +282,33 @@ async fn api(
     Path(raw): Path<String>,
     Query(params): Query<Params>,
 ) -> Response {
-    match find(&state, &raw, &params, "api").await {
+    if params.cccd4.is_some() {
+        return problem(
+            StatusCode::BAD_REQUEST,
+            "Không gửi số CCCD trên đường dẫn",
+            "cccd4 is read from a POST body only (JSON {\"cccd4\": \"1234\"}): a query string ends up in logs.",
+        );
+    }
+    answer(&state, &raw, params).await
+}
+
+async fn api_with_factor(
+    State(state): State<Arc<LookupState>>,
+    Path(raw): Path<String>,
+    body: Result<axum::Json<Params>, axum::extract::rejection::JsonRejection>,
+) -> Response {
+    match body {
+        Ok(axum::Json(params)) => answer(&state, &raw, params).await,
+        Err(e) => problem(
+            StatusCode::BAD_REQUEST,
+            "Yêu cầu không hợp lệ",
+            &format!("Send a JSON object with cccd4 and/or k: {}", e.body_text()),
+        ),
+    }
+}
+
+async fn answer(state: &LookupState, raw: &str, params: Params) -> Response {
+    match find(state, raw, &params, "api").await {
         Outcome::Found(_, _, view) => (
             StatusCode::OK,
             [(header::CACHE_CONTROL, "no-store")],

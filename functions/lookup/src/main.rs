@@ -16,6 +16,7 @@ async fn main() -> Result<(), lambda_http::Error> {
         aws.store()?,
         aws.deployment,
         aws.clock,
+        aws.metrics,
         per_minute,
     ));
     // API Gateway knows the caller's address; hand it to the rate limiter.

@@ -99,7 +99,13 @@ async fn the_page_shows_the_status_on_a_phone() {
     }
     let code = DossierCode::parse("000.00.04.H60-261110-0028").unwrap();
     let token = d.qr_signer("tuyen-quang").unwrap().token(&code);
-    let state = Arc::new(LookupState::new(store, d, clock.clone(), 600));
+    let state = Arc::new(LookupState::new(
+        store,
+        d,
+        clock.clone(),
+        Arc::new(motcua_app::metrics::RecordingMetrics::default()),
+        600,
+    ));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let app = lookup::router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();

@@ -8,6 +8,7 @@ use axum::body::{Body, to_bytes};
 use axum::http::{Request, StatusCode};
 use base64::Engine as _;
 use lookup::{ClientIp, LookupState};
+use motcua_app::metrics::RecordingMetrics;
 use motcua_app::{Clock, ManualClock, Store, TenantFile};
 use motcua_config::{Deployment, Secrets, TenantSecrets};
 use motcua_domain::{DossierCode, DossierEvent, TenantId};
@@ -35,6 +36,7 @@ fn deployment() -> Deployment {
 struct T {
     app: axum::Router,
     store: Arc<dyn Store>,
+    metrics: Arc<RecordingMetrics>,
     token: String,
     clock: Arc<ManualClock>,
     _dir: tempfile::TempDir,
@@ -75,15 +77,18 @@ async fn setup(per_minute: u32) -> T {
         .qr_signer("tuyen-quang")
         .unwrap()
         .token(&DossierCode::parse(CODE).unwrap());
+    let metrics = Arc::new(RecordingMetrics::default());
     let state = Arc::new(LookupState::new(
         store.clone(),
         d,
         clock.clone(),
+        metrics.clone(),
         per_minute,
     ));
     T {
         app: lookup::router(state),
         store,
+        metrics,
         token,
         clock,
         _dir: dir,
@@ -105,6 +110,13 @@ async fn call(app: &axum::Router, req: Request<Body>) -> (StatusCode, String, St
 
 fn get(uri: &str) -> Request<Body> {
     Request::get(uri).body(Body::empty()).unwrap()
+}
+
+fn post_json(uri: &str, body: &str) -> Request<Body> {
+    Request::post(uri)
+        .header("content-type", "application/json")
+        .body(Body::from(body.to_string()))
+        .unwrap()
 }
 
 fn post(uri: &str, form: &str) -> Request<Body> {
@@ -178,7 +190,11 @@ async fn qr_token_or_id_digits_unlock_the_card() {
     assert_eq!((status, ct.as_str()), (StatusCode::OK, "application/json"));
     let v: serde_json::Value = serde_json::from_str(&json).unwrap();
     assert_eq!((v["status"].as_u64(), v["card"].is_null()), (Some(4), true));
-    let (_, _, json) = call(&t.app, get(&format!("/api/v1/dossiers/{CODE}?cccd4=2345"))).await;
+    let (_, _, json) = call(
+        &t.app,
+        post_json(&format!("/api/v1/dossiers/{CODE}"), r#"{"cccd4": "2345"}"#),
+    )
+    .await;
     let v: serde_json::Value = serde_json::from_str(&json).unwrap();
     assert_eq!(v["card"]["applicant"], "N. T. T. M***");
     assert_eq!(v["card"]["timeline"].as_array().unwrap().len(), 3);
@@ -292,4 +308,81 @@ async fn openapi_document_is_served() {
     let v: serde_json::Value = serde_json::from_str(&body).unwrap();
     assert_eq!(v["openapi"], "3.1.0");
     assert!(v["paths"]["/api/v1/dossiers/{code}"]["get"]["responses"]["429"].is_object());
+}
+
+/// From the attacker's side: the ID digits are 10^4 values and receipt codes are sequential.
+/// Guesses spread over many client addresses (so that no per-address limit sees them) and over
+/// the page and the API still count against the one dossier, in the store.
+#[tokio::test]
+async fn wrong_id_digits_from_many_addresses_lock_the_dossier_for_the_day() {
+    let t = setup(600).await;
+    let from = |ip: String, mut req: Request<Body>| {
+        req.extensions_mut().insert(ClientIp(ip.parse().unwrap()));
+        req
+    };
+    // digits in a URL are refused, never checked
+    let (status, _, _) = call(&t.app, get(&format!("/api/v1/dossiers/{CODE}?cccd4=2345"))).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    let (_, _, html) = call(&t.app, get(&format!("/tra-cuu/{CODE}?cccd4=2345"))).await;
+    assert!(
+        !html.contains("N. T. T. M***"),
+        "a GET never unlocks with digits"
+    );
+    // the right digits alone show the card, but not the result documents
+    let (_, _, json) = call(
+        &t.app,
+        post_json(&format!("/api/v1/dossiers/{CODE}"), r#"{"cccd4": "2345"}"#),
+    )
+    .await;
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert!(v["card"].is_object());
+    assert_eq!(v["card"]["documents"], serde_json::json!([]));
+    for i in 0..20 {
+        let guess = format!("{:04}", 3000 + i);
+        let ip = format!("198.51.100.{}", i + 1);
+        let req = if i % 2 == 0 {
+            post_json(
+                &format!("/api/v1/dossiers/{CODE}"),
+                &format!(r#"{{"cccd4": "{guess}"}}"#),
+            )
+        } else {
+            post(&format!("/tra-cuu/{CODE}"), &format!("cccd4={guess}"))
+        };
+        let (status, _, _) = call(&t.app, from(ip, req)).await;
+        assert_eq!(status, StatusCode::OK);
+    }
+    // now even the right digits are refused until the end of the day, and it is said so
+    let (_, _, json) = call(
+        &t.app,
+        from(
+            "192.0.2.99".into(),
+            post_json(&format!("/api/v1/dossiers/{CODE}"), r#"{"cccd4": "2345"}"#),
+        ),
+    )
+    .await;
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert!(v["card"].is_null(), "{v}");
+    assert_eq!(v["id_suffix_locked"], true);
+    let (_, _, html) = call(&t.app, post(&format!("/tra-cuu/{CODE}"), "cccd4=2345")).await;
+    assert!(!html.contains("N. T. T. M***"));
+    assert!(
+        html.contains(motcua_domain::catalogue::ID_DIGITS_LOCKED),
+        "the page says why"
+    );
+    assert!(t.metrics.total("LookupIdDigitsLocked") >= 16.0);
+    // the QR token still opens the card (and the documents)
+    let (_, _, json) = call(
+        &t.app,
+        get(&format!("/api/v1/dossiers/{CODE}?k={}", t.token)),
+    )
+    .await;
+    assert!(serde_json::from_str::<serde_json::Value>(&json).unwrap()["card"].is_object());
+    // the next Vietnam day the digits work again
+    t.clock.advance(chrono::Duration::hours(24));
+    let (_, _, json) = call(
+        &t.app,
+        post_json(&format!("/api/v1/dossiers/{CODE}"), r#"{"cccd4": "2345"}"#),
+    )
+    .await;
+    assert!(serde_json::from_str::<serde_json::Value>(&json).unwrap()["card"].is_object());
 }

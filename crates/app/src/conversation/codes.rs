@@ -72,6 +72,10 @@ impl Conversation {
                 .await?;
             return Ok("lookup_miss");
         };
+        if view.id_suffix_locked {
+            self.metrics
+                .count("LookupIdDigitsLocked", 1.0, &[("Tenant", t.as_str())]);
+        }
         self.send(&e.oa_id, user, Some(msg_id), text(card(view).render()))
             .await?;
         Ok("lookup")
@@ -193,6 +197,9 @@ fn card(view: crate::lookup::CitizenView) -> Msg {
                 .rev()
                 .map(|i| format!("{} {}", time::vn_date(i.at), i.label))
                 .collect(),
+        },
+        None if view.id_suffix_locked => Msg::IdDigitsLocked {
+            short: Box::new(short),
         },
         None => short,
     }
