@@ -31,6 +31,7 @@ macro_rules! store_contract_tests {
             dossiers_by_phone_matches_applicant_and_representative,
             zalo_user_interaction_only_moves_forward,
             zalo_user_phone_link_and_erasure,
+            zalo_user_phone_claim_is_not_a_link,
             idempotency_claim_lifecycle,
             idempotency_expired_leases_and_records_can_be_taken_over,
             idempotency_concurrent_claims_have_one_winner,

@@ -7,8 +7,9 @@
 //!   unknown code and a code the asker may not see answer the same. Per-user daily budget, and a
 //!   scan metric when a user keeps asking for codes that do not exist.
 //! - a phone number typed in chat is never searched: the reply explains how to share it.
-//! - "Nhận thông báo": request_user_info; the shared, verified phone links the user (later
-//!   dossiers with that phone reach them by the free channel) and lists their open dossiers.
+//! - "Nhận thông báo": request_user_info; the shared phone is only a claim until the user types
+//!   the one-time code sent to it by ZNS; then it links the user (later dossiers with that phone
+//!   reach them by the free channel) and lists their open dossiers (`phone.rs`).
 //! - anything else, photos, files, locations: a question/complaint ticket, opened or appended to.
 //! - buttons: delivery choice (owner only) recorded and published for the one-stop system;
 //!   satisfaction rating. OA-tool echoes go into the ticket history, never answered. Receipts go
@@ -17,6 +18,7 @@
 mod buttons;
 mod codes;
 mod followers;
+mod phone;
 mod tickets;
 
 pub use motcua_domain::ticket::classify;
@@ -225,7 +227,7 @@ impl Conversation {
             }
             Inbound::SharedPhone { user_id, phone } => {
                 self.store.record_interaction(t, user_id, e.at).await?;
-                self.link(tenant, e, user_id, phone.as_deref()).await
+                self.claim_phone(tenant, e, user_id, phone.as_deref()).await
             }
             Inbound::Receipt { msg_ids, kind } => {
                 for id in msg_ids {
@@ -256,6 +258,18 @@ impl Conversation {
     ) -> Result<&'static str, ConversationError> {
         let trimmed = body.trim();
         let reply = |m: Msg| self.send(&e.oa_id, user, Some(msg_id), text(m.render()));
+        if motcua_domain::zalo::is_otp(trimmed) {
+            let pending = self
+                .store
+                .get_zalo_user(&tenant.id, user)
+                .await?
+                .and_then(|u| u.phone_claim);
+            if let Some(claim) = pending {
+                return self
+                    .check_otp(tenant, e, user, msg_id, claim, trimmed)
+                    .await;
+            }
+        }
         match trimmed {
             "#tra_cuu" => return reply(Msg::AskForCode).await.map(|_| "asked_for_code"),
             "#hoi_dap" => {

@@ -81,6 +81,11 @@ impl PiiKeys {
         self.keyed_hash(&[b"id-suffix", code.as_str().as_bytes(), last4.as_bytes()])
     }
 
+    /// The matching hash of a one-time code, bound to the Zalo user it was sent for.
+    pub fn otp_hash(&self, user_id: &str, code: &str) -> String {
+        self.keyed_hash(&[b"otp", user_id.as_bytes(), code.as_bytes()])
+    }
+
     pub fn protect_phone(&self, phone: &PhoneNumber) -> Protected {
         Protected {
             hash: self.phone_hash(phone),

@@ -45,6 +45,20 @@ pub enum Msg {
     IdDigitsLocked {
         short: Box<Msg>,
     },
+    /// A one-time code went by ZNS to the shared phone (its last three digits shown).
+    OtpSent {
+        phone_tail: String,
+    },
+    /// A wrong one-time code; some tries are left.
+    OtpWrong {
+        tries_left: u8,
+    },
+    /// The code expired or was mistyped too often: the claim is dropped.
+    OtpFailed,
+    /// The day's codes for this user are used up.
+    OtpDailyLimit,
+    /// No code could be sent (no OTP template, or ZNS refused the number).
+    OtpUnavailable,
     /// A phone number typed in chat is never searched.
     PhoneTypedInChat,
     /// Too many lookups in a short time.
@@ -123,6 +137,14 @@ pub fn ticket_answered_params(number: u64, agency: &str) -> BTreeMap<String, Str
 /// The template key of the "answer ready" ZNS template.
 pub const TICKET_ANSWERED: &str = "ticket_answered";
 
+/// The template key of the one-time code that proves a shared phone (a ZNS OTP template).
+pub const OTP: &str = "otp";
+
+/// Parameters of the OTP template (`zns_templates.otp`): the six-digit code as `otp`.
+pub fn otp_params(code: &str) -> BTreeMap<String, String> {
+    complete_params(OTP, BTreeMap::from([("otp".to_string(), code.to_string())]))
+}
+
 /// One declared parameter of a registered template: its name, the longest value Zalo accepts
 /// for it as we register it, and the neutral value sent when the event has none (Zalo refuses
 /// a template call that leaves a declared parameter out: -1122).
@@ -150,6 +172,7 @@ const SO_TIEN: TemplateParam = param("so_tien", 20, "Theo thông báo");
 const BASE: [TemplateParam; 4] = [MA_HO_SO, TEN_THU_TUC, TRANG_THAI, NGAY_HEN_TRA];
 const WITH_REASON: [TemplateParam; 5] = [MA_HO_SO, TEN_THU_TUC, TRANG_THAI, NGAY_HEN_TRA, LY_DO];
 const WITH_FEE: [TemplateParam; 5] = [MA_HO_SO, TEN_THU_TUC, TRANG_THAI, NGAY_HEN_TRA, SO_TIEN];
+const ONE_TIME_CODE: [TemplateParam; 1] = [param("otp", 6, "000000")];
 const TICKET: [TemplateParam; 2] = [
     param("so_phieu", 20, "Không có"),
     param("co_quan", 100, "Cơ quan giải quyết"),
@@ -161,6 +184,9 @@ pub fn template_parameters(key: &str) -> Option<&'static [TemplateParam]> {
     use EventKind::*;
     if key == TICKET_ANSWERED {
         return Some(&TICKET);
+    }
+    if key == OTP {
+        return Some(&ONE_TIME_CODE);
     }
     let kind = EventKind::ALL.into_iter().find(|k| k.as_str() == key)?;
     Some(match kind {
@@ -512,6 +538,24 @@ impl Msg {
                 vì sự bất tiện này."
                 .to_string(),
             Msg::Notice(n) => n.render(),
+            Msg::OtpSent { phone_tail } => format!(
+                "Mã xác minh gồm 6 chữ số đã được gửi qua Zalo tới số điện thoại đuôi \
+                 {phone_tail}. Vui lòng nhập mã vào cuộc trò chuyện này trong vòng 5 phút để \
+                 hoàn tất đăng ký nhận thông báo hồ sơ."
+            ),
+            Msg::OtpWrong { tries_left } => format!(
+                "Mã xác minh chưa đúng. Ông/bà còn {tries_left} lần nhập."
+            ),
+            Msg::OtpFailed => "Mã xác minh đã hết hạn hoặc đã nhập sai quá số lần cho phép. \
+                Vui lòng chọn \"Nhận thông báo hồ sơ\" để nhận mã mới."
+                .to_string(),
+            Msg::OtpDailyLimit => "Hôm nay ông/bà đã yêu cầu đủ số mã xác minh cho phép. \
+                Vui lòng thử lại vào ngày mai."
+                .to_string(),
+            Msg::OtpUnavailable => "Hiện chưa gửi được mã xác minh tới số điện thoại này. \
+                Ông/bà vẫn tra cứu được hồ sơ bằng mã hồ sơ hoặc mã QR trên Giấy tiếp nhận; \
+                vui lòng thử lại sau."
+                .to_string(),
             Msg::IdDigitsLocked { short } => format!(
                 "{}\n\n{ID_DIGITS_LOCKED} Ông/bà vẫn xem được đầy đủ bằng mã QR trên Giấy tiếp \
                  nhận, hoặc chọn \"Nhận thông báo hồ sơ\" để xác minh số điện thoại.",
@@ -579,6 +623,13 @@ impl Msg {
             Msg::PhoneTypedInChat,
             Msg::LookupRateLimited { retry_minutes: 15 },
             Msg::TemporaryFailure,
+            Msg::OtpSent {
+                phone_tail: "985".into(),
+            },
+            Msg::OtpWrong { tries_left: 2 },
+            Msg::OtpFailed,
+            Msg::OtpDailyLimit,
+            Msg::OtpUnavailable,
             Msg::IdDigitsLocked {
                 short: Box::new(Msg::DossierNotFound {
                     code: "000.00.04.H60-230215-0028".into(),

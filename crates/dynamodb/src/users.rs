@@ -6,7 +6,7 @@ use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
 use aws_sdk_dynamodb::operation::update_item::builders::UpdateItemFluentBuilder;
 use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue};
 use chrono::{DateTime, Utc};
-use motcua_app::{StoreResult, ZaloUser, ZaloUserStore};
+use motcua_app::{PhoneClaim, StoreError, StoreResult, ZaloUser, ZaloUserStore};
 use motcua_domain::{Protected, TenantId};
 
 use crate::DynamoStore;
@@ -54,6 +54,13 @@ fn decode_user(tenant: &TenantId, item: &Item) -> StoreResult<ZaloUser> {
         phone,
         phone_linked_at: f.opt_time("phone_linked_at")?,
         updated_at: f.time("updated_at")?,
+        phone_claim: match f.opt_str("phone_claim")? {
+            Some(json) => Some(serde_json::from_str(json).map_err(|e| StoreError::Corrupt {
+                key: "zalo user phone_claim".into(),
+                reason: e.to_string(),
+            })?),
+            None => None,
+        },
     })
 }
 
@@ -153,6 +160,40 @@ impl ZaloUserStore for DynamoStore {
         .send()
         .await
         .map_err(|err| self.unavailable("UpdateItem (Zalo user phone link)", err))?;
+        Ok(())
+    }
+
+    async fn set_phone_claim(
+        &self,
+        tenant: &TenantId,
+        user_id: &str,
+        claim: Option<&PhoneClaim>,
+        at: DateTime<Utc>,
+    ) -> StoreResult<()> {
+        let request = match claim {
+            Some(claim) => {
+                let json = serde_json::to_string(claim).expect("a claim serialises");
+                self.update_user(
+                    tenant,
+                    user_id,
+                    at,
+                    "#following = if_not_exists(#following, :false), #claim = :claim",
+                )
+                .expression_attribute_values(":claim", s(json))
+            }
+            None => self.update_user(
+                tenant,
+                user_id,
+                at,
+                "#following = if_not_exists(#following, :false) REMOVE #claim",
+            ),
+        };
+        request
+            .expression_attribute_names("#claim", "phone_claim")
+            .expression_attribute_values(":false", AttributeValue::Bool(false))
+            .send()
+            .await
+            .map_err(|err| self.unavailable("UpdateItem (Zalo user phone claim)", err))?;
         Ok(())
     }
 

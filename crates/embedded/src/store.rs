@@ -176,6 +176,7 @@ impl EmbeddedStore {
                     phone: None,
                     phone_linked_at: None,
                     updated_at: at,
+                    phone_claim: None,
                 });
                 let old_hash = user.phone.as_ref().map(|p| p.hash.clone());
                 let old_active = user.last_interaction_at;

@@ -113,6 +113,32 @@ impl Local {
         self.state.zalo_fake.as_ref().unwrap()
     }
 
+    /// The newest one-time code the fake delivered by ZNS to `phone` (`84…`).
+    fn otp_sent_to(&self, phone: &str) -> String {
+        self.fake()
+            .delivered()
+            .into_iter()
+            .rev()
+            .find(|r| r.endpoint == Endpoint::Zns && r.body["phone"] == phone)
+            .and_then(|r| r.body["template_data"]["otp"].as_str().map(str::to_string))
+            .expect("a one-time code went to the phone")
+    }
+
+    /// `user` types `code` at `ts(n)`.
+    async fn type_code(&self, oa: &str, user: &str, code: &str, n: i64) {
+        self.post(&text(oa, user, &format!("otp-{user}-{n}"), code, n), None)
+            .await;
+        self.drain().await;
+    }
+
+    /// Shares the phone at `ts(n)` and types the code it receives at `ts(n + 1)`.
+    async fn verify_phone(&self, oa: &str, user: &str, phone: &str, n: i64) {
+        assert_eq!(self.post(&share_phone(oa, user, phone, n), None).await, 200);
+        self.drain().await;
+        let code = self.otp_sent_to(phone);
+        self.type_code(oa, user, &code, n + 1).await;
+    }
+
     fn replies_to(&self, user_or_msg: &str) -> Vec<String> {
         self.fake()
             .delivered()
@@ -220,6 +246,110 @@ async fn a_signed_body_older_than_zalos_retries_is_refused_as_a_replay() {
     assert_eq!(l.replies_to("m-retried").len(), 1, "answered once");
 }
 
+/// From the attacker's side: `user_submit_info` carries whatever number the user typed into
+/// Zalo's form, so a stranger can "share" a citizen's phone. It proves nothing until the code
+/// sent by ZNS to that phone is typed back.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_shared_phone_unlocks_nothing_until_its_one_time_code_is_typed() {
+    let l = start().await;
+    let tq = motcua_domain::TenantId::parse("tuyen-quang").unwrap();
+    let user = |id: &'static str| {
+        let store = l.state.store.clone();
+        let tq = tq.clone();
+        async move {
+            motcua_app::ZaloUserStore::get_zalo_user(store.as_ref(), &tq, id)
+                .await
+                .unwrap()
+                .unwrap()
+        }
+    };
+    assert_eq!(
+        l.post(&share_phone(OA_TQ, "stranger", "84906591985", 1), None)
+            .await,
+        200
+    );
+    l.drain().await;
+    let asked = l.replies_to("stranger").pop().unwrap();
+    assert!(asked.contains("đuôi 985"), "{asked}");
+    assert!(
+        user("stranger").await.phone.is_none(),
+        "a claim is not a link"
+    );
+    // the claim unlocks no card and moves no notice
+    l.post(&text(OA_TQ, "stranger", "s1", CODE, 2), None).await;
+    l.drain().await;
+    assert!(!l.replies_to("s1").pop().unwrap().contains("Người nộp"));
+    let to_stranger = l.replies_to("stranger").len();
+    l.push_step_event("demo-tq-0028-v4").await;
+    assert_eq!(
+        l.replies_to("stranger").len(),
+        to_stranger,
+        "the dossier's notice did not go to the stranger"
+    );
+    // four wrong codes: three tries per code, then the claim is dropped for good
+    let right = l.otp_sent_to("84906591985");
+    let wrong = if right == "000000" {
+        "111111"
+    } else {
+        "000000"
+    };
+    for n in 3..=6 {
+        l.type_code(OA_TQ, "stranger", wrong, n).await;
+    }
+    assert!(
+        l.replies_to("otp-stranger-3")
+            .pop()
+            .unwrap()
+            .contains("còn 2 lần")
+    );
+    assert!(
+        l.replies_to("otp-stranger-4")
+            .pop()
+            .unwrap()
+            .contains("còn 1 lần")
+    );
+    assert!(
+        l.replies_to("otp-stranger-5")
+            .pop()
+            .unwrap()
+            .contains("quá số lần")
+    );
+    l.type_code(OA_TQ, "stranger", &right, 7).await;
+    assert!(
+        user("stranger").await.phone.is_none(),
+        "locked: even the right code links nothing"
+    );
+    assert_eq!(l.state.recorded.total("PhoneVerificationLocked"), 1.0);
+    // the owner, who receives the code on their own phone, links
+    l.verify_phone(OA_TQ, "owner", "84906591985", 8).await;
+    assert!(user("owner").await.phone.is_some());
+    assert!(
+        l.replies_to("owner")
+            .pop()
+            .unwrap()
+            .starts_with("Đã liên kết số điện thoại")
+    );
+    // at most three codes a day per user
+    for n in 20..24 {
+        l.post(&share_phone(OA_TQ, "greedy", "84912000111", n), None)
+            .await;
+    }
+    l.drain().await;
+    let sent = l
+        .fake()
+        .delivered()
+        .iter()
+        .filter(|r| r.endpoint == Endpoint::Zns && r.body["phone"] == "84912000111")
+        .count();
+    assert_eq!(sent, 3);
+    assert!(
+        l.replies_to("greedy")
+            .pop()
+            .unwrap()
+            .contains("đủ số mã xác minh")
+    );
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn follow_share_phone_then_notifications_go_by_free_cs() {
     let l = start().await;
@@ -253,12 +383,7 @@ async fn follow_share_phone_then_notifications_go_by_free_cs() {
         "request_user_info"
     );
 
-    assert_eq!(
-        l.post(&share_phone(OA_TQ, "u1", "84906591985", 3), None)
-            .await,
-        200
-    );
-    l.drain().await;
+    l.verify_phone(OA_TQ, "u1", "84906591985", 3).await;
     let listed = l.replies_to("u1").pop().unwrap();
     assert!(
         listed.starts_with("Đã liên kết số điện thoại") && listed.contains(CODE),
@@ -351,8 +476,7 @@ async fn code_lookups_show_the_card_only_to_the_owner_or_with_the_id_digits() {
             .contains("không tra cứu theo số điện thoại")
     );
 
-    l.post(&share_phone(OA_TQ, "owner", "84906591985", 5), None)
-        .await;
+    l.verify_phone(OA_TQ, "owner", "84906591985", 5).await;
     l.post(&text(OA_TQ, "owner", "o1", CODE, 6), None).await;
     l.drain().await;
     assert!(
@@ -450,8 +574,7 @@ async fn only_the_owner_chooses_the_delivery_and_the_choice_reaches_the_one_stop
         None,
     )
     .await;
-    l.post(&share_phone(OA_BN, "rep", "84977000111", 2), None)
-        .await; // the representative
+    l.verify_phone(OA_BN, "rep", "84977000111", 2).await; // the representative
     l.post(
         &text(
             OA_BN,
@@ -594,8 +717,7 @@ async fn the_local_demo_signs_events_like_zalo() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn user_withdraw_erases_the_link_and_what_the_citizen_wrote() {
     let l = start().await;
-    l.post(&share_phone(OA_TQ, "leaver", "84906591985", 1), None)
-        .await;
+    l.verify_phone(OA_TQ, "leaver", "84906591985", 1).await;
     l.post(
         &text(
             OA_TQ,
@@ -640,8 +762,7 @@ async fn user_withdraw_erases_the_link_and_what_the_citizen_wrote() {
 async fn the_owner_rates_the_service_once_per_press() {
     let l = start().await;
     let ready = "000.00.07.H02-261117-0042";
-    l.post(&share_phone(OA_BN, "rep", "84977000111", 1), None)
-        .await;
+    l.verify_phone(OA_BN, "rep", "84977000111", 1).await;
     l.post(
         &text(OA_BN, "rep", "r1", &format!("#danh_gia:{ready}:5"), 2),
         None,
@@ -733,6 +854,9 @@ async fn classic_shared_info_location_and_seen_receipts() {
         l.post(&fixture("user_submit_info_classic"), None).await,
         200
     );
+    l.drain().await;
+    let code = l.otp_sent_to("84906591985");
+    l.type_code(OA_TQ, "u-shapes", &code, 1).await;
     assert_eq!(l.post(&fixture("user_send_location"), None).await, 200);
     l.drain().await;
     assert!(

@@ -73,7 +73,7 @@ pub enum Notify {
         /// The admin's phone number.
         #[arg(long)]
         phone: String,
-        /// Template key: an event kind (`received`, `result_ready`…) or `ticket_answered`.
+        /// Template key: an event kind (`received`, `result_ready`…), `ticket_answered` or `otp`.
         #[arg(long, default_value = "received")]
         kind: String,
     },

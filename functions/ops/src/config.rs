@@ -35,16 +35,23 @@ pub(crate) fn check(file: &std::path::Path) -> Result<String, OpsError> {
             .keys()
             .chain(t.zalo.zbs_uid_templates.keys())
         {
-            let known = key == "ticket_answered"
+            let known = motcua_domain::catalogue::template_parameters(key).is_some()
                 || motcua_domain::EventKind::ALL
                     .iter()
                     .any(|k| k.as_str() == key);
             if !known {
                 problems.push(format!(
-                    "{}: template key {key:?} is neither an event kind nor ticket_answered",
+                    "{}: template key {key:?} is neither an event kind nor ticket_answered nor otp",
                     t.id
                 ));
             }
+        }
+        if t.oa_id.is_some() && !t.zalo.zns_templates.contains_key("otp") {
+            problems.push(format!(
+                "{}: no zns_templates.otp: citizens cannot verify a shared phone, so no one is \
+                 linked and no notice goes by the free channel",
+                t.id
+            ));
         }
         if t.tickets.outside_window == motcua_domain::AnswerFallback::Zns
             && !t.zalo.zns_templates.contains_key("ticket_answered")

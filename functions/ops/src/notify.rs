@@ -81,10 +81,13 @@ fn sample_params(kind: &str) -> Result<std::collections::BTreeMap<String, String
             "Sở Tư pháp",
         ));
     }
+    if kind == motcua_domain::catalogue::OTP {
+        return Ok(motcua_domain::catalogue::otp_params("123456"));
+    }
     let kind = motcua_domain::EventKind::ALL
         .into_iter()
         .find(|k| k.as_str() == kind)
-        .ok_or_else(|| format!("{kind:?} is neither an event kind nor ticket_answered"))?;
+        .ok_or_else(|| format!("{kind:?} is neither an event kind nor ticket_answered nor otp"))?;
     Ok(motcua_domain::catalogue::Notice {
         kind,
         code: "000.00.04.H60-261124-0001".into(),

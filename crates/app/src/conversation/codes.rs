@@ -1,5 +1,5 @@
-//! Receipt codes in the chat: the status card, and the verified-phone link that unlocks the
-//! owner's full cards and notices; a phone number typed in chat is never searched.
+//! Receipt codes in the chat: the status card (the full one for the owner of a verified phone,
+//! see `phone.rs`); a phone number typed in chat is never searched.
 
 use super::*;
 
@@ -82,7 +82,7 @@ impl Conversation {
     }
 
     /// Adds one to the user's counter for the day and returns the day's total.
-    async fn count_today(
+    pub(super) async fn count_today(
         &self,
         tenant: &TenantId,
         metric: &str,
@@ -91,48 +91,6 @@ impl Conversation {
         self.store.incr(tenant, metric, day, 1).await?;
         let today = self.store.daily(tenant, metric, day, day).await?;
         Ok(today.first().map_or(0, |d| d.1))
-    }
-
-    pub(super) async fn link(
-        &self,
-        tenant: &Tenant,
-        e: &InboundEvent,
-        user: &str,
-        phone: Option<&str>,
-    ) -> Result<&'static str, ConversationError> {
-        let t = &tenant.id;
-        let Some(phone) = phone.and_then(|p| PhoneNumber::parse(p).ok()) else {
-            self.send(
-                &e.oa_id,
-                user,
-                None,
-                text(Msg::SharedPhoneUnusable.render()),
-            )
-            .await?;
-            return Ok("phone_unusable");
-        };
-        let keys = self
-            .tenancy
-            .keys(t)
-            .expect("Tenancy holds keys for every tenant");
-        let protected = keys.protect_phone(&phone);
-        self.store.link_phone(t, user, &protected, e.at).await?;
-        let open: Vec<String> = self
-            .store
-            .dossiers_by_phone(t, &protected.hash)
-            .await?
-            .into_iter()
-            .filter(|d| !d.status.is_final())
-            .map(|d| format!("{} – {} ({})", d.code, d.procedure_name, d.status.name_vi()))
-            .collect();
-        self.send(
-            &e.oa_id,
-            user,
-            None,
-            text(Msg::Linked { dossiers: open }.render()),
-        )
-        .await?;
-        Ok("linked")
     }
 
     /// The dossier, if the user's verified phone is its applicant's or representative's.

@@ -99,6 +99,7 @@ mod tests {
             phone: None,
             phone_linked_at: None,
             updated_at: now(),
+            phone_claim: None,
         }
     }
 

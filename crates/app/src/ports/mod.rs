@@ -30,7 +30,7 @@ pub use motcua_domain::audit::AuditEntry;
 pub use motcua_domain::ticket::{
     Attachment, Author, NewTicket, Ticket, TicketCategory, TicketMessage, TicketStatus,
 };
-pub use motcua_domain::zalo::{MessageRef, OaTokens, ZaloUser};
+pub use motcua_domain::zalo::{MessageRef, OaTokens, PhoneClaim, ZaloUser};
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum StoreError {

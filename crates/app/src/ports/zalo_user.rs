@@ -2,7 +2,8 @@
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use motcua_domain::{Protected, TenantId, zalo::ZaloUser};
+use motcua_domain::zalo::{PhoneClaim, ZaloUser};
+use motcua_domain::{Protected, TenantId};
 
 use super::StoreResult;
 
@@ -34,6 +35,15 @@ pub trait ZaloUserStore: Send + Sync {
         tenant: &TenantId,
         user_id: &str,
         phone: &Protected,
+        at: DateTime<Utc>,
+    ) -> StoreResult<()>;
+    /// Creates the user if needed and sets (or, with `None`, drops) the pending phone claim.
+    /// The linked `phone` is not touched.
+    async fn set_phone_claim(
+        &self,
+        tenant: &TenantId,
+        user_id: &str,
+        claim: Option<&PhoneClaim>,
         at: DateTime<Utc>,
     ) -> StoreResult<()>;
     /// Users linked to a phone hash.

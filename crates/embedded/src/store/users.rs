@@ -53,6 +53,20 @@ impl ZaloUserStore for EmbeddedStore {
         .await
     }
 
+    async fn set_phone_claim(
+        &self,
+        tenant: &TenantId,
+        user_id: &str,
+        claim: Option<&PhoneClaim>,
+        at: DateTime<Utc>,
+    ) -> StoreResult<()> {
+        let claim = claim.cloned();
+        self.update_user(tenant, user_id, at, move |u| {
+            u.phone_claim = claim;
+        })
+        .await
+    }
+
     async fn zalo_users_by_phone(
         &self,
         tenant: &TenantId,

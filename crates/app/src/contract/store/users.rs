@@ -26,6 +26,51 @@ pub async fn zalo_user_interaction_only_moves_forward<S: Store + 'static>(s: Arc
     assert_eq!(s.get_zalo_user(&tenant("bn"), "u1").await.unwrap(), None);
 }
 
+/// A claimed phone is kept apart from the linked one: it is not indexed by phone (it moves no
+/// notice), replacing or dropping it leaves the link alone.
+pub async fn zalo_user_phone_claim_is_not_a_link<S: Store + 'static>(s: Arc<S>) {
+    let tq = tenant("tq");
+    let at = t("2026-11-20T10:00:00Z");
+    let claim = PhoneClaim {
+        phone: protected("p9"),
+        code_hash: "code-hash".into(),
+        expires_at: at + chrono::Duration::minutes(5),
+        tries_left: 3,
+    };
+    s.set_phone_claim(&tq, "u1", Some(&claim), at)
+        .await
+        .unwrap();
+    let u = s.get_zalo_user(&tq, "u1").await.unwrap().unwrap();
+    assert_eq!(u.phone_claim, Some(claim.clone()));
+    assert_eq!(u.phone, None, "a claim is not a link");
+    assert!(
+        s.zalo_users_by_phone(&tq, "hash-p9")
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    s.link_phone(&tq, "u1", &protected("p1"), at).await.unwrap();
+    let fewer = PhoneClaim {
+        tries_left: 2,
+        ..claim
+    };
+    s.set_phone_claim(&tq, "u1", Some(&fewer), at)
+        .await
+        .unwrap();
+    let u = s.get_zalo_user(&tq, "u1").await.unwrap().unwrap();
+    assert_eq!(
+        (u.phone_claim, u.phone),
+        (Some(fewer), Some(protected("p1")))
+    );
+    s.set_phone_claim(&tq, "u1", None, at).await.unwrap();
+    let u = s.get_zalo_user(&tq, "u1").await.unwrap().unwrap();
+    assert_eq!((u.phone_claim, u.phone), (None, Some(protected("p1"))));
+    assert_eq!(
+        s.zalo_users_by_phone(&tq, "hash-p1").await.unwrap().len(),
+        1
+    );
+}
+
 pub async fn zalo_user_phone_link_and_erasure<S: Store + 'static>(s: Arc<S>) {
     let tq = tenant("tq");
     let at = t("2026-11-20T10:00:00Z");

@@ -1,0 +1,180 @@
+//! Proving a phone. `user_submit_info` carries a number the user typed into a form: only a
+//! claim. A six-digit code goes to that number by ZNS (`zns_templates.otp`); the user types it
+//! here within five minutes, with three tries per code and three codes per Vietnam day. Only
+//! then is the phone linked: it unlocks the owner's full cards and buttons and brings the
+//! dossiers' notices (the notifier finds users by linked phones only).
+
+use motcua_domain::catalogue::{OTP, otp_params};
+use motcua_domain::zalo::{OTP_PER_DAY, OTP_TRIES, OTP_VALID, PhoneClaim};
+
+use super::*;
+
+/// A uniformly drawn six-digit code.
+fn one_time_code() -> String {
+    // the largest multiple of 10^6 below 2^32: rejection keeps every code equally likely
+    const LIMIT: u32 = 4_294_000_000;
+    loop {
+        let mut b = [0u8; 4];
+        getrandom::fill(&mut b).expect("the OS random source is available");
+        let n = u32::from_be_bytes(b);
+        if n < LIMIT {
+            return format!("{:06}", n % 1_000_000);
+        }
+    }
+}
+
+impl Conversation {
+    /// A shared phone: already proven for this user, or a code sent to prove it.
+    pub(super) async fn claim_phone(
+        &self,
+        tenant: &Tenant,
+        e: &InboundEvent,
+        user: &str,
+        phone: Option<&str>,
+    ) -> Result<&'static str, ConversationError> {
+        let t = &tenant.id;
+        let reply = |m: Msg| self.send(&e.oa_id, user, None, text(m.render()));
+        let Some(phone) = phone.and_then(|p| PhoneNumber::parse(p).ok()) else {
+            reply(Msg::SharedPhoneUnusable).await?;
+            return Ok("phone_unusable");
+        };
+        let keys = self
+            .tenancy
+            .keys(t)
+            .expect("Tenancy holds keys for every tenant");
+        let protected = keys.protect_phone(&phone);
+        let linked = self
+            .store
+            .get_zalo_user(t, user)
+            .await?
+            .and_then(|u| u.phone);
+        if linked.is_some_and(|p| p.hash == protected.hash) {
+            return self.linked(tenant, e, user, &protected.hash).await;
+        }
+        let Some(template) = tenant.zalo.zns_templates.get(OTP) else {
+            tracing::warn!(tenant = %t, "no zns_templates.otp: a shared phone cannot be verified");
+            reply(Msg::OtpUnavailable).await?;
+            return Ok("otp_unavailable");
+        };
+        let day = time::to_vn(e.at).date_naive();
+        if self
+            .count_today(t, &format!("otp_sent_user.{user}"), day)
+            .await?
+            > OTP_PER_DAY
+        {
+            reply(Msg::OtpDailyLimit).await?;
+            return Ok("otp_daily_limit");
+        }
+        let code = one_time_code();
+        let claim = PhoneClaim {
+            phone: protected,
+            code_hash: keys.otp_hash(user, &code),
+            expires_at: e.at + OTP_VALID,
+            tries_left: OTP_TRIES,
+        };
+        self.store
+            .set_phone_claim(t, user, Some(&claim), e.at)
+            .await?;
+        let tracking: String = format!("otp-{user}-{}", e.at.timestamp_millis())
+            .chars()
+            .take(48)
+            .collect();
+        let sent = self
+            .messenger
+            .send_zns(
+                &e.oa_id,
+                &phone,
+                template,
+                &otp_params(&code),
+                &tracking,
+                tenant.zalo.zns_development,
+            )
+            .await;
+        if let Err(err) = sent {
+            retryable(err)?;
+            self.store.set_phone_claim(t, user, None, e.at).await?;
+            reply(Msg::OtpUnavailable).await?;
+            return Ok("otp_unavailable");
+        }
+        let digits = phone.international();
+        let tail = digits[digits.len().saturating_sub(3)..].to_string();
+        reply(Msg::OtpSent { phone_tail: tail }).await?;
+        Ok("otp_sent")
+    }
+
+    /// Six digits typed while a claim is pending: the code, checked in constant time.
+    pub(super) async fn check_otp(
+        &self,
+        tenant: &Tenant,
+        e: &InboundEvent,
+        user: &str,
+        msg_id: &str,
+        claim: PhoneClaim,
+        code: &str,
+    ) -> Result<&'static str, ConversationError> {
+        let t = &tenant.id;
+        let reply = |m: Msg| self.send(&e.oa_id, user, Some(msg_id), text(m.render()));
+        if e.at > claim.expires_at {
+            self.store.set_phone_claim(t, user, None, e.at).await?;
+            reply(Msg::OtpFailed).await?;
+            return Ok("otp_expired");
+        }
+        let keys = self
+            .tenancy
+            .keys(t)
+            .expect("Tenancy holds keys for every tenant");
+        let given = keys.otp_hash(user, code);
+        let right = bool::from(subtle::ConstantTimeEq::ct_eq(
+            given.as_bytes(),
+            claim.code_hash.as_bytes(),
+        ));
+        if right {
+            self.store.set_phone_claim(t, user, None, e.at).await?;
+            self.store.link_phone(t, user, &claim.phone, e.at).await?;
+            return self.linked(tenant, e, user, &claim.phone.hash).await;
+        }
+        let tries_left = claim.tries_left.saturating_sub(1);
+        if tries_left == 0 {
+            self.store.set_phone_claim(t, user, None, e.at).await?;
+            self.metrics
+                .count("PhoneVerificationLocked", 1.0, &[("Tenant", t.as_str())]);
+            reply(Msg::OtpFailed).await?;
+            return Ok("otp_locked");
+        }
+        let fewer = PhoneClaim {
+            tries_left,
+            ..claim
+        };
+        self.store
+            .set_phone_claim(t, user, Some(&fewer), e.at)
+            .await?;
+        reply(Msg::OtpWrong { tries_left }).await?;
+        Ok("otp_wrong")
+    }
+
+    /// The proven phone's open dossiers, listed once at linking.
+    async fn linked(
+        &self,
+        tenant: &Tenant,
+        e: &InboundEvent,
+        user: &str,
+        phone_hash: &str,
+    ) -> Result<&'static str, ConversationError> {
+        let open: Vec<String> = self
+            .store
+            .dossiers_by_phone(&tenant.id, phone_hash)
+            .await?
+            .into_iter()
+            .filter(|d| !d.status.is_final())
+            .map(|d| format!("{} – {} ({})", d.code, d.procedure_name, d.status.name_vi()))
+            .collect();
+        self.send(
+            &e.oa_id,
+            user,
+            None,
+            text(Msg::Linked { dossiers: open }.render()),
+        )
+        .await?;
+        Ok("linked")
+    }
+}
