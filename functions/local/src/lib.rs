@@ -2,6 +2,7 @@
 //! all on the embedded store. `main.rs` parses flags and wires this together.
 
 pub mod intake;
+pub mod proxy;
 pub mod staff;
 pub mod worker;
 
@@ -449,15 +450,28 @@ pub async fn seed_demo(state: &AppState) -> Result<Vec<DossierCode>, String> {
     Ok(codes)
 }
 
-/// Serves until Ctrl-C (or SIGTERM), then stops the consumers and returns. `demo` mounts the
-/// demo routes (see [`router`]) and is refused on an address other than loopback; `seed` loads
-/// the demo dossiers first.
+/// How `serve` serves.
+#[derive(Debug, Clone, Default)]
+pub struct Serving {
+    /// Mount the demo routes (see [`router`]); refused on an address other than loopback.
+    pub demo: bool,
+    /// Load the demo dossiers first.
+    pub seed: bool,
+    /// Reverse proxies whose `X-Forwarded-For` names the client (`proxy`).
+    pub trusted_proxies: Vec<std::net::IpAddr>,
+}
+
+/// Serves until Ctrl-C (or SIGTERM), then stops the consumers and returns.
 pub async fn serve(
     state: Arc<AppState>,
     listen: std::net::SocketAddr,
-    demo: bool,
-    seed: bool,
+    serving: Serving,
 ) -> Result<(), Box<dyn std::error::Error>> {
+    let Serving {
+        demo,
+        seed,
+        trusted_proxies,
+    } = serving;
     if demo && !listen.ip().is_loopback() {
         return Err(format!(
             "--demo serves unauthenticated routes (event intake, Zalo simulation, outbox) and is \
@@ -510,9 +524,14 @@ pub async fn serve(
         println!("  demo dossier:  http://{addr}/api/v1/dossiers/{c}");
     }
 
+    let proxies = Arc::new(trusted_proxies);
     axum::serve(
         listener,
-        router(state, demo).into_make_service_with_connect_info::<std::net::SocketAddr>(),
+        router(state, demo)
+            .layer(axum::middleware::from_fn(move |req, next| {
+                proxy::client_ip(proxies.clone(), req, next)
+            }))
+            .into_make_service_with_connect_info::<std::net::SocketAddr>(),
     )
     .with_graceful_shutdown(shutdown_signal())
     .await?;

@@ -27,6 +27,10 @@ struct Args {
     /// Base URL of a Zalo to talk to; without it an in-process Zalo fake answers.
     #[arg(long)]
     zalo_base: Option<String>,
+    /// A reverse proxy in front of this server (repeatable): its X-Forwarded-For names the
+    /// client, for the lookup rate limit. Without it the connection's address counts.
+    #[arg(long = "trusted-proxy")]
+    trusted_proxies: Vec<std::net::IpAddr>,
     /// Lookups per minute allowed from one client address.
     #[arg(long, default_value_t = local::LOOKUPS_PER_MINUTE)]
     lookups_per_minute: u32,
@@ -44,5 +48,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         std::sync::Arc::new(motcua_app::SystemClock),
     )
     .await?;
-    local::serve(state, args.listen, args.demo, args.seed_demo).await
+    let serving = local::Serving {
+        demo: args.demo,
+        seed: args.seed_demo,
+        trusted_proxies: args.trusted_proxies,
+    };
+    local::serve(state, args.listen, serving).await
 }

@@ -319,3 +319,44 @@ fn demo_mode_is_refused_on_a_public_address() {
         "{stderr}"
     );
 }
+
+/// Lookups answered before the first 429, each request claiming to come from another address.
+async fn lookups_before_429(server: &Server) -> usize {
+    let client = reqwest::Client::new();
+    for i in 0..20 {
+        let r = client
+            .get(format!("{}/api/v1/dossiers/{CODE}", server.base))
+            .header("X-Forwarded-For", format!("198.51.100.{i}"))
+            .send()
+            .await
+            .unwrap();
+        if r.status() == 429 {
+            return i;
+        }
+    }
+    20
+}
+
+/// Behind the province's reverse proxy every citizen arrives from the proxy's address; with
+/// `--trusted-proxy` each gets their own lookup budget, and without it a client cannot buy a
+/// fresh budget by writing X-Forwarded-For itself.
+#[tokio::test]
+async fn forwarded_for_counts_only_from_a_trusted_proxy() {
+    let data = tempfile::tempdir().unwrap();
+    let limits = ["--lookups-per-minute", "6"]; // bursts of 2
+    let server = Server::start(data.path(), &limits);
+    assert_eq!(
+        lookups_before_429(&server).await,
+        2,
+        "a forged header buys nothing"
+    );
+    server.stop();
+    let proxied = [&limits[..], &["--trusted-proxy", "127.0.0.1"]].concat();
+    let server = Server::start(data.path(), &proxied);
+    assert_eq!(
+        lookups_before_429(&server).await,
+        20,
+        "through a trusted proxy each client has its own budget"
+    );
+    server.stop();
+}
