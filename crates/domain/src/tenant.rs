@@ -115,6 +115,35 @@ pub struct Tenant {
     /// Prices for the money-saved statistics.
     #[serde(default)]
     pub prices: Prices,
+    /// On AWS: the IAM roles (`arn:aws:iam::<account>:role/<name>`) that may mint this tenant's
+    /// receipt QR codes. Another tenant's vendor, though allowed to call the QR route, gets 403.
+    #[serde(default)]
+    pub qr_invokers: Vec<String>,
+}
+
+/// Whether an IAM caller (`userArn` of API Gateway's IAM authorizer: a role session
+/// `arn:aws:sts::<account>:assumed-role/<name>/<session>`, or the role or user itself) is one of
+/// `roles` (`arn:aws:iam::<account>:role/[<path>/]<name>`): same account and role name.
+pub fn iam_caller_is_one_of(user_arn: &str, roles: &[String]) -> bool {
+    let caller = user_arn.split(':').collect::<Vec<_>>();
+    let (account, name) = match caller.as_slice() {
+        ["arn", _, "sts", "", account, resource] => {
+            match resource.split('/').collect::<Vec<_>>()[..] {
+                ["assumed-role", name, _session] => (*account, name),
+                _ => return false,
+            }
+        }
+        ["arn", _, "iam", "", account, resource] => match resource.rsplit_once('/') {
+            Some((kind, name)) if kind.starts_with("role") => (*account, name),
+            _ => return false,
+        },
+        _ => return false,
+    };
+    roles.iter().any(|role| {
+        let parts = role.split(':').collect::<Vec<_>>();
+        matches!(parts.as_slice(), ["arn", _, "iam", "", a, resource]
+            if *a == account && resource.starts_with("role/") && resource.rsplit('/').next() == Some(name))
+    })
 }
 
 impl Tenant {
@@ -437,7 +466,32 @@ mod tests {
             agencies: Default::default(),
             tickets: TicketPolicy::default(),
             prices: Prices::default(),
+            qr_invokers: Vec::new(),
         }
+    }
+
+    #[test]
+    fn an_iam_caller_matches_only_its_own_role_in_its_own_account() {
+        let roles = vec!["arn:aws:iam::123456789012:role/vendors/one-stop-vendor".to_string()];
+        let yes = |arn: &str| iam_caller_is_one_of(arn, &roles);
+        assert!(yes(
+            "arn:aws:sts::123456789012:assumed-role/one-stop-vendor/printer"
+        ));
+        assert!(yes(
+            "arn:aws:iam::123456789012:role/vendors/one-stop-vendor"
+        ));
+        assert!(!yes(
+            "arn:aws:sts::123456789012:assumed-role/other-vendor/printer"
+        ));
+        assert!(!yes(
+            "arn:aws:sts::999999999999:assumed-role/one-stop-vendor/printer"
+        ));
+        assert!(!yes("arn:aws:iam::123456789012:user/one-stop-vendor"));
+        assert!(!yes("one-stop-vendor"));
+        assert!(!iam_caller_is_one_of(
+            "arn:aws:sts::123456789012:assumed-role/one-stop-vendor/printer",
+            &[]
+        ));
     }
 
     fn merged_provinces() -> TenantDirectory {

@@ -1,19 +1,21 @@
 //! `GET /qr/{code}.svg|.png` and `POST /qr/batch`: the QR code a receipt prints, encoding the
 //! signed lookup link (`motcua_app::qr`). It hands out valid tokens, so it is never public:
 //! locally the one-stop system sends its per-tenant key in `X-Api-Key`; on AWS the route sits
-//! behind IAM authorization (`MOTCUA_QR_AUTH=iam`).
+//! behind IAM authorization (`MOTCUA_QR_AUTH=iam`) and the caller's role must be one of the
+//! code's tenant's `qr_invokers`: one province's vendor cannot mint another province's links.
 
 use std::io::Cursor;
 use std::sync::Arc;
 
 use axum::Router;
-use axum::extract::{Json, Path, Query, State};
+use axum::extract::{Extension, Json, Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use image::{GrayImage, Luma};
 use motcua_config::Deployment;
 use motcua_domain::DossierCode;
+use motcua_domain::tenant::iam_caller_is_one_of;
 use qrcode::{EcLevel, QrCode};
 use serde::Deserialize;
 use serde_json::json;
@@ -21,6 +23,11 @@ use subtle::ConstantTimeEq;
 
 /// The most codes one batch request may ask for.
 pub const MAX_BATCH: usize = 200;
+
+/// The IAM caller API Gateway authenticated (`requestContext.authorizer.iam.userArn`), put on
+/// the request by the Lambda's wiring.
+#[derive(Debug, Clone)]
+pub struct IamCaller(pub String);
 
 pub struct QrState {
     pub deployment: Deployment,
@@ -136,6 +143,8 @@ enum Denied {
     BadCode,
     UnknownTenant,
     NoApiKey,
+    /// Behind IAM: the caller is not one of the code's tenant's `qr_invokers`.
+    OtherTenant,
     NoQrKey,
     NoPublicHost,
 }
@@ -158,6 +167,11 @@ impl Denied {
                 "API key required",
                 "Send the tenant's QR API key in X-Api-Key.",
             ),
+            Denied::OtherTenant => problem(
+                StatusCode::FORBIDDEN,
+                "Not this caller's province",
+                "The caller's IAM role is not in this code's tenant's qr_invokers.",
+            ),
             Denied::NoQrKey => problem(
                 StatusCode::SERVICE_UNAVAILABLE,
                 "QR key missing",
@@ -176,16 +190,19 @@ impl Denied {
             Denied::BadCode => "not a receipt code",
             Denied::UnknownTenant => "no province here owns this code",
             Denied::NoApiKey => "API key required",
+            Denied::OtherTenant => "not this caller's province",
             Denied::NoQrKey => "tenant has no QR key",
             Denied::NoPublicHost => "tenant has no public host",
         }
     }
 }
 
-/// The code and its signed link, after checking the caller's key for the code's tenant.
+/// The code and its signed link, after checking the caller's key (or IAM role) for the code's
+/// tenant.
 fn authorize(
     state: &QrState,
     headers: &HeaderMap,
+    caller: Option<&IamCaller>,
     raw: &str,
 ) -> Result<(DossierCode, String), Denied> {
     let code = DossierCode::parse(raw).map_err(|_| Denied::BadCode)?;
@@ -209,6 +226,8 @@ fn authorize(
         if !ok {
             return Err(Denied::NoApiKey);
         }
+    } else if !caller.is_some_and(|c| iam_caller_is_one_of(&c.0, &tenant.qr_invokers)) {
+        return Err(Denied::OtherTenant);
     }
     let signer = state
         .deployment
@@ -223,6 +242,7 @@ async fn one(
     State(state): State<Arc<QrState>>,
     Path(file): Path<String>,
     Query(options): Query<Options>,
+    caller: Option<Extension<IamCaller>>,
     headers: HeaderMap,
 ) -> Response {
     let (raw, format) = match file.rsplit_once('.') {
@@ -230,7 +250,7 @@ async fn one(
         Some((raw, "png")) => (raw, "png"),
         _ => (file.as_str(), "svg"),
     };
-    let (_, url) = match authorize(&state, &headers, raw) {
+    let (_, url) = match authorize(&state, &headers, caller.as_ref().map(|c| &c.0), raw) {
         Ok(ok) => ok,
         Err(denied) => return denied.response(),
     };
@@ -257,6 +277,7 @@ struct BatchRequest {
 /// A printing run: one JSON with each code's link and SVG (or its error).
 async fn batch(
     State(state): State<Arc<QrState>>,
+    caller: Option<Extension<IamCaller>>,
     headers: HeaderMap,
     Json(req): Json<BatchRequest>,
 ) -> Response {
@@ -270,7 +291,7 @@ async fn batch(
     let options = req.options.unwrap_or_default();
     let mut items = Vec::with_capacity(req.codes.len());
     for raw in &req.codes {
-        match authorize(&state, &headers, raw) {
+        match authorize(&state, &headers, caller.as_ref().map(|c| &c.0), raw) {
             Ok((code, url)) => match svg(&url, options) {
                 Ok(svg) => items.push(json!({"code": code.as_str(), "url": url, "svg": svg})),
                 Err(e) => items.push(json!({"code": raw, "error": e})),

@@ -12,5 +12,23 @@ async fn main() -> Result<(), lambda_http::Error> {
         deployment,
         require_api_key,
     });
-    lambda_http::run(qr::router(state)).await
+    // The IAM authorizer's caller, for the tenant check (qr_invokers).
+    let app = qr::router(state).layer(axum::middleware::map_request(
+        |mut req: axum::extract::Request| async move {
+            use lambda_http::request::RequestContext;
+            let arn = match req.extensions().get::<RequestContext>() {
+                Some(RequestContext::ApiGatewayV2(ctx)) => ctx
+                    .authorizer
+                    .as_ref()
+                    .and_then(|a| a.iam.as_ref())
+                    .and_then(|iam| iam.user_arn.clone()),
+                _ => None,
+            };
+            if let Some(arn) = arn {
+                req.extensions_mut().insert(qr::IamCaller(arn));
+            }
+            req
+        },
+    ));
+    lambda_http::run(app).await
 }

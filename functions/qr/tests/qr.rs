@@ -15,7 +15,7 @@ use tower::ServiceExt;
 const CODE: &str = "000.00.04.H60-261110-0028";
 
 fn deployment() -> Deployment {
-    let toml = "[[tenant]]\nid = \"tuyen-quang\"\nname = \"Tuyên Quang\"\nagency_codes = [\"H60\", \"H22\"]\npublic_host = \"dichvucong.tuyenquang.gov.vn\"\n";
+    let toml = "[[tenant]]\nid = \"tuyen-quang\"\nname = \"Tuyên Quang\"\nagency_codes = [\"H60\", \"H22\"]\npublic_host = \"dichvucong.tuyenquang.gov.vn\"\nqr_invokers = [\"arn:aws:iam::123456789012:role/one-stop-vendor\"]\n";
     let b64 = |b: u8| base64::engine::general_purpose::STANDARD.encode([b; 32]);
     let secrets = Secrets {
         tenants: [(
@@ -128,10 +128,23 @@ async fn refuses_without_the_tenants_key() {
     assert_eq!(status, StatusCode::NOT_FOUND, "no tenant owns H56");
     let (status, _, _) = get(app, "/qr/hello.svg", Some("vendor-key-123")).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
-    // behind IAM on AWS the gateway authenticates
-    let (open, _) = self::app(false);
-    let (status, _, _) = get(open, &format!("/qr/{CODE}.svg"), None).await;
-    assert_eq!(status, StatusCode::OK);
+    // behind IAM on AWS the gateway authenticates; the caller's role must be the tenant's
+    let (iam, _) = self::app(false);
+    let as_role = |role: &str| {
+        let mut req = Request::get(format!("/qr/{CODE}.svg"))
+            .body(Body::empty())
+            .unwrap();
+        req.extensions_mut().insert(qr::IamCaller(format!(
+            "arn:aws:sts::123456789012:assumed-role/{role}/printer"
+        )));
+        let app = iam.clone();
+        async move { app.oneshot(req).await.unwrap().status() }
+    };
+    assert_eq!(as_role("one-stop-vendor").await, StatusCode::OK);
+    // another province's vendor may call the route, but not mint Tuyên Quang's links
+    assert_eq!(as_role("bac-ninh-vendor").await, StatusCode::FORBIDDEN);
+    let (status, _, _) = get(iam, &format!("/qr/{CODE}.svg"), None).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "no caller, no link");
 }
 
 #[tokio::test]
