@@ -7,10 +7,10 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 secs="${1:-10}"
 command -v wrk >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
-cargo build --release -p local -q
+cargo build --profile local -p local -q
 data=$(mktemp -d)
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-./target/release/local --listen "127.0.0.1:$port" --data-dir "$data" --seed-demo --lookups-per-minute 100000000 >"$data/server.log" 2>&1 &
+./target/local/local --listen "127.0.0.1:$port" --data-dir "$data" --seed-demo --lookups-per-minute 100000000 >"$data/server.log" 2>&1 &
 pid=$!
 trap 'kill $pid 2>/dev/null || true; rm -rf "$data"' EXIT
 for _ in $(seq 1 100); do curl -fsS "http://127.0.0.1:$port/healthz" >/dev/null 2>&1 && break; sleep 0.1; done

@@ -93,6 +93,16 @@ pub fn message_ref(oa_id: &str, message_id: &str) -> String {
     format!("MSG#{oa_id}#{message_id}")
 }
 
+/// A shared call budget (`motcua_runtime::SharedBudget`).
+pub fn budget(key: &str) -> String {
+    format!("B#{key}")
+}
+
+/// One fixed window of a budget, by its start.
+pub fn budget_window(start: chrono::DateTime<chrono::Utc>) -> String {
+    format!("W#{:013}", start.timestamp_millis().max(0))
+}
+
 pub fn idempotency(key: &str) -> String {
     format!("I#{key}")
 }

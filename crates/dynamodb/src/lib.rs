@@ -2,6 +2,7 @@
 //! `infra/TABLE.md`. Guarantees (versions, idempotency, uniqueness, leases) rest on conditional
 //! writes; item contents are never logged because they hold protected personal data and tokens.
 
+mod budgets;
 mod counters;
 mod dossiers;
 mod idempotency;

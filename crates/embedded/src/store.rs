@@ -1,3 +1,4 @@
+mod budgets;
 mod counters;
 mod dossiers;
 mod idempotency;
@@ -49,6 +50,8 @@ const MESSAGE_REFS: Json = TableDefinition::new("message_refs");
 const ACTIVE_USERS: Index = TableDefinition::new("active_users");
 /// `tenant/yyyy-mm-dd (Vietnam)/ms13/uuid` → audit entry.
 const AUDIT: Json = TableDefinition::new("audit");
+/// Shared call budgets: `key|window start (ms13)` → units taken in that window.
+const BUDGETS: TableDefinition<&str, u64> = TableDefinition::new("budgets");
 /// `tenant/id` → announcement; `tenant/ms13 created/id` → () lists them.
 const ANNOUNCEMENTS: Json = TableDefinition::new("announcements");
 const ANNOUNCEMENT_ORDER: Index = TableDefinition::new("announcement_order");

@@ -5,18 +5,39 @@
 
 #[cfg(feature = "aws")]
 pub mod aws;
+pub mod budget;
 mod emf;
 
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use async_trait::async_trait;
 use motcua_app::metrics::Metrics;
-use motcua_app::{Clock, TokenStore};
+use motcua_app::{Clock, Store};
 use motcua_config::Deployment;
 use motcua_zalo::{
-    AppCredentials, BaseUrls, SlidingWindowLimiter, TokenManager, TokenSettings, ZaloClient,
-    ZaloMessenger,
+    AppCredentials, BaseUrls, RateLimiter, SlidingWindowLimiter, TokenManager, TokenSettings,
+    ZaloClient, ZaloMessenger,
 };
+
+pub use budget::SharedBudget;
+
+/// The store key of the deployment's Zalo call budget.
+pub const ZALO_BUDGET_KEY: &str = "zalo-calls";
+
+/// Zalo's OA API budget (zalo-platform.md section 6): 4,000 calls per minute per app.
+pub const ZALO_CALLS_PER_MINUTE: u64 = 4000;
+
+/// This process's smooth limit first, then the deployment's shared one.
+struct Both(SlidingWindowLimiter, SharedBudget);
+
+#[async_trait]
+impl RateLimiter for Both {
+    async fn acquire(&self) {
+        self.0.acquire().await;
+        self.1.acquire().await;
+    }
+}
 
 pub use emf::EmfMetrics;
 
@@ -30,8 +51,10 @@ pub fn metrics() -> Arc<EmfMetrics> {
     })
 }
 
-/// The Zalo side of a deployment: one rate-limited client for the process (Zalo's budget is
-/// per app), the token manager for every OA of the deployment, and the messenger over both.
+/// The Zalo side of a deployment: one rate-limited client for the process, the token manager
+/// for every OA of the deployment, and the messenger over both. Zalo counts its budget across
+/// all our instances, so every call also takes one unit of the deployment's budget in the store
+/// (`SharedBudget`; the apps of a multi-province stack share it, which is the safe side).
 #[derive(Clone)]
 pub struct Zalo {
     pub client: ZaloClient,
@@ -42,12 +65,20 @@ pub struct Zalo {
 impl Zalo {
     pub fn new(
         base: BaseUrls,
-        store: Arc<dyn TokenStore>,
+        store: Arc<dyn Store>,
         deployment: &Deployment,
         clock: Arc<dyn Clock>,
         metrics: Arc<dyn Metrics>,
     ) -> Self {
-        let client = ZaloClient::new(base, Arc::new(SlidingWindowLimiter::zalo_default()));
+        let shared = SharedBudget::new(
+            store.clone(),
+            clock.clone(),
+            ZALO_BUDGET_KEY,
+            ZALO_CALLS_PER_MINUTE,
+            std::time::Duration::from_secs(60),
+        );
+        let limiter = Both(SlidingWindowLimiter::zalo_default(), shared);
+        let client = ZaloClient::new(base, Arc::new(limiter));
         let tokens = Arc::new(TokenManager::new(
             store,
             client.clone(),

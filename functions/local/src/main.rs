@@ -1,4 +1,4 @@
-//! `cargo run --release -p local`: every function on 127.0.0.1:8080 with the embedded store.
+//! `cargo run --profile local -p local`: every function on 127.0.0.1:8080 with the embedded store.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;

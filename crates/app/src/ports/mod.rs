@@ -5,6 +5,7 @@
 
 mod announcement;
 mod audit;
+mod budget;
 mod counter;
 mod dossier;
 mod idempotency;
@@ -16,6 +17,7 @@ mod zalo_user;
 
 pub use announcement::AnnouncementStore;
 pub use audit::AuditLog;
+pub use budget::BudgetStore;
 pub use counter::CounterStore;
 pub use dossier::{DossierStore, Upsert};
 pub use idempotency::{Claim, IdempotencyStore};
@@ -58,6 +60,7 @@ pub trait Store:
     + MessageLog
     + AuditLog
     + AnnouncementStore
+    + BudgetStore
 {
 }
 
@@ -71,6 +74,7 @@ impl<T> Store for T where
         + MessageLog
         + AuditLog
         + AnnouncementStore
+        + BudgetStore
 {
 }
 

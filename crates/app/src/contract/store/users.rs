@@ -168,3 +168,28 @@ pub async fn users_active_since_lists_recent_users<S: Store + 'static>(s: Arc<S>
         vec!["newest", "old"]
     );
 }
+
+/// A budget is taken atomically: 20 concurrent takers of a 7-unit window get exactly 7; the
+/// next window starts afresh; keys do not share.
+pub async fn budgets_are_taken_atomically_per_window<S: Store + 'static>(s: Arc<S>) {
+    let w1 = t("2026-11-20T10:00:00Z");
+    let w2 = t("2026-11-20T10:01:00Z");
+    let takers = (0..20).map(|_| {
+        let s = s.clone();
+        tokio::spawn(async move { s.take_budget("zalo-calls", w1, 7, w2).await.unwrap() })
+    });
+    let mut taken = 0;
+    for h in takers {
+        taken += usize::from(h.await.unwrap());
+    }
+    assert_eq!(taken, 7);
+    assert!(!s.take_budget("zalo-calls", w1, 7, w2).await.unwrap());
+    assert!(
+        s.take_budget("other", w1, 7, w2).await.unwrap(),
+        "keys do not share"
+    );
+    assert!(
+        s.take_budget("zalo-calls", w2, 7, w2).await.unwrap(),
+        "a new window"
+    );
+}
