@@ -19,7 +19,9 @@ max_bytes=$((12 * 1000 * 1000))
 
 case "$build" in
   debug)
-    cargo build --locked --bins $(printf -- '-p %s ' "${functions[@]}")
+    # --workspace --tests resolves features exactly as `cargo test --workspace` did, so only the
+    # binaries it did not need are linked (per-package features would rebuild the SDK crates)
+    cargo build --locked --workspace --bins --tests
     bootstrap() { echo "target/debug/$1"; } ;;
   release)
     cargo lambda build --release --locked $(printf -- '-p %s ' "${functions[@]}")

@@ -103,6 +103,46 @@ pub struct Proof<'a> {
     pub phone_hash: Option<&'a str>,
 }
 
+/// The ID digits given for one dossier, checked against its stored hash under the day's limit.
+struct IdSuffixTry<'a> {
+    tenant: &'a TenantId,
+    code: &'a DossierCode,
+    given: &'a str,
+    stored: &'a str,
+}
+
+impl IdSuffixTry<'_> {
+    /// (right, locked): the try is reserved in the store before the check and refunded when
+    /// right; past the limit the digits are not checked at all.
+    async fn check(
+        &self,
+        store: &dyn Store,
+        keys: &crate::pii::PiiKeys,
+        now: DateTime<Utc>,
+    ) -> Result<(bool, bool), StoreError> {
+        let day = time::to_vn(now).date_naive();
+        let metric = id_suffix_tries(self.code);
+        store.incr(self.tenant, &metric, day, 1).await?;
+        let tries = store
+            .daily(self.tenant, &metric, day, day)
+            .await?
+            .first()
+            .map_or(0, |(_, n)| *n);
+        if tries > ID_SUFFIX_TRIES_PER_DAY {
+            return Ok((false, true));
+        }
+        let got = keys.id_suffix_hash(self.code, self.given);
+        let right = bool::from(subtle::ConstantTimeEq::ct_eq(
+            got.as_bytes(),
+            self.stored.as_bytes(),
+        ));
+        if right {
+            store.incr(self.tenant, &metric, day, -1).await?;
+        }
+        Ok((right, false))
+    }
+}
+
 /// One store read. `None` for an unknown code and for a code no province here owns.
 pub async fn lookup(
     store: &dyn Store,
@@ -127,34 +167,19 @@ pub async fn lookup(
         .token
         .zip(signer(&tenant.id))
         .is_some_and(|(t, s)| s.verify(code, t));
-    let mut id_suffix_locked = false;
-    let by_id = match (proof.id_suffix, &d.id_suffix_hash, tenancy.keys(&tenant.id)) {
-        (Some(sfx), Some(stored), Some(keys)) if motcua_domain::phone::is_id_suffix(sfx) => {
-            let day = time::to_vn(now).date_naive();
-            let metric = id_suffix_tries(code);
-            store.incr(&tenant.id, &metric, day, 1).await?;
-            let tries = store
-                .daily(&tenant.id, &metric, day, day)
-                .await?
-                .first()
-                .map_or(0, |(_, n)| *n);
-            if tries > ID_SUFFIX_TRIES_PER_DAY {
-                id_suffix_locked = true;
-                false
-            } else {
-                let got = keys.id_suffix_hash(code, sfx);
-                let right = bool::from(subtle::ConstantTimeEq::ct_eq(
-                    got.as_bytes(),
-                    stored.as_bytes(),
-                ));
-                if right {
-                    store.incr(&tenant.id, &metric, day, -1).await?;
-                }
-                right
+    let (by_id, id_suffix_locked) =
+        match (proof.id_suffix, &d.id_suffix_hash, tenancy.keys(&tenant.id)) {
+            (Some(sfx), Some(stored), Some(keys)) if motcua_domain::phone::is_id_suffix(sfx) => {
+                let tries = IdSuffixTry {
+                    tenant: &tenant.id,
+                    code,
+                    given: sfx,
+                    stored,
+                };
+                tries.check(store, keys, now).await?
             }
-        }
-        _ => false,
-    };
+            _ => (false, false),
+        };
     let by_phone = proof.phone_hash.is_some_and(|h| {
         [&d.applicant_phone, &d.representative_phone]
             .into_iter()

@@ -313,15 +313,7 @@ impl Notifier {
         let message = chat_message(event, dossier, &notice);
         let params = notice.template_params();
         let mut tried: Vec<String> = Vec::new();
-        // What Zalo would refuse (-1122 / -1121) is never sent.
-        let params_ok = match catalogue::check_params(kind, &params) {
-            Ok(()) => true,
-            Err(e) => {
-                tracing::error!(kind, error = %e, "template parameters invalid; templates skipped");
-                tried.push(format!("templates: {e}"));
-                false
-            }
-        };
+        let params_ok = templates_sendable(kind, &params, &mut tried);
         for attempt in plan::channel_plan(&users, now, zbs, zns) {
             if attempt.is_template() {
                 if !params_ok {
@@ -638,6 +630,23 @@ fn notice_digest(tenant: &Tenant, event: &DossierEvent, dossier: &Dossier) -> Op
         h.update(v.as_bytes());
     }
     Some(hex::encode(h.finalize()))
+}
+
+/// What Zalo would refuse (-1122 / -1121) is never sent: whether the template parameters pass
+/// its checks; the reason joins `tried` when they do not.
+fn templates_sendable(
+    kind: &str,
+    params: &std::collections::BTreeMap<String, String>,
+    tried: &mut Vec<String>,
+) -> bool {
+    match catalogue::check_params(kind, params) {
+        Ok(()) => true,
+        Err(e) => {
+            tracing::error!(kind, error = %e, "template parameters invalid; templates skipped");
+            tried.push(format!("templates: {e}"));
+            false
+        }
+    }
 }
 
 /// The consultation message of a notice: its text, its buttons and the document it announces.

@@ -494,6 +494,30 @@ pub async fn serve(
     let announcer = tokio::spawn(worker::run_announcements(state.clone(), stop_rx.clone()));
     let due = tokio::spawn(watch_due_dates(state.clone(), stop_rx));
 
+    print_urls(&state, addr, demo, &codes);
+
+    let proxies = Arc::new(trusted_proxies);
+    axum::serve(
+        listener,
+        router(state, demo)
+            .layer(axum::middleware::from_fn(move |req, next| {
+                proxy::client_ip(proxies.clone(), req, next)
+            }))
+            .into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown_signal())
+    .await?;
+    let _ = stop_tx.send(true);
+    worker.await?;
+    events.await?;
+    announcer.await?;
+    due.await?;
+    tracing::info!("stopped cleanly");
+    Ok(())
+}
+
+/// What to try, printed once the server listens.
+fn print_urls(state: &AppState, addr: std::net::SocketAddr, demo: bool, codes: &[DossierCode]) {
     println!("motcua local server on http://{addr}");
     println!("  health:        curl http://{addr}/healthz");
     println!(
@@ -518,30 +542,11 @@ pub async fn serve(
     }
     println!(
         "  staff console: http://{addr}/admin (accounts in {})",
-        staff::describe(&state)
+        staff::describe(state)
     );
-    for c in &codes {
+    for c in codes {
         println!("  demo dossier:  http://{addr}/api/v1/dossiers/{c}");
     }
-
-    let proxies = Arc::new(trusted_proxies);
-    axum::serve(
-        listener,
-        router(state, demo)
-            .layer(axum::middleware::from_fn(move |req, next| {
-                proxy::client_ip(proxies.clone(), req, next)
-            }))
-            .into_make_service_with_connect_info::<std::net::SocketAddr>(),
-    )
-    .with_graceful_shutdown(shutdown_signal())
-    .await?;
-    let _ = stop_tx.send(true);
-    worker.await?;
-    events.await?;
-    announcer.await?;
-    due.await?;
-    tracing::info!("stopped cleanly");
-    Ok(())
 }
 
 /// The due-date watch, as the hourly Lambda does on AWS (every 10 minutes locally).

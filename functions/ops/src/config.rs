@@ -23,52 +23,7 @@ pub(crate) fn check(file: &std::path::Path) -> Result<String, OpsError> {
             t.ticket_answer_hours,
             t.tickets.outside_window,
         ));
-        if t.oa_id.is_some() && t.zalo.app_id.is_none() {
-            problems.push(format!(
-                "{}: oa_id is set but [tenant.zalo] app_id is not (tokens cannot be refreshed)",
-                t.id
-            ));
-        }
-        for key in t
-            .zalo
-            .zns_templates
-            .keys()
-            .chain(t.zalo.zbs_uid_templates.keys())
-        {
-            let known = motcua_domain::catalogue::template_parameters(key).is_some()
-                || motcua_domain::EventKind::ALL
-                    .iter()
-                    .any(|k| k.as_str() == key);
-            if !known {
-                problems.push(format!(
-                    "{}: template key {key:?} is neither an event kind nor ticket_answered nor otp",
-                    t.id
-                ));
-            }
-        }
-        if t.oa_id.is_some() && !t.zalo.zns_templates.contains_key("otp") {
-            problems.push(format!(
-                "{}: no zns_templates.otp: citizens cannot verify a shared phone, so no one is \
-                 linked and no notice goes by the free channel",
-                t.id
-            ));
-        }
-        if t.tickets.outside_window == motcua_domain::AnswerFallback::Zns
-            && !t.zalo.zns_templates.contains_key("ticket_answered")
-        {
-            problems.push(format!(
-                "{}: outside_window = \"zns\" needs zns_templates.ticket_answered",
-                t.id
-            ));
-        }
-        for category in t.tickets.answer_hours.keys() {
-            if !["question", "complaint", "suggestion"].contains(&category.as_str()) {
-                problems.push(format!(
-                    "{}: answer_hours has unknown category {category:?}",
-                    t.id
-                ));
-            }
-        }
+        problems.extend(tenant_problems(t));
     }
     if problems.is_empty() {
         lines.push(format!("{}: OK", file.display()));
@@ -82,4 +37,56 @@ pub(crate) fn check(file: &std::path::Path) -> Result<String, OpsError> {
         )
         .into())
     }
+}
+
+/// What in one tenant would fail or surprise in production.
+fn tenant_problems(t: &motcua_domain::Tenant) -> Vec<String> {
+    let mut problems = Vec::new();
+    if t.oa_id.is_some() && t.zalo.app_id.is_none() {
+        problems.push(format!(
+            "{}: oa_id is set but [tenant.zalo] app_id is not (tokens cannot be refreshed)",
+            t.id
+        ));
+    }
+    for key in t
+        .zalo
+        .zns_templates
+        .keys()
+        .chain(t.zalo.zbs_uid_templates.keys())
+    {
+        let known = motcua_domain::catalogue::template_parameters(key).is_some()
+            || motcua_domain::EventKind::ALL
+                .iter()
+                .any(|k| k.as_str() == key);
+        if !known {
+            problems.push(format!(
+                "{}: template key {key:?} is neither an event kind nor ticket_answered nor otp",
+                t.id
+            ));
+        }
+    }
+    if t.oa_id.is_some() && !t.zalo.zns_templates.contains_key("otp") {
+        problems.push(format!(
+            "{}: no zns_templates.otp: citizens cannot verify a shared phone, so no one is \
+             linked and no notice goes by the free channel",
+            t.id
+        ));
+    }
+    if t.tickets.outside_window == motcua_domain::AnswerFallback::Zns
+        && !t.zalo.zns_templates.contains_key("ticket_answered")
+    {
+        problems.push(format!(
+            "{}: outside_window = \"zns\" needs zns_templates.ticket_answered",
+            t.id
+        ));
+    }
+    for category in t.tickets.answer_hours.keys() {
+        if !["question", "complaint", "suggestion"].contains(&category.as_str()) {
+            problems.push(format!(
+                "{}: answer_hours has unknown category {category:?}",
+                t.id
+            ));
+        }
+    }
+    problems
 }
