@@ -10,7 +10,10 @@ case "${1:-}" in
   start)
     venv=$("$root/infra/scripts/python-tools.sh")
     port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-    "$venv/bin/moto_server" -H 127.0.0.1 -p "$port" >"$state/moto.log" 2>&1 &
+    # moto server with DynamoDB requests applied one at a time, as DynamoDB applies the writes
+    # to an item (infra/scripts/moto_serial.py)
+    "$venv/bin/python" "$root/infra/scripts/moto_serial.py" -H 127.0.0.1 -p "$port" \
+      >"$state/moto.log" 2>&1 &
     echo $! >"$state/pid"
     for _ in $(seq 1 100); do
       if curl -fsS "http://127.0.0.1:$port/moto-api/" >/dev/null 2>&1; then
