@@ -6,9 +6,20 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export CARGO_TERM_COLOR=never
+# A CI clone builds once: incremental caches would only add gigabytes to its target directory.
+if [ "${CI:-}" = true ]; then export CARGO_INCREMENTAL=0; fi
 
 step() { printf '\n==> %s\n' "$*"; }
 started=$(date +%s)
+
+# A cold build, moto and the Python tools take about 8 GiB: warn before a full disk breaks a
+# later step with a less obvious error (pip's "No space left on device").
+step "disk space"
+df -h . | tail -1
+free_kib=$(df -Pk . | awk 'NR == 2 { print $4 }')
+if [ "$free_kib" -lt $((10 * 1024 * 1024)) ]; then
+  echo "warning: less than 10 GiB free here; a cold build may not fit" >&2
+fi
 
 step "cargo fmt --check"
 cargo fmt --all --check
