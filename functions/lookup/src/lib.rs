@@ -1,9 +1,10 @@
 //! The lookup function: `GET /tra-cuu/{code}?k=…` (the page a receipt's QR opens, mobile-first,
 //! no JavaScript, no external resources), `POST /tra-cuu/{code}` (second factor: last four ID
 //! digits), `GET /api/v1/dossiers/{code}` (JSON for portals and kiosks, errors as
-//! `application/problem+json`) and `GET /api/v1/openapi.json`. Rate limited per client IP.
+//! `application/problem+json`) and `GET /api/v1/openapi.json`. Rate limited per client address,
+//! in each instance and in the store (shared by every instance).
 
-use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::num::NonZeroU32;
 use std::sync::Arc;
 
@@ -14,6 +15,7 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
+use chrono::DateTime;
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter, clock::Clock as _};
 use motcua_app::lookup::{CitizenView, Proof, lookup};
 use motcua_app::metrics::Metrics;
@@ -22,6 +24,7 @@ use motcua_config::Deployment;
 use motcua_domain::{DossierCode, NationalStatus, time};
 use serde::Deserialize;
 use serde_json::json;
+use sha2::{Digest, Sha256};
 
 pub const OPENAPI: &str = include_str!("openapi.json");
 
@@ -34,13 +37,17 @@ pub struct LookupState {
     pub store: Arc<dyn Store>,
     pub deployment: Deployment,
     pub clock: Arc<dyn Clock>,
+    /// Per instance, with bursts of a third: the cheap first check.
     pub limiter: DefaultKeyedRateLimiter<IpAddr>,
+    /// Per client and minute across every instance, counted in the store.
+    pub per_minute: u32,
     /// `LookupIdDigitsLocked` (alarmed): someone keeps guessing a dossier's ID digits.
     pub metrics: Arc<dyn Metrics>,
 }
 
 impl LookupState {
-    /// `per_minute` lookups per client IP, with bursts of up to a third of it.
+    /// `per_minute` lookups per client address (IPv6: per /64) and minute, shared by every
+    /// instance through the store; each instance also keeps bursts to a third of it.
     pub fn new(
         store: Arc<dyn Store>,
         deployment: Deployment,
@@ -55,6 +62,7 @@ impl LookupState {
             deployment,
             clock,
             limiter: RateLimiter::keyed(Quota::per_minute(per_minute).allow_burst(burst)),
+            per_minute: per_minute.get(),
             metrics,
         }
     }
@@ -78,29 +86,85 @@ fn client_ip(req: &Request) -> IpAddr {
         .map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |c| c.0.ip())
 }
 
-async fn rate_limit(State(state): State<Arc<LookupState>>, req: Request, next: Next) -> Response {
-    let ip = client_ip(&req);
-    if let Err(not_until) = state.limiter.check_key(&ip) {
-        let wait = not_until.wait_time_from(governor::clock::DefaultClock::default().now());
-        let secs = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
-        let mut response = if req.uri().path().starts_with("/api/") {
-            problem(
-                StatusCode::TOO_MANY_REQUESTS,
-                "Quá nhiều yêu cầu",
-                "Too many lookups from this address; retry after the given seconds.",
-            )
-        } else {
-            (StatusCode::TOO_MANY_REQUESTS, Html(format!(
-                "<!doctype html><html lang=\"vi\"><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>Tra cứu</title><p>Bạn đã tra cứu nhiều lần trong thời gian ngắn. Vui lòng thử lại sau {secs} giây.</p></html>"
-            )))
-                .into_response()
-        };
-        response
-            .headers_mut()
-            .insert(header::RETRY_AFTER, HeaderValue::from(secs.max(1)));
-        return response;
+/// The rate-limit key of an address: IPv4 as it is, IPv6 by its /64 (one subscriber's
+/// network hands out 2^64 addresses).
+fn client_key(ip: IpAddr) -> IpAddr {
+    match ip {
+        IpAddr::V4(_) => ip,
+        IpAddr::V6(v6) => {
+            let bits = u128::from(v6) & !((1u128 << 64) - 1);
+            IpAddr::V6(Ipv6Addr::from(bits))
+        }
     }
-    next.run(req).await
+}
+
+/// The shared budget's record name for an address: a digest, so the store never holds a
+/// client's address (the record lives two minutes).
+fn budget_key(ip: IpAddr) -> String {
+    let digest = Sha256::digest(format!("motcua-lookup-client:{ip}").as_bytes());
+    format!("lookup:{}", hex::encode(&digest[..12]))
+}
+
+/// One more lookup from this address in the current minute of the store's budget, which
+/// every instance shares (parallel requests fan out over Lambda instances, each with its own
+/// in-memory limiter). `None`: allowed; `Some(secs)`: refused until the next minute. A store
+/// that cannot answer lets the lookup through: the in-memory limit still holds per instance.
+async fn shared_budget_refuses(state: &LookupState, ip: IpAddr) -> Option<u64> {
+    let now = state.clock.now();
+    let ms = now.timestamp_millis();
+    let start = DateTime::from_timestamp_millis(ms - ms.rem_euclid(60_000)).unwrap_or(now);
+    let end = start + chrono::Duration::minutes(1);
+    match state
+        .store
+        .take_budget(
+            &budget_key(ip),
+            start,
+            u64::from(state.per_minute),
+            end + chrono::Duration::minutes(1),
+        )
+        .await
+    {
+        Ok(true) => None,
+        Ok(false) => Some(u64::try_from((end - now).num_seconds()).unwrap_or(0)),
+        Err(e) => {
+            tracing::warn!(error = %e, "shared lookup budget unavailable; in-memory limit only");
+            None
+        }
+    }
+}
+
+async fn rate_limit(State(state): State<Arc<LookupState>>, req: Request, next: Next) -> Response {
+    let ip = client_key(client_ip(&req));
+    let refused = match state.limiter.check_key(&ip) {
+        Err(not_until) => {
+            let wait = not_until.wait_time_from(governor::clock::DefaultClock::default().now());
+            Some(wait.as_secs() + u64::from(wait.subsec_nanos() > 0))
+        }
+        Ok(()) => shared_budget_refuses(&state, ip).await,
+    };
+    match refused {
+        Some(secs) => too_many(req.uri().path().starts_with("/api/"), secs),
+        None => next.run(req).await,
+    }
+}
+
+fn too_many(api: bool, secs: u64) -> Response {
+    let mut response = if api {
+        problem(
+            StatusCode::TOO_MANY_REQUESTS,
+            "Quá nhiều yêu cầu",
+            "Too many lookups from this address; retry after the given seconds.",
+        )
+    } else {
+        (StatusCode::TOO_MANY_REQUESTS, Html(format!(
+            "<!doctype html><html lang=\"vi\"><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>Tra cứu</title><p>Bạn đã tra cứu nhiều lần trong thời gian ngắn. Vui lòng thử lại sau {secs} giây.</p></html>"
+        )))
+            .into_response()
+    };
+    response
+        .headers_mut()
+        .insert(header::RETRY_AFTER, HeaderValue::from(secs.max(1)));
+    response
 }
 
 /// A lookup's proofs. In a query string only `k` (the QR link's token) counts: ID digits in a

@@ -386,3 +386,74 @@ async fn wrong_id_digits_from_many_addresses_lock_the_dossier_for_the_day() {
     .await;
     assert!(serde_json::from_str::<serde_json::Value>(&json).unwrap()["card"].is_object());
 }
+
+/// From the attacker's side: parallel requests fan out over Lambda instances, each with its
+/// own in-memory limiter. Four instances on one store still grant one address `per_minute`
+/// lookups a minute in all; an IPv6 address counts with the rest of its /64; the store keeps a
+/// digest, never the address.
+#[tokio::test]
+async fn instances_share_one_lookup_budget_per_address() {
+    let t = setup(6).await; // 6 a minute; each instance alone would allow bursts of 2
+    let instances: Vec<axum::Router> = std::iter::once(t.app.clone())
+        .chain((0..3).map(|_| {
+            lookup::router(Arc::new(LookupState::new(
+                t.store.clone(),
+                deployment(),
+                t.clock.clone(),
+                Arc::new(RecordingMetrics::default()),
+                6,
+            )))
+        }))
+        .collect();
+    let from = |ip: &str| {
+        let mut req = get(&format!("/api/v1/dossiers/{CODE}"));
+        req.extensions_mut().insert(ClientIp(ip.parse().unwrap()));
+        req
+    };
+    let mut granted = 0;
+    for round in 0..3 {
+        for (i, app) in instances.iter().enumerate() {
+            // two addresses of one /64: one subscriber
+            let ip = if (round + i) % 2 == 0 {
+                "2001:db8:7:1::10"
+            } else {
+                "2001:db8:7:1:ffff::99"
+            };
+            let (status, _, _) = call(app, from(ip)).await;
+            match status {
+                StatusCode::OK => granted += 1,
+                StatusCode::TOO_MANY_REQUESTS => {}
+                other => panic!("{other}"),
+            }
+        }
+    }
+    assert_eq!(granted, 6, "8 would pass four separate in-memory limiters");
+    // another /64 has its own budget
+    let (status, _, _) = call(&instances[1], from("2001:db8:7:2::10")).await;
+    assert_eq!(status, StatusCode::OK);
+    // the next minute the address is served again
+    t.clock.advance(chrono::Duration::seconds(61));
+    let fresh = lookup::router(Arc::new(LookupState::new(
+        t.store.clone(),
+        deployment(),
+        t.clock.clone(),
+        Arc::new(RecordingMetrics::default()),
+        6,
+    )));
+    let (status, _, _) = call(&fresh, from("2001:db8:7:1::10")).await;
+    assert_eq!(status, StatusCode::OK);
+    drop(instances);
+    drop(fresh);
+    let T {
+        app, store, _dir, ..
+    } = t;
+    drop(app);
+    drop(store);
+    let bytes = std::fs::read(_dir.path().join("db.redb")).unwrap();
+    for needle in ["2001:db8:7:1", "2001:db8:7:2"] {
+        assert!(
+            !bytes.windows(needle.len()).any(|w| w == needle.as_bytes()),
+            "{needle} is in the store"
+        );
+    }
+}
