@@ -2,6 +2,7 @@
 //! functions wire them together.
 
 pub mod announce;
+pub mod client;
 pub mod clock;
 pub mod conversation;
 pub mod dead_letter;
@@ -22,5 +23,6 @@ pub mod tenancy;
 #[cfg(feature = "contract-tests")]
 pub mod contract;
 
+pub use client::ClientIp;
 pub use ports::*;
 pub use tenancy::{ConfigError, Tenancy, TenantFile};

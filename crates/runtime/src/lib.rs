@@ -7,6 +7,8 @@
 pub mod aws;
 pub mod budget;
 mod emf;
+#[cfg(feature = "http")]
+pub mod http;
 
 use std::collections::HashMap;
 use std::sync::Arc;

@@ -225,6 +225,7 @@ pub async fn open(
         queue: Arc::new(zalo_events.clone()),
         metrics: metrics.clone(),
         clock: clock.clone(),
+        junk: webhook::JunkGuard::new(webhook::JUNK_PER_MINUTE),
     });
     let lookup = Arc::new(lookup::LookupState::new(
         store.clone(),
@@ -299,12 +300,22 @@ pub fn router(state: Arc<AppState>, demo: bool) -> Router {
         .merge(admin::router(state.admin.clone()))
 }
 
+/// Sets each request's `ClientIp` (the rate limits' key) from the connection, believing
+/// `X-Forwarded-For` only from `trusted_proxies`.
+fn with_client_ip(app: Router, trusted_proxies: Vec<std::net::IpAddr>) -> Router {
+    let proxies = Arc::new(trusted_proxies);
+    app.layer(axum::middleware::from_fn(move |req, next| {
+        proxy::client_ip(proxies.clone(), req, next)
+    }))
+}
+
 /// Serves the router with the demo routes on a free loopback port in the background (tests,
-/// benches); returns `http://127.0.0.1:<port>`.
+/// benches), as `serve` does; returns `http://127.0.0.1:<port>`.
 pub async fn serve_on_loopback(state: Arc<AppState>) -> std::io::Result<String> {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let base = format!("http://{}", listener.local_addr()?);
-    let app = router(state, true).into_make_service_with_connect_info::<std::net::SocketAddr>();
+    let app = with_client_ip(router(state, true), Vec::new())
+        .into_make_service_with_connect_info::<std::net::SocketAddr>();
     tokio::spawn(async move {
         if let Err(e) = axum::serve(listener, app).await {
             tracing::error!(error = %e, "loopback server stopped");
@@ -496,13 +507,9 @@ pub async fn serve(
 
     print_urls(&state, addr, demo, &codes);
 
-    let proxies = Arc::new(trusted_proxies);
     axum::serve(
         listener,
-        router(state, demo)
-            .layer(axum::middleware::from_fn(move |req, next| {
-                proxy::client_ip(proxies.clone(), req, next)
-            }))
+        with_client_ip(router(state, demo), trusted_proxies)
             .into_make_service_with_connect_info::<std::net::SocketAddr>(),
     )
     .with_graceful_shutdown(shutdown_signal())

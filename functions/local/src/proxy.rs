@@ -27,7 +27,7 @@ pub fn client_address(peer: IpAddr, forwarded_for: Option<&str>, trusted: &[IpAd
         .unwrap_or(peer)
 }
 
-/// Middleware: sets `lookup::ClientIp` from the connection and the trusted proxies.
+/// Middleware: sets `motcua_app::ClientIp` from the connection and the trusted proxies.
 pub async fn client_ip(trusted: Arc<Vec<IpAddr>>, mut req: Request, next: Next) -> Response {
     if let Some(ConnectInfo(peer)) = req.extensions().get::<ConnectInfo<SocketAddr>>().copied() {
         let header = req
@@ -35,7 +35,7 @@ pub async fn client_ip(trusted: Arc<Vec<IpAddr>>, mut req: Request, next: Next) 
             .get("x-forwarded-for")
             .and_then(|v| v.to_str().ok());
         let ip = client_address(peer.ip(), header, &trusted);
-        req.extensions_mut().insert(lookup::ClientIp(ip));
+        req.extensions_mut().insert(motcua_app::ClientIp(ip));
     }
     next.run(req).await
 }

@@ -892,3 +892,61 @@ async fn classic_shared_info_location_and_seen_receipts() {
             .any(|e| e.kind == "seen" && e.note.as_deref() == Some("zalo_cs_free"))
     );
 }
+
+/// From the attacker's side: a flood of junk at the webhook (here mis-signed bodies from
+/// 127.0.0.2) is refused unread once its source passes `JUNK_PER_MINUTE` refusals, while
+/// Zalo's own deliveries (from 127.0.0.1) are verified, acknowledged and answered throughout.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_junk_flood_is_cut_off_per_source_and_zalos_deliveries_go_on() {
+    let l = start().await;
+    let attacker = reqwest::Client::builder()
+        .local_address("127.0.0.2".parse::<std::net::IpAddr>().unwrap())
+        .build()
+        .unwrap();
+    let junk = text(OA_TQ, "u-x", "m-x", "xin chào", 1).to_string();
+    let mut statuses = Vec::new();
+    for i in 0..(webhook::JUNK_PER_MINUTE + 10) {
+        let r = attacker
+            .post(&l.url)
+            .header("X-ZEvent-Signature", format!("mac={:064x}", i))
+            .body(junk.clone())
+            .send()
+            .await
+            .unwrap();
+        statuses.push(r.status().as_u16());
+        if i == webhook::JUNK_PER_MINUTE / 2 {
+            // Zalo delivers in the middle of the flood
+            assert_eq!(
+                l.post(&text(OA_TQ, "u1", "m-a", "xin chào", 2), None).await,
+                200
+            );
+        }
+    }
+    // the budget's refusals and the one over it are answered 401; the source is refused unread after
+    let n = webhook::JUNK_PER_MINUTE as usize + 1;
+    assert!(statuses[..n].iter().all(|s| *s == 401), "{statuses:?}");
+    assert!(statuses[n..].iter().all(|s| *s == 429), "{statuses:?}");
+    // once blocked, the source is not even read: a well-signed body from it waits too
+    let signed = text(OA_TQ, "u-x", "m-y", "xin chào", 3).to_string();
+    let blocked = attacker
+        .post(&l.url)
+        .header("X-ZEvent-Signature", "mac=00")
+        .body(signed)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(blocked.status(), 429);
+    assert!(blocked.headers().contains_key("retry-after"));
+    // and Zalo still gets through after the flood
+    let lookup = text(OA_TQ, "u2", "m-b", &format!("TTHC {CODE}"), 4);
+    assert_eq!(l.post(&lookup, None).await, 200);
+    l.drain().await;
+    assert_eq!(l.replies_to("m-a").len(), 1);
+    assert_eq!(l.replies_to("m-b").len(), 1);
+    assert!(
+        l.state
+            .recorded
+            .total_where("WebhookSignature", "Result", "throttled")
+            >= 10.0
+    );
+}

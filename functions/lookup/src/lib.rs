@@ -4,7 +4,7 @@
 //! `application/problem+json`) and `GET /api/v1/openapi.json`. Rate limited per client address,
 //! in each instance and in the store (shared by every instance).
 
-use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::num::NonZeroU32;
 use std::sync::Arc;
 
@@ -30,8 +30,7 @@ pub const OPENAPI: &str = include_str!("openapi.json");
 
 /// The caller's address, set by the Lambda entry from API Gateway's request context; the local
 /// server's socket address is used otherwise.
-#[derive(Debug, Clone, Copy)]
-pub struct ClientIp(pub IpAddr);
+pub use motcua_app::ClientIp;
 
 pub struct LookupState {
     pub store: Arc<dyn Store>,
@@ -86,18 +85,6 @@ fn client_ip(req: &Request) -> IpAddr {
         .map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |c| c.0.ip())
 }
 
-/// The rate-limit key of an address: IPv4 as it is, IPv6 by its /64 (one subscriber's
-/// network hands out 2^64 addresses).
-fn client_key(ip: IpAddr) -> IpAddr {
-    match ip {
-        IpAddr::V4(_) => ip,
-        IpAddr::V6(v6) => {
-            let bits = u128::from(v6) & !((1u128 << 64) - 1);
-            IpAddr::V6(Ipv6Addr::from(bits))
-        }
-    }
-}
-
 /// The shared budget's record name for an address: a digest, so the store never holds a
 /// client's address (the record lives two minutes).
 fn budget_key(ip: IpAddr) -> String {
@@ -134,7 +121,7 @@ async fn shared_budget_refuses(state: &LookupState, ip: IpAddr) -> Option<u64> {
 }
 
 async fn rate_limit(State(state): State<Arc<LookupState>>, req: Request, next: Next) -> Response {
-    let ip = client_key(client_ip(&req));
+    let ip = ClientIp(client_ip(&req)).rate_key();
     let refused = match state.limiter.check_key(&ip) {
         Err(not_until) => {
             let wait = not_until.wait_time_from(governor::clock::DefaultClock::default().now());

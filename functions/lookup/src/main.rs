@@ -1,7 +1,6 @@
 use std::sync::Arc;
 
-use lambda_http::request::RequestContext;
-use lookup::{ClientIp, LookupState};
+use lookup::LookupState;
 use motcua_runtime::aws::Aws;
 
 #[tokio::main]
@@ -20,19 +19,5 @@ async fn main() -> Result<(), lambda_http::Error> {
         per_minute,
     ));
     // API Gateway knows the caller's address; hand it to the rate limiter.
-    let app = lookup::router(state).layer(axum::middleware::map_request(
-        |mut req: axum::extract::Request| async move {
-            let ip = match req.extensions().get::<RequestContext>() {
-                Some(RequestContext::ApiGatewayV2(ctx)) => {
-                    ctx.http.source_ip.as_deref().and_then(|ip| ip.parse().ok())
-                }
-                _ => None,
-            };
-            if let Some(ip) = ip {
-                req.extensions_mut().insert(ClientIp(ip));
-            }
-            req
-        },
-    ));
-    lambda_http::run(app).await
+    lambda_http::run(motcua_runtime::http::with_source_ip(lookup::router(state))).await
 }

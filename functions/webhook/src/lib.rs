@@ -1,29 +1,39 @@
 //! `POST /zalo/webhook`: the signature is verified on the raw bytes before anything is parsed;
 //! unsigned or mis-signed → 401 and nothing stored; a signed body older than Zalo's retries
-//! (`signature::MAX_AGE`) → 401 (a replay); not a Zalo event → 400; every correctly
+//! (`signature::MAX_AGE`) → 401 (a replay); not a Zalo event → 400; a source with more than
+//! `JUNK_PER_MINUTE` such refusals in a minute → 429 unread for a minute; every correctly
 //! signed event (unknown ones too) is put on the internal queue and answered 200 at once, well
 //! inside Zalo's 2 seconds. Processing happens after the 200 (`process`), exactly once per event
 //! (a Zalo retry re-sends the same body: the conversation finds it completed).
 
+use std::net::IpAddr;
 use std::sync::Arc;
 
+use axum::Extension;
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 pub use motcua_app::Ack;
 use motcua_app::conversation::{Conversation, ConversationError, Inbound, InboundEvent};
 use motcua_app::metrics::Metrics;
 use motcua_app::notify::ReceiptKind;
-use motcua_app::{Attachment, Clock, Queue, QueueMessage};
+use motcua_app::{Attachment, ClientIp, Clock, Queue, QueueMessage};
 use motcua_config::Deployment;
 use motcua_zalo::events::{Envelope, Event, WebhookEvent};
 use motcua_zalo::signature::{self, SignatureSettings};
 
 /// Zalo bodies are small; anything bigger is not a webhook event.
 pub const MAX_BODY: usize = 256 * 1024;
+
+pub mod junk;
+
+pub use junk::JunkGuard;
+
+/// Refused bodies per source and minute before the source is refused unread (`junk`).
+pub const JUNK_PER_MINUTE: u32 = 30;
 
 pub struct WebhookState {
     pub deployment: Deployment,
@@ -32,6 +42,8 @@ pub struct WebhookState {
     pub metrics: Arc<dyn Metrics>,
     /// Judges a body's freshness (`signature::check_fresh`).
     pub clock: Arc<dyn Clock>,
+    /// Sources that keep sending bodies that fail verification.
+    pub junk: JunkGuard,
 }
 
 pub fn router(state: Arc<WebhookState>) -> Router {
@@ -60,16 +72,54 @@ fn settings(d: &Deployment, oa: &str) -> Option<SignatureSettings> {
     })
 }
 
+/// The source's address, when the entry knows it (API Gateway's `sourceIp`, the local server's
+/// peer or trusted proxy).
+fn source(req_ip: Option<Extension<ClientIp>>) -> Option<IpAddr> {
+    req_ip.map(|Extension(ip)| ip.rate_key())
+}
+
 async fn receive(
     State(state): State<Arc<WebhookState>>,
+    client: Option<Extension<ClientIp>>,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let (envelope, _) = match Envelope::parse(&body) {
+    let source = source(client);
+    if let Some(left) = source.and_then(|ip| state.junk.blocked(ip)) {
+        state
+            .metrics
+            .count("WebhookSignature", 1.0, &[("Result", "throttled")]);
+        let secs = left.as_secs().max(1);
+        return (StatusCode::TOO_MANY_REQUESTS, [(header::RETRY_AFTER, secs)]).into_response();
+    }
+    match verified(&state, &headers, &body) {
+        Ok(envelope) => enqueue(&state, envelope, &body).await,
+        Err(status) => {
+            if let Some(ip) = source
+                && state.junk.refused(ip)
+            {
+                tracing::warn!(
+                    for_secs = junk::BLOCK.as_secs(),
+                    "webhook source blocked: too many refused bodies"
+                );
+            }
+            status.into_response()
+        }
+    }
+}
+
+/// The envelope of a body that Zalo signed for an OA we serve, recently; else the status to
+/// answer.
+fn verified(
+    state: &WebhookState,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Result<Envelope, StatusCode> {
+    let (envelope, _) = match Envelope::parse(body) {
         Ok(parsed) => parsed,
         Err(e) => {
             tracing::warn!(reason = %e, "webhook body refused");
-            return StatusCode::BAD_REQUEST.into_response();
+            return Err(StatusCode::BAD_REQUEST);
         }
     };
     let header = headers.get(signature::HEADER).and_then(|v| v.to_str().ok());
@@ -82,18 +132,18 @@ async fn receive(
         state
             .metrics
             .count("WebhookSignature", 1.0, &[("Result", "unknown_oa")]);
-        return StatusCode::UNAUTHORIZED.into_response();
+        return Err(StatusCode::UNAUTHORIZED);
     };
     if let Err(e) = signature::verify_counted(
         &settings,
         header,
-        &body,
+        body,
         &envelope.app_id,
         &envelope.timestamp,
         state.metrics.as_ref(),
     ) {
         tracing::warn!(reason = %e, event = %envelope.event_name, "webhook signature refused");
-        return StatusCode::UNAUTHORIZED.into_response();
+        return Err(StatusCode::UNAUTHORIZED);
     }
     // A correctly signed body stays valid for ever; only its signed timestamp dates it. Older
     // than Zalo's retry ladder, it is a replay (its idempotency record may have expired).
@@ -102,15 +152,21 @@ async fn receive(
         state
             .metrics
             .count("WebhookSignature", 1.0, &[("Result", "stale")]);
-        return StatusCode::UNAUTHORIZED.into_response();
+        return Err(StatusCode::UNAUTHORIZED);
     }
-    let Ok(text) = std::str::from_utf8(&body) else {
-        return StatusCode::BAD_REQUEST.into_response();
-    };
+    if std::str::from_utf8(body).is_err() {
+        return Err(StatusCode::BAD_REQUEST);
+    }
+    Ok(envelope)
+}
+
+/// A verified event onto the internal queue: 200, or 503 so that Zalo retries.
+async fn enqueue(state: &WebhookState, envelope: Envelope, body: &[u8]) -> Response {
+    let text = std::str::from_utf8(body).expect("verified bodies are UTF-8");
     // One user's events stay in order (FIFO group); a Zalo retry of the same body within five
     // minutes is dropped by SQS, later ones by the conversation's idempotency.
     let group = envelope.oa_id.clone().unwrap_or_default();
-    let user = WebhookEvent::parse(&body)
+    let user = WebhookEvent::parse(body)
         .ok()
         .and_then(|e| subject(&e))
         .unwrap_or(group);

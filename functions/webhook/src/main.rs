@@ -21,8 +21,10 @@ async fn main() -> Result<(), Error> {
             queue: events,
             metrics: aws.metrics,
             clock: aws.clock,
+            junk: webhook::JunkGuard::new(webhook::JUNK_PER_MINUTE),
         });
-        return lambda_http::run(webhook::router(state)).await;
+        let app = motcua_runtime::http::with_source_ip(webhook::router(state));
+        return lambda_http::run(app).await;
     }
     let store = aws.store()?;
     let messenger = aws.zalo(store.clone()).messenger;
