@@ -10,8 +10,8 @@ use crate::status::NationalStatus;
 
 mod templates;
 pub use templates::{
-    OTP, TICKET_ANSWERED, TemplateParam, check_params, complete_params, otp_params,
-    template_parameters, ticket_answered_params,
+    OTP, PHONE_RELINKED, TICKET_ANSWERED, TemplateParam, check_params, complete_params, otp_params,
+    phone_relinked_params, template_parameters, ticket_answered_params,
 };
 
 /// Zalo's limit for one text message, in characters.
@@ -706,6 +706,10 @@ mod tests {
         let t = ticket_answered_params(42, " ");
         assert_eq!(t["co_quan"], "Cơ quan giải quyết");
         check_params(TICKET_ANSWERED, &t).unwrap();
+        let relinked =
+            phone_relinked_params(&crate::time::vn_datetime(chrono::DateTime::UNIX_EPOCH), "");
+        assert_eq!(relinked["co_quan"], "Cơ quan giải quyết");
+        check_params(PHONE_RELINKED, &relinked).unwrap();
         // what Zalo would refuse is refused before the call
         let mut missing = r.clone();
         missing.remove("ly_do");

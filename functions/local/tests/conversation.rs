@@ -950,3 +950,49 @@ async fn a_junk_flood_is_cut_off_per_source_and_zalos_deliveries_go_on() {
             >= 10.0
     );
 }
+
+/// From the attacker's side: someone who talked a citizen into reading out the code now holds
+/// the phone's link. The phone's owner is told by ZNS, once, at the moment of the link; a first
+/// link, or the same account proving its phone again, tells nobody.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_phone_proven_from_another_account_tells_the_phone_once() {
+    let l = start().await;
+    let phone = "84906591985";
+    let relink_notices = || {
+        l.fake()
+            .delivered()
+            .into_iter()
+            .filter(|r| r.endpoint == Endpoint::Zns && r.body["template_id"] == "300007")
+            .collect::<Vec<_>>()
+    };
+    l.verify_phone(OA_TQ, "u-first", phone, 1).await;
+    assert!(
+        l.replies_to("u-first").iter().any(|r| r.contains(CODE)),
+        "linked"
+    );
+    assert!(relink_notices().is_empty(), "a first link tells nobody");
+    // the same account proving the same phone again: nothing new
+    assert_eq!(
+        l.post(&share_phone(OA_TQ, "u-first", phone, 5), None).await,
+        200
+    );
+    l.drain().await;
+    assert!(relink_notices().is_empty());
+
+    l.verify_phone(OA_TQ, "u-second", phone, 10).await;
+    let notices = relink_notices();
+    assert_eq!(notices.len(), 1, "one notice to the phone");
+    assert_eq!(notices[0].body["phone"], phone);
+    let data = &notices[0].body["template_data"];
+    assert_eq!(data["co_quan"], "Tuyên Quang");
+    assert!(
+        data["thoi_gian"].as_str().unwrap().ends_with("/11/2026"),
+        "{data}"
+    );
+    assert_eq!(
+        l.state
+            .recorded
+            .total_where("PhoneRelinkNotice", "Result", "sent"),
+        1.0
+    );
+}

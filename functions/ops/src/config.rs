@@ -60,7 +60,7 @@ fn tenant_problems(t: &motcua_domain::Tenant) -> Vec<String> {
                 .any(|k| k.as_str() == key);
         if !known {
             problems.push(format!(
-                "{}: template key {key:?} is neither an event kind nor ticket_answered nor otp",
+                "{}: template key {key:?} is neither an event kind nor ticket_answered, otp or phone_relinked",
                 t.id
             ));
         }
@@ -69,6 +69,15 @@ fn tenant_problems(t: &motcua_domain::Tenant) -> Vec<String> {
         problems.push(format!(
             "{}: no zns_templates.otp: citizens cannot verify a shared phone, so no one is \
              linked and no notice goes by the free channel",
+            t.id
+        ));
+    }
+    if t.zalo.zns_templates.contains_key("otp")
+        && !t.zalo.zns_templates.contains_key("phone_relinked")
+    {
+        problems.push(format!(
+            "{}: no zns_templates.phone_relinked: when a phone is proven from another Zalo \
+             account, the phone's owner is not told",
             t.id
         ));
     }

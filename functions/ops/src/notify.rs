@@ -84,10 +84,18 @@ fn sample_params(kind: &str) -> Result<std::collections::BTreeMap<String, String
     if kind == motcua_domain::catalogue::OTP {
         return Ok(motcua_domain::catalogue::otp_params("123456"));
     }
+    if kind == motcua_domain::catalogue::PHONE_RELINKED {
+        return Ok(motcua_domain::catalogue::phone_relinked_params(
+            "16:05 23/11/2026",
+            "Sở Tư pháp",
+        ));
+    }
     let kind = motcua_domain::EventKind::ALL
         .into_iter()
         .find(|k| k.as_str() == kind)
-        .ok_or_else(|| format!("{kind:?} is neither an event kind nor ticket_answered nor otp"))?;
+        .ok_or_else(|| {
+            format!("{kind:?} is neither an event kind nor ticket_answered, otp or phone_relinked")
+        })?;
     Ok(motcua_domain::catalogue::Notice {
         kind,
         code: "000.00.04.H60-261124-0001".into(),

@@ -4,7 +4,8 @@
 //! then is the phone linked: it unlocks the owner's full cards and buttons and brings the
 //! dossiers' notices (the notifier finds users by linked phones only).
 
-use motcua_domain::catalogue::{OTP, otp_params};
+use motcua_domain::Protected;
+use motcua_domain::catalogue::{OTP, PHONE_RELINKED, otp_params, phone_relinked_params};
 use motcua_domain::zalo::{OTP_PER_DAY, OTP_TRIES, OTP_VALID, PhoneClaim};
 
 use super::*;
@@ -129,8 +130,18 @@ impl Conversation {
             claim.code_hash.as_bytes(),
         ));
         if right {
+            let held_elsewhere = self
+                .store
+                .zalo_users_by_phone(t, &claim.phone.hash)
+                .await?
+                .iter()
+                .any(|u| u.user_id != user);
             self.store.set_phone_claim(t, user, None, e.at).await?;
             self.store.link_phone(t, user, &claim.phone, e.at).await?;
+            if held_elsewhere {
+                self.tell_phone_of_new_link(tenant, e, user, &claim.phone)
+                    .await;
+            }
             return self.linked(tenant, e, user, &claim.phone.hash).await;
         }
         let tries_left = claim.tries_left.saturating_sub(1);
@@ -150,6 +161,63 @@ impl Conversation {
             .await?;
         reply(Msg::OtpWrong { tries_left }).await?;
         Ok("otp_wrong")
+    }
+
+    /// A ZNS to the phone itself when another account had it linked: its owner learns of a link
+    /// they may not have made. Best effort, once: a failure is logged and counted, never
+    /// retried (a retry of the event would find the claim gone).
+    async fn tell_phone_of_new_link(
+        &self,
+        tenant: &Tenant,
+        e: &InboundEvent,
+        user: &str,
+        phone: &Protected,
+    ) {
+        let t = &tenant.id;
+        let outcome = |result: &'static str| {
+            self.metrics.count(
+                "PhoneRelinkNotice",
+                1.0,
+                &[("Tenant", t.as_str()), ("Result", result)],
+            );
+        };
+        let Some(template) = tenant.zalo.zns_templates.get(PHONE_RELINKED) else {
+            tracing::warn!(tenant = %t, "a phone moved to another Zalo account, and no zns_templates.phone_relinked tells its owner");
+            outcome("no_template");
+            return;
+        };
+        let keys = self
+            .tenancy
+            .keys(t)
+            .expect("Tenancy holds keys for every tenant");
+        let Ok(number) = keys.open_phone(phone) else {
+            tracing::error!(tenant = %t, "a linked phone does not open with the tenant's key");
+            outcome("failed");
+            return;
+        };
+        let tracking: String = format!("relink-{user}-{}", e.at.timestamp_millis())
+            .chars()
+            .take(48)
+            .collect();
+        let params = phone_relinked_params(&time::vn_datetime(e.at), &tenant.name);
+        match self
+            .messenger
+            .send_zns(
+                &e.oa_id,
+                &number,
+                template,
+                &params,
+                &tracking,
+                tenant.zalo.zns_development,
+            )
+            .await
+        {
+            Ok(_) => outcome("sent"),
+            Err(err) => {
+                tracing::error!(tenant = %t, detail = %err.detail, "the notice of a new phone link was not sent");
+                outcome("failed");
+            }
+        }
     }
 
     /// The proven phone's open dossiers, listed once at linking.

@@ -22,6 +22,23 @@ pub fn ticket_answered_params(number: u64, agency: &str) -> BTreeMap<String, Str
 /// The template key of the "answer ready" ZNS template.
 pub const TICKET_ANSWERED: &str = "ticket_answered";
 
+/// The template key of the notice a phone gets when a Zalo account proves it while another
+/// account had it linked: the phone's owner learns of a link made elsewhere (a code read out
+/// to a caller who asked for it, say) and can have it undone.
+pub const PHONE_RELINKED: &str = "phone_relinked";
+
+/// Parameters of `zns_templates.phone_relinked`: when the new link was made (`16:05
+/// 23/11/2026`, Vietnam time) and by which office's OA.
+pub fn phone_relinked_params(at_vn: &str, agency: &str) -> BTreeMap<String, String> {
+    complete_params(
+        PHONE_RELINKED,
+        BTreeMap::from([
+            ("thoi_gian".to_string(), at_vn.to_string()),
+            ("co_quan".to_string(), agency.to_string()),
+        ]),
+    )
+}
+
 /// The template key of the one-time code that proves a shared phone (a ZNS OTP template).
 pub const OTP: &str = "otp";
 
@@ -58,13 +75,17 @@ const BASE: [TemplateParam; 4] = [MA_HO_SO, TEN_THU_TUC, TRANG_THAI, NGAY_HEN_TR
 const WITH_REASON: [TemplateParam; 5] = [MA_HO_SO, TEN_THU_TUC, TRANG_THAI, NGAY_HEN_TRA, LY_DO];
 const WITH_FEE: [TemplateParam; 5] = [MA_HO_SO, TEN_THU_TUC, TRANG_THAI, NGAY_HEN_TRA, SO_TIEN];
 const ONE_TIME_CODE: [TemplateParam; 1] = [param("otp", 6, "000000")];
+const RELINKED: [TemplateParam; 2] = [
+    param("thoi_gian", 20, "Vừa xong"),
+    param("co_quan", 100, "Cơ quan giải quyết"),
+];
 const TICKET: [TemplateParam; 2] = [
     param("so_phieu", 20, "Không có"),
     param("co_quan", 100, "Cơ quan giải quyết"),
 ];
 
-/// The parameters a province registers for a template key (an event kind, or
-/// `ticket_answered`), in the order of infra/RUNBOOK.md's table; `None` for an unknown key.
+/// The parameters a province registers for a template key (an event kind, `ticket_answered`,
+/// `otp` or `phone_relinked`), in the order of infra/RUNBOOK.md's table; `None` for an unknown key.
 pub fn template_parameters(key: &str) -> Option<&'static [TemplateParam]> {
     use EventKind::*;
     if key == TICKET_ANSWERED {
@@ -72,6 +93,9 @@ pub fn template_parameters(key: &str) -> Option<&'static [TemplateParam]> {
     }
     if key == OTP {
         return Some(&ONE_TIME_CODE);
+    }
+    if key == PHONE_RELINKED {
+        return Some(&RELINKED);
     }
     let kind = EventKind::ALL.into_iter().find(|k| k.as_str() == key)?;
     Some(match kind {
