@@ -258,16 +258,24 @@ impl Conversation {
     ) -> Result<&'static str, ConversationError> {
         let trimmed = body.trim();
         let reply = |m: Msg| self.send(&e.oa_id, user, Some(msg_id), text(m.render()));
-        if motcua_domain::zalo::is_otp(trimmed) {
+        let receipt_code = motcua_domain::zalo::receipt_code_digits(trimmed);
+        if motcua_domain::zalo::is_otp(trimmed) || receipt_code.is_some() {
             let pending = self
                 .store
                 .get_zalo_user(&tenant.id, user)
                 .await?
                 .and_then(|u| u.phone_claim);
             if let Some(claim) = pending {
-                return self
-                    .check_otp(tenant, e, user, msg_id, claim, trimmed)
-                    .await;
+                return match receipt_code {
+                    Some(digits) => {
+                        self.check_receipt_code(tenant, e, user, msg_id, claim, &digits)
+                            .await
+                    }
+                    None => {
+                        self.check_otp(tenant, e, user, msg_id, claim, trimmed)
+                            .await
+                    }
+                };
             }
         }
         match trimmed {

@@ -81,6 +81,11 @@ pub struct CitizenView {
     /// ID digits were given but not checked: too many wrong ones today for this dossier.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub id_suffix_locked: bool,
+    /// With the receipt QR's token, for a dossier that carries a phone, in a tenant with an
+    /// OA: today's receipt code (`4821-7730`), which proves in the Zalo chat that the asker
+    /// holds the paper receipt (and so links the phone they shared there).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub receipt_code: Option<String>,
 }
 
 /// Wrong ID-digit tries a dossier takes per Vietnam day before it stops accepting them.
@@ -213,9 +218,18 @@ pub async fn lookup(
             Vec::new()
         },
     });
+    let has_phone = d.applicant_phone.is_some() || d.representative_phone.is_some();
+    let receipt_code = (by_token && has_phone && tenant.oa_id.is_some())
+        .then(|| tenancy.keys(&tenant.id))
+        .flatten()
+        .map(|keys| {
+            let today = motcua_domain::time::to_vn(now).date_naive();
+            motcua_domain::zalo::format_receipt_code(&keys.receipt_code(code, today))
+        });
     Ok(Some(CitizenView {
         status: PublicStatus::of(d, now),
         card,
         id_suffix_locked,
+        receipt_code,
     }))
 }

@@ -86,6 +86,19 @@ impl PiiKeys {
         self.keyed_hash(&[b"otp", user_id.as_bytes(), code.as_bytes()])
     }
 
+    /// The receipt code of a dossier for one Vietnam day (`RECEIPT_CODE_DIGITS` digits): shown
+    /// on the lookup page opened with the receipt QR's token, typed in the chat to prove that
+    /// the asker holds the paper receipt.
+    pub fn receipt_code(&self, code: &DossierCode, day: chrono::NaiveDate) -> String {
+        let digest = self.keyed_hash(&[
+            b"receipt-code",
+            code.as_str().as_bytes(),
+            day.to_string().as_bytes(),
+        ]);
+        let n = u64::from_str_radix(&digest[..15], 16).expect("hex digits");
+        format!("{:08}", n % 100_000_000)
+    }
+
     pub fn protect_phone(&self, phone: &PhoneNumber) -> Protected {
         Protected {
             hash: self.phone_hash(phone),

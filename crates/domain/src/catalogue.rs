@@ -63,8 +63,11 @@ pub enum Msg {
     OtpFailed,
     /// The day's codes for this user are used up.
     OtpDailyLimit,
-    /// No code could be sent (no OTP template, or ZNS refused the number).
-    OtpUnavailable,
+    /// No one-time code can go to the shared phone (no OTP template, or ZNS refused the
+    /// number): the receipt code is the proof asked for.
+    ReceiptCodeAsked {
+        phone_tail: String,
+    },
     /// A phone number typed in chat is never searched.
     PhoneTypedInChat,
     /// Too many lookups in a short time.
@@ -211,6 +214,15 @@ pub fn document_for(kind: EventKind) -> Option<(crate::dossier::DocumentKind, &'
 /// Why ID digits were not checked (chat and lookup page): too many wrong ones today.
 pub const ID_DIGITS_LOCKED: &str = "Hồ sơ này đã bị nhập sai 4 số cuối CCCD nhiều lần trong \
     hôm nay, nên tạm thời không xem được đầy đủ bằng 4 số CCCD đến hết ngày.";
+
+/// How the receipt code proves a phone, told with the one-time code.
+pub const RECEIPT_CODE_HINT: &str = "Ông/bà cũng có thể nhập mã liên kết 8 chữ số hiển thị trên \
+    trang tra cứu khi quét mã QR trên Giấy tiếp nhận hồ sơ.";
+
+/// The lookup page opened from the receipt's QR, above the receipt code.
+pub const RECEIPT_CODE_ON_PAGE: &str = "Nhận thông báo hồ sơ này qua Zalo: trong Zalo OA, chọn \
+    \"Nhận thông báo hồ sơ\", chia sẻ số điện thoại ghi trên hồ sơ, rồi nhập mã liên kết dưới \
+    đây (dùng được đến hết ngày mai):";
 
 /// Button payloads the result-ready message carries; the webhook recognises them.
 pub const DELIVERY_POSTAL_PREFIX: &str = "#nhan_kq:buu_chinh:";
@@ -418,7 +430,12 @@ impl Msg {
             Msg::OtpSent { phone_tail } => format!(
                 "Mã xác minh gồm 6 chữ số đã được gửi qua Zalo tới số điện thoại đuôi \
                  {phone_tail}. Vui lòng nhập mã vào cuộc trò chuyện này trong vòng 5 phút để \
-                 hoàn tất đăng ký nhận thông báo hồ sơ."
+                 hoàn tất đăng ký nhận thông báo hồ sơ. {RECEIPT_CODE_HINT}"
+            ),
+            Msg::ReceiptCodeAsked { phone_tail } => format!(
+                "Để xác minh số điện thoại đuôi {phone_tail}, vui lòng quét mã QR trên Giấy \
+                 tiếp nhận của một hồ sơ ghi số điện thoại này, rồi nhập vào đây mã liên kết \
+                 8 chữ số hiển thị trên trang tra cứu, trong vòng 30 phút."
             ),
             Msg::OtpWrong { tries_left } => format!(
                 "Mã xác minh chưa đúng. Ông/bà còn {tries_left} lần nhập."
@@ -428,10 +445,6 @@ impl Msg {
                 .to_string(),
             Msg::OtpDailyLimit => "Hôm nay ông/bà đã yêu cầu đủ số mã xác minh cho phép. \
                 Vui lòng thử lại vào ngày mai."
-                .to_string(),
-            Msg::OtpUnavailable => "Hiện chưa gửi được mã xác minh tới số điện thoại này. \
-                Ông/bà vẫn tra cứu được hồ sơ bằng mã hồ sơ hoặc mã QR trên Giấy tiếp nhận; \
-                vui lòng thử lại sau."
                 .to_string(),
             Msg::IdDigitsLocked { short } => format!(
                 "{}\n\n{ID_DIGITS_LOCKED} Ông/bà vẫn xem được đầy đủ bằng mã QR trên Giấy tiếp \
@@ -506,7 +519,9 @@ impl Msg {
             Msg::OtpWrong { tries_left: 2 },
             Msg::OtpFailed,
             Msg::OtpDailyLimit,
-            Msg::OtpUnavailable,
+            Msg::ReceiptCodeAsked {
+                phone_tail: "985".into(),
+            },
             Msg::IdDigitsLocked {
                 short: Box::new(Msg::DossierNotFound {
                     code: "000.00.04.H60-230215-0028".into(),

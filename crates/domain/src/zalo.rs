@@ -24,14 +24,22 @@ pub struct ZaloUser {
 }
 
 /// A phone a user shared (`user_submit_info`: a form the user fills in, so only a claim) that
-/// is not proven yet: a one-time code went to it by ZNS, and the user must type it in the chat.
-/// Until then the phone unlocks nothing and moves no notice.
+/// is not proven yet. Two proofs end it: the one-time code that went to the phone by ZNS, or
+/// the receipt code of a dossier that carries this phone (shown on the lookup page that the
+/// paper receipt's QR opens), typed in the chat. Until then the phone unlocks nothing and
+/// moves no notice.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PhoneClaim {
     pub phone: Protected,
-    /// Keyed hash of the code, bound to the user; never the code itself.
+    /// Keyed hash of the one-time code, bound to the user; never the code itself. Empty when
+    /// no code was sent (the tenant has no OTP template): only a receipt code proves it then.
     pub code_hash: String,
+    /// The end of the claim: the receipt code is accepted until then.
     pub expires_at: DateTime<Utc>,
+    /// The end of the one-time code (`OTP_VALID`); `None` in claims made before receipt codes,
+    /// whose `expires_at` was the code's.
+    #[serde(default)]
+    pub code_expires_at: Option<DateTime<Utc>>,
     /// Wrong codes still accepted before the claim is dropped.
     pub tries_left: u8,
 }
@@ -42,8 +50,29 @@ pub const OTP_DIGITS: usize = 6;
 pub const OTP_VALID: chrono::Duration = chrono::Duration::minutes(5);
 /// Wrong codes accepted per code.
 pub const OTP_TRIES: u8 = 3;
-/// Codes sent to one Zalo user per Vietnam day.
+/// Codes sent to one Zalo user per Vietnam day (claims made, with or without a code).
 pub const OTP_PER_DAY: i64 = 3;
+/// How long a claim waits for a receipt code: time to find the paper and scan its QR.
+pub const CLAIM_VALID: chrono::Duration = chrono::Duration::minutes(30);
+/// Digits of a receipt code.
+pub const RECEIPT_CODE_DIGITS: usize = 8;
+
+/// The digits of a receipt code as a citizen types it: `4821-7730`, `4821 7730`, `48217730`.
+pub fn receipt_code_digits(text: &str) -> Option<String> {
+    let t = text.trim();
+    let digits: String = t.chars().filter(char::is_ascii_digit).collect();
+    let only_digits_and_one_separator = t
+        .chars()
+        .all(|c| c.is_ascii_digit() || c == '-' || c == ' ')
+        && t.chars().filter(|c| !c.is_ascii_digit()).count() <= 1;
+    (digits.len() == RECEIPT_CODE_DIGITS && only_digits_and_one_separator).then_some(digits)
+}
+
+/// A receipt code as the lookup page shows it: `4821-7730`.
+pub fn format_receipt_code(digits: &str) -> String {
+    let (a, b) = digits.split_at(digits.len().min(4));
+    format!("{a}-{b}")
+}
 
 /// The message is a one-time code (six digits, spaces around allowed).
 pub fn is_otp(text: &str) -> bool {
@@ -84,4 +113,35 @@ pub struct MessageRef {
     pub event_id: String,
     /// `zalo_cs_free`, `zns`…
     pub channel: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn receipt_codes_are_read_as_typed_and_nothing_else_is() {
+        for typed in ["4821-7730", " 4821 7730 ", "48217730"] {
+            assert_eq!(
+                receipt_code_digits(typed).as_deref(),
+                Some("48217730"),
+                "{typed}"
+            );
+        }
+        for other in [
+            "482177300",
+            "4821-773",
+            "4821--7730",
+            "48-21-7730",
+            "123456",
+            "TTHC 48217730",
+        ] {
+            assert_eq!(receipt_code_digits(other), None, "{other}");
+        }
+        assert_eq!(format_receipt_code("48217730"), "4821-7730");
+        assert!(
+            !is_otp("48217730"),
+            "a receipt code is never taken for a one-time code"
+        );
+    }
 }

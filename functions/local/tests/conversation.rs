@@ -33,8 +33,15 @@ fn clock() -> Arc<motcua_app::ManualClock> {
 }
 
 async fn start() -> Local {
+    start_with(|toml| toml).await
+}
+
+/// The local server on the demo tenants file as `edit` changes it.
+async fn start_with(edit: impl FnOnce(String) -> String) -> Local {
     let dir = tempfile::tempdir().unwrap();
-    let config = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../infra/local/tenants.toml");
+    let demo = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../infra/local/tenants.toml");
+    let config = dir.path().join("tenants.toml");
+    std::fs::write(&config, edit(std::fs::read_to_string(demo).unwrap())).unwrap();
     let state = local::open(dir.path(), &config, None, 100_000, clock())
         .await
         .unwrap();
@@ -995,4 +1002,155 @@ async fn a_phone_proven_from_another_account_tells_the_phone_once() {
             .total_where("PhoneRelinkNotice", "Result", "sent"),
         1.0
     );
+}
+
+/// The receipt's QR proves the phone too: the lookup page opened with the QR token shows a
+/// receipt code; typed in the chat after sharing the dossier's phone, it links that phone and
+/// brings the dossier's notices. From the attacker's side: a stranger who shares the same
+/// phone and types a code from another dossier, or an old one, links nothing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_paper_receipt_proves_the_phone_it_carries() {
+    let l = start().await;
+    let phone = "84906591985";
+    let tq = motcua_domain::TenantId::parse("tuyen-quang").unwrap();
+    let code = motcua_domain::DossierCode::parse(CODE).unwrap();
+    let keys = l.state.tenancy.keys(&tq).unwrap().clone();
+    let day = motcua_domain::time::to_vn(chrono::DateTime::from_timestamp_millis(T0_MS).unwrap())
+        .date_naive();
+    let linked = |user: &'static str| {
+        let store = l.state.store.clone();
+        let tq = tq.clone();
+        async move {
+            motcua_app::ZaloUserStore::get_zalo_user(store.as_ref(), &tq, user)
+                .await
+                .unwrap()
+                .and_then(|u| u.phone)
+                .is_some()
+        }
+    };
+
+    // the stranger: the right phone, but codes that are not this dossier's today
+    assert_eq!(
+        l.post(&share_phone(OA_TQ, "stranger", phone, 1), None)
+            .await,
+        200
+    );
+    l.drain().await;
+    let other = motcua_domain::DossierCode::parse("000.00.04.H60-261110-0099").unwrap();
+    let guesses = [
+        keys.receipt_code(&other, day),
+        keys.receipt_code(&code, day - chrono::Duration::days(2)),
+        "1234-5678".to_string(),
+    ];
+    for (n, guess) in guesses.iter().enumerate() {
+        l.type_code(OA_TQ, "stranger", guess, 2 + n as i64).await;
+    }
+    assert!(
+        !linked("stranger").await,
+        "three wrong receipt codes link nothing"
+    );
+    let after = l.replies_to("otp-stranger-4").pop().unwrap();
+    assert!(after.contains("nhập sai quá số lần"), "{after}");
+
+    // the citizen with the paper: scan the QR, read the code on the page, type it in the chat
+    let token = l
+        .state
+        .lookup
+        .deployment
+        .qr_signer("tuyen-quang")
+        .unwrap()
+        .token(&code);
+    let base = l.url.trim_end_matches("/zalo/webhook");
+    let page = reqwest::get(format!("{base}/tra-cuu/{CODE}?k={token}"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let shown = page
+        .split("id=\"receipt-code\"")
+        .nth(1)
+        .and_then(|rest| rest.split('>').nth(1))
+        .and_then(|rest| rest.split('<').next())
+        .expect("the page opened from the QR shows the receipt code")
+        .to_string();
+    assert_eq!(shown.replace('-', ""), keys.receipt_code(&code, day));
+    let without_token = reqwest::get(format!("{base}/tra-cuu/{CODE}"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        !without_token.contains("receipt-code"),
+        "only the QR shows it"
+    );
+
+    assert_eq!(l.post(&follow(OA_TQ, "u-paper", 9), None).await, 200);
+    assert_eq!(
+        l.post(&share_phone(OA_TQ, "u-paper", phone, 10), None)
+            .await,
+        200
+    );
+    l.drain().await;
+    assert!(!linked("u-paper").await);
+    l.type_code(OA_TQ, "u-paper", &shown, 11).await;
+    assert!(linked("u-paper").await, "the receipt code proved the phone");
+    assert!(
+        l.replies_to("u-paper").iter().any(|r| r.contains(CODE)),
+        "open dossiers listed"
+    );
+    assert_eq!(
+        l.state
+            .recorded
+            .total_where("PhoneVerified", "By", "receipt"),
+        1.0
+    );
+    // and the dossier's notices now reach the citizen
+    let before = l.replies_to("u-paper").len();
+    l.push_step_event("demo-tq-0028-v4").await;
+    assert_eq!(l.replies_to("u-paper").len(), before + 1);
+}
+
+/// A province without an OTP template: a shared phone asks for the receipt code, which proves
+/// it; six digits typed then are a wrong try, never a code nobody sent.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_an_otp_template_the_receipt_code_is_asked_for() {
+    let l = start_with(|toml| toml.replace(", otp = \"300006\"", "")).await;
+    let phone = "84906591985";
+    assert_eq!(
+        l.post(&share_phone(OA_TQ, "u-r", phone, 1), None).await,
+        200
+    );
+    l.drain().await;
+    let asked = l.replies_to("u-r").pop().unwrap();
+    assert!(
+        asked.contains("mã liên kết") && asked.contains("đuôi 985"),
+        "{asked}"
+    );
+    assert!(
+        !l.fake()
+            .delivered()
+            .iter()
+            .any(|r| r.endpoint == Endpoint::Zns),
+        "no code was sent"
+    );
+    l.type_code(OA_TQ, "u-r", "123456", 2).await;
+    assert!(
+        l.replies_to("otp-u-r-2")
+            .pop()
+            .unwrap()
+            .contains("còn 2 lần")
+    );
+    let tq = motcua_domain::TenantId::parse("tuyen-quang").unwrap();
+    let code = motcua_domain::DossierCode::parse(CODE).unwrap();
+    let day = motcua_domain::time::to_vn(chrono::DateTime::from_timestamp_millis(T0_MS).unwrap())
+        .date_naive();
+    let receipt = l.state.tenancy.keys(&tq).unwrap().receipt_code(&code, day);
+    l.type_code(OA_TQ, "u-r", &receipt, 3).await;
+    let user = motcua_app::ZaloUserStore::get_zalo_user(l.state.store.as_ref(), &tq, "u-r")
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(user.phone.is_some() && user.phone_claim.is_none());
 }

@@ -187,6 +187,9 @@ struct Page<'a> {
     wrong_factor: bool,
     factor_locked: bool,
     factor_locked_text: &'static str,
+    /// Only on a page opened with the receipt QR's token (`CitizenView::receipt_code`).
+    receipt_code: Option<String>,
+    receipt_code_text: &'static str,
 }
 
 fn status_class(s: NationalStatus) -> &'static str {
@@ -276,6 +279,8 @@ async fn render(state: &LookupState, raw: &str, params: Params) -> Response {
         wrong_factor: false,
         factor_locked: false,
         factor_locked_text: motcua_domain::catalogue::ID_DIGITS_LOCKED,
+        receipt_code: None,
+        receipt_code_text: motcua_domain::catalogue::RECEIPT_CODE_ON_PAGE,
     };
     let status = match outcome {
         Outcome::BadCode | Outcome::NotFound => StatusCode::NOT_FOUND,
@@ -299,6 +304,7 @@ async fn render(state: &LookupState, raw: &str, params: Params) -> Response {
             page.wrong_factor =
                 view.card.is_none() && params.cccd4.is_some() && !view.id_suffix_locked;
             page.factor_locked = view.id_suffix_locked;
+            page.receipt_code = view.receipt_code.clone();
             page.view = Some(*view);
             StatusCode::OK
         }

@@ -457,3 +457,36 @@ async fn instances_share_one_lookup_budget_per_address() {
         );
     }
 }
+
+/// The receipt code (the chat's proof of the paper receipt) is given only with the QR token:
+/// never for the code alone, and never for the ID digits, which are only 10^4 values.
+#[tokio::test]
+async fn only_the_qr_token_shows_the_receipt_code() {
+    let t = setup(600).await;
+    let json = |body: String| serde_json::from_str::<serde_json::Value>(&body).unwrap();
+    let (_, _, alone) = call(&t.app, get(&format!("/api/v1/dossiers/{CODE}"))).await;
+    assert!(json(alone).get("receipt_code").is_none());
+    let (_, _, digits) = call(
+        &t.app,
+        post_json(&format!("/api/v1/dossiers/{CODE}"), r#"{"cccd4": "2345"}"#),
+    )
+    .await;
+    let digits = json(digits);
+    assert!(digits["card"].is_object() && digits.get("receipt_code").is_none());
+    let (_, _, qr) = call(
+        &t.app,
+        get(&format!("/api/v1/dossiers/{CODE}?k={}", t.token)),
+    )
+    .await;
+    let shown = json(qr)["receipt_code"].as_str().unwrap().to_string();
+    let keys = deployment()
+        .tenancy
+        .keys(&TenantId::parse("tuyen-quang").unwrap())
+        .unwrap()
+        .clone();
+    let today = motcua_domain::time::to_vn(t.clock.now()).date_naive();
+    let code = DossierCode::parse(CODE).unwrap();
+    assert_eq!(shown.replace('-', ""), keys.receipt_code(&code, today));
+    let (_, _, html) = call(&t.app, get(&format!("/tra-cuu/{CODE}?k={}", t.token))).await;
+    assert!(html.contains(&shown) && html.contains("Nhận thông báo hồ sơ này qua Zalo"));
+}

@@ -1,12 +1,14 @@
 //! Proving a phone. `user_submit_info` carries a number the user typed into a form: only a
-//! claim. A six-digit code goes to that number by ZNS (`zns_templates.otp`); the user types it
-//! here within five minutes, with three tries per code and three codes per Vietnam day. Only
-//! then is the phone linked: it unlocks the owner's full cards and buttons and brings the
+//! claim. Two proofs turn it into a link: the six-digit code sent to that number by ZNS
+//! (`zns_templates.otp`; valid five minutes), or the eight-digit receipt code of a dossier that
+//! carries that number, shown on the lookup page the paper receipt's QR opens (the claim waits
+//! thirty minutes for it). Three wrong codes drop the claim; three claims per user and Vietnam
+//! day. Only a proven phone unlocks the owner's full cards and buttons and brings the
 //! dossiers' notices (the notifier finds users by linked phones only).
 
 use motcua_domain::Protected;
 use motcua_domain::catalogue::{OTP, PHONE_RELINKED, otp_params, phone_relinked_params};
-use motcua_domain::zalo::{OTP_PER_DAY, OTP_TRIES, OTP_VALID, PhoneClaim};
+use motcua_domain::zalo::{CLAIM_VALID, OTP_PER_DAY, OTP_TRIES, OTP_VALID, PhoneClaim};
 
 use super::*;
 
@@ -52,11 +54,6 @@ impl Conversation {
         if linked.is_some_and(|p| p.hash == protected.hash) {
             return self.linked(tenant, e, user, &protected.hash).await;
         }
-        let Some(template) = tenant.zalo.zns_templates.get(OTP) else {
-            tracing::warn!(tenant = %t, "no zns_templates.otp: a shared phone cannot be verified");
-            reply(Msg::OtpUnavailable).await?;
-            return Ok("otp_unavailable");
-        };
         let day = time::to_vn(e.at).date_naive();
         if self
             .count_today(t, &format!("otp_sent_user.{user}"), day)
@@ -66,13 +63,26 @@ impl Conversation {
             reply(Msg::OtpDailyLimit).await?;
             return Ok("otp_daily_limit");
         }
-        let code = one_time_code();
-        let claim = PhoneClaim {
+        let digits = phone.international();
+        let phone_tail = digits[digits.len().saturating_sub(3)..].to_string();
+        let mut claim = PhoneClaim {
             phone: protected,
-            code_hash: keys.otp_hash(user, &code),
-            expires_at: e.at + OTP_VALID,
+            code_hash: String::new(),
+            expires_at: e.at + CLAIM_VALID,
+            code_expires_at: None,
             tries_left: OTP_TRIES,
         };
+        let Some(template) = tenant.zalo.zns_templates.get(OTP) else {
+            // no code can be sent: only a receipt code proves the phone
+            self.store
+                .set_phone_claim(t, user, Some(&claim), e.at)
+                .await?;
+            reply(Msg::ReceiptCodeAsked { phone_tail }).await?;
+            return Ok("receipt_code_asked");
+        };
+        let code = one_time_code();
+        claim.code_hash = keys.otp_hash(user, &code);
+        claim.code_expires_at = Some(e.at + OTP_VALID);
         self.store
             .set_phone_claim(t, user, Some(&claim), e.at)
             .await?;
@@ -93,17 +103,23 @@ impl Conversation {
             .await;
         if let Err(err) = sent {
             retryable(err)?;
-            self.store.set_phone_claim(t, user, None, e.at).await?;
-            reply(Msg::OtpUnavailable).await?;
-            return Ok("otp_unavailable");
+            // ZNS refused the number: the receipt code is still a proof
+            let receipt_only = PhoneClaim {
+                code_hash: String::new(),
+                code_expires_at: None,
+                ..claim
+            };
+            self.store
+                .set_phone_claim(t, user, Some(&receipt_only), e.at)
+                .await?;
+            reply(Msg::ReceiptCodeAsked { phone_tail }).await?;
+            return Ok("receipt_code_asked");
         }
-        let digits = phone.international();
-        let tail = digits[digits.len().saturating_sub(3)..].to_string();
-        reply(Msg::OtpSent { phone_tail: tail }).await?;
+        reply(Msg::OtpSent { phone_tail }).await?;
         Ok("otp_sent")
     }
 
-    /// Six digits typed while a claim is pending: the code, checked in constant time.
+    /// Six digits typed while a claim is pending: the one-time code, checked in constant time.
     pub(super) async fn check_otp(
         &self,
         tenant: &Tenant,
@@ -114,10 +130,11 @@ impl Conversation {
         code: &str,
     ) -> Result<&'static str, ConversationError> {
         let t = &tenant.id;
-        let reply = |m: Msg| self.send(&e.oa_id, user, Some(msg_id), text(m.render()));
-        if e.at > claim.expires_at {
+        let code_until = claim.code_expires_at.unwrap_or(claim.expires_at);
+        if !claim.code_hash.is_empty() && e.at > code_until {
             self.store.set_phone_claim(t, user, None, e.at).await?;
-            reply(Msg::OtpFailed).await?;
+            self.send(&e.oa_id, user, Some(msg_id), text(Msg::OtpFailed.render()))
+                .await?;
             return Ok("otp_expired");
         }
         let keys = self
@@ -125,25 +142,97 @@ impl Conversation {
             .keys(t)
             .expect("Tenancy holds keys for every tenant");
         let given = keys.otp_hash(user, code);
-        let right = bool::from(subtle::ConstantTimeEq::ct_eq(
-            given.as_bytes(),
-            claim.code_hash.as_bytes(),
-        ));
+        let right = !claim.code_hash.is_empty()
+            && bool::from(subtle::ConstantTimeEq::ct_eq(
+                given.as_bytes(),
+                claim.code_hash.as_bytes(),
+            ));
         if right {
-            let held_elsewhere = self
-                .store
-                .zalo_users_by_phone(t, &claim.phone.hash)
-                .await?
-                .iter()
-                .any(|u| u.user_id != user);
-            self.store.set_phone_claim(t, user, None, e.at).await?;
-            self.store.link_phone(t, user, &claim.phone, e.at).await?;
-            if held_elsewhere {
-                self.tell_phone_of_new_link(tenant, e, user, &claim.phone)
-                    .await;
-            }
-            return self.linked(tenant, e, user, &claim.phone.hash).await;
+            return self.proven(tenant, e, user, &claim.phone, "otp").await;
         }
+        self.wrong_try(tenant, e, user, msg_id, claim).await
+    }
+
+    /// Eight digits typed while a claim is pending: the receipt code of a dossier that carries
+    /// the claimed phone (today's or yesterday's, for a page opened before midnight), shown
+    /// only to who opened the receipt's QR link. Holding the paper and naming its phone proves
+    /// the phone as the one-time code does.
+    pub(super) async fn check_receipt_code(
+        &self,
+        tenant: &Tenant,
+        e: &InboundEvent,
+        user: &str,
+        msg_id: &str,
+        claim: PhoneClaim,
+        digits: &str,
+    ) -> Result<&'static str, ConversationError> {
+        let t = &tenant.id;
+        if e.at > claim.expires_at {
+            self.store.set_phone_claim(t, user, None, e.at).await?;
+            self.send(&e.oa_id, user, Some(msg_id), text(Msg::OtpFailed.render()))
+                .await?;
+            return Ok("receipt_code_expired");
+        }
+        let keys = self
+            .tenancy
+            .keys(t)
+            .expect("Tenancy holds keys for every tenant");
+        let today = time::to_vn(e.at).date_naive();
+        let days = [Some(today), today.pred_opt()];
+        let dossiers = self.store.dossiers_by_phone(t, &claim.phone.hash).await?;
+        let right = dossiers.iter().any(|d| {
+            days.iter().flatten().any(|day| {
+                let expected = keys.receipt_code(&d.code, *day);
+                bool::from(subtle::ConstantTimeEq::ct_eq(
+                    expected.as_bytes(),
+                    digits.as_bytes(),
+                ))
+            })
+        });
+        if right {
+            return self.proven(tenant, e, user, &claim.phone, "receipt").await;
+        }
+        self.wrong_try(tenant, e, user, msg_id, claim).await
+    }
+
+    /// The claim is proven: the phone is linked (its previous holder's phone told), and the
+    /// user's open dossiers are listed.
+    async fn proven(
+        &self,
+        tenant: &Tenant,
+        e: &InboundEvent,
+        user: &str,
+        phone: &Protected,
+        by: &'static str,
+    ) -> Result<&'static str, ConversationError> {
+        let t = &tenant.id;
+        let held_elsewhere = self
+            .store
+            .zalo_users_by_phone(t, &phone.hash)
+            .await?
+            .iter()
+            .any(|u| u.user_id != user);
+        self.store.set_phone_claim(t, user, None, e.at).await?;
+        self.store.link_phone(t, user, phone, e.at).await?;
+        self.metrics
+            .count("PhoneVerified", 1.0, &[("Tenant", t.as_str()), ("By", by)]);
+        if held_elsewhere {
+            self.tell_phone_of_new_link(tenant, e, user, phone).await;
+        }
+        self.linked(tenant, e, user, &phone.hash).await
+    }
+
+    /// A wrong code: one try fewer, and the claim dropped after the last.
+    async fn wrong_try(
+        &self,
+        tenant: &Tenant,
+        e: &InboundEvent,
+        user: &str,
+        msg_id: &str,
+        claim: PhoneClaim,
+    ) -> Result<&'static str, ConversationError> {
+        let t = &tenant.id;
+        let reply = |m: Msg| self.send(&e.oa_id, user, Some(msg_id), text(m.render()));
         let tries_left = claim.tries_left.saturating_sub(1);
         if tries_left == 0 {
             self.store.set_phone_claim(t, user, None, e.at).await?;

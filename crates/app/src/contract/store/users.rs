@@ -34,7 +34,8 @@ pub async fn zalo_user_phone_claim_is_not_a_link<S: Store + 'static>(s: Arc<S>) 
     let claim = PhoneClaim {
         phone: protected("p9"),
         code_hash: "code-hash".into(),
-        expires_at: at + chrono::Duration::minutes(5),
+        expires_at: at + chrono::Duration::minutes(30),
+        code_expires_at: Some(at + chrono::Duration::minutes(5)),
         tries_left: 3,
     };
     s.set_phone_claim(&tq, "u1", Some(&claim), at)
