@@ -227,13 +227,17 @@ pub async fn open(
         clock: clock.clone(),
         junk: webhook::JunkGuard::new(webhook::JUNK_PER_MINUTE),
     });
-    let lookup = Arc::new(lookup::LookupState::new(
-        store.clone(),
-        deployment.clone(),
-        clock.clone(),
-        metrics.clone(),
-        lookups_per_minute,
-    ));
+    // redb locks its file: this process is the only one counting lookups
+    let lookup = Arc::new(
+        lookup::LookupState::new(
+            store.clone(),
+            deployment.clone(),
+            clock.clone(),
+            metrics.clone(),
+            lookups_per_minute,
+        )
+        .sole_process(),
+    );
     let qr = Arc::new(qr::QrState {
         deployment: deployment.clone(),
         require_api_key: true,

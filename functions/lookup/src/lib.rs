@@ -40,6 +40,10 @@ pub struct LookupState {
     pub limiter: DefaultKeyedRateLimiter<IpAddr>,
     /// Per client and minute across every instance, counted in the store.
     pub per_minute: u32,
+    /// Whether other processes share the store (Lambda instances on DynamoDB), so that the
+    /// per-client budget must be counted there too. Not when one process owns the store (the
+    /// local server holds its redb file exclusively): its in-memory limiter is the whole count.
+    pub shared_store: bool,
     /// `LookupIdDigitsLocked` (alarmed): someone keeps guessing a dossier's ID digits.
     pub metrics: Arc<dyn Metrics>,
 }
@@ -62,8 +66,16 @@ impl LookupState {
             clock,
             limiter: RateLimiter::keyed(Quota::per_minute(per_minute).allow_burst(burst)),
             per_minute: per_minute.get(),
+            shared_store: true,
             metrics,
         }
+    }
+
+    /// For a process that owns its store alone: the per-client budget is counted in memory
+    /// only, which then sees every lookup (a store write per lookup would buy nothing).
+    pub fn sole_process(mut self) -> Self {
+        self.shared_store = false;
+        self
     }
 }
 
@@ -97,6 +109,9 @@ fn budget_key(ip: IpAddr) -> String {
 /// in-memory limiter). `None`: allowed; `Some(secs)`: refused until the next minute. A store
 /// that cannot answer lets the lookup through: the in-memory limit still holds per instance.
 async fn shared_budget_refuses(state: &LookupState, ip: IpAddr) -> Option<u64> {
+    if !state.shared_store {
+        return None;
+    }
     let now = state.clock.now();
     let ms = now.timestamp_millis();
     let start = DateTime::from_timestamp_millis(ms - ms.rem_euclid(60_000)).unwrap_or(now);
