@@ -49,6 +49,9 @@ SAM_CLI_TELEMETRY=0 AWS_REGION=ap-southeast-1 "$venv/bin/sam" validate --lint --
 step "event fixtures against the JSON Schema"
 "$venv/bin/python" infra/scripts/check-event-fixtures.py
 
+step "template: every log group has a retention, every queue its retention and encryption"
+"$venv/bin/python" infra/scripts/check-template.py
+
 step "start moto"
 trap 'infra/scripts/moto.sh stop' EXIT
 endpoint=$(infra/scripts/moto.sh start)

@@ -62,17 +62,27 @@ where
                 .complete(key, result.as_deref(), clock.now(), terms.keep_for)
                 .await
             {
-                tracing::error!(key, error = %e, "done, but the idempotency key was not completed; its lease holds off other workers until it expires");
+                tracing::error!(key = %log_key(key), error = %e, "done, but the idempotency key was not completed; its lease holds off other workers until it expires");
             }
             Ok(Once::Done(value))
         }
         Err(e) => {
             if let Err(release) = store.release(key).await {
-                tracing::warn!(key, error = %release, "idempotency release failed; the lease expires on its own");
+                tracing::warn!(key = %log_key(key), error = %release, "idempotency release failed; the lease expires on its own");
             }
             Err(e)
         }
     }
+}
+
+/// How a key is logged: its use case (the part before the first `#`) and a digest. Keys carry
+/// Zalo user ids and dossier codes (`announce#tenant#id#uid`), which a log line must not put
+/// side by side; the digest still tells two keys apart.
+pub fn log_key(key: &str) -> String {
+    use sha2::Digest as _;
+    let use_case = key.split('#').next().unwrap_or_default();
+    let digest = sha2::Sha256::digest(key.as_bytes());
+    format!("{use_case}#{}", hex::encode(&digest[..6]))
 }
 
 #[cfg(test)]
@@ -226,5 +236,20 @@ mod tests {
             .unwrap();
         assert_eq!(send(&keys, &clock, &sent, true).await, Ok(Once::Busy));
         assert_eq!(sent.load(Ordering::SeqCst), 0);
+    }
+}
+
+#[cfg(test)]
+mod log_key_tests {
+    use super::log_key;
+
+    #[test]
+    fn a_logged_key_names_its_use_case_and_nothing_it_carries() {
+        let logged = log_key("announce#tuyen-quang#a-17#8470000000000000001");
+        assert!(logged.starts_with("announce#"), "{logged}");
+        assert!(!logged.contains("8470000000000000001") && !logged.contains("tuyen-quang"));
+        assert_ne!(logged, log_key("announce#tuyen-quang#a-17#8470000000000000002"));
+        let notify = log_key("notify#tuyen-quang#000.00.04.H60-261110-0028");
+        assert!(!notify.contains("H60"), "{notify}");
     }
 }

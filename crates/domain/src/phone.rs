@@ -92,8 +92,9 @@ impl From<PhoneNumber> for String {
 pub enum IdNumberError {
     #[error("ID number must be 12 digits (CCCD) or 9 digits (CMND)")]
     BadLength,
-    #[error("CCCD has an unknown province code {0}")]
-    UnknownProvince(String),
+    /// The value is never quoted: an error text ends up in logs and dead letters.
+    #[error("CCCD does not start with a known province code (its first three digits)")]
+    UnknownProvince,
 }
 
 /// Province codes that open a 12-digit CCCD / personal identification number
@@ -117,7 +118,7 @@ impl IdNumber {
         if digits.len() == 12 {
             let province: u16 = digits[..3].parse().expect("three ASCII digits");
             if !CCCD_PROVINCES.contains(&province) {
-                return Err(IdNumberError::UnknownProvince(digits[..3].to_string()));
+                return Err(IdNumberError::UnknownProvince);
             }
         }
         Ok(IdNumber(digits))
@@ -215,8 +216,13 @@ mod tests {
         assert_eq!(IdNumber::parse("123456789").unwrap().masked(), "123****89");
         assert_eq!(
             IdNumber::parse("003090012345"),
-            Err(IdNumberError::UnknownProvince("003".into()))
+            Err(IdNumberError::UnknownProvince)
         );
+        // an error text reaches logs and dead letters: it quotes no digit of the number
+        for bad in ["003090012345", "00109001234", "0010900x2345"] {
+            let text = IdNumber::parse(bad).unwrap_err().to_string();
+            assert!(!text.chars().any(|c| c.is_ascii_digit()), "{text}");
+        }
         assert_eq!(
             IdNumber::parse("00109001234"),
             Err(IdNumberError::BadLength)
