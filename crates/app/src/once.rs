@@ -248,7 +248,10 @@ mod log_key_tests {
         let logged = log_key("announce#tuyen-quang#a-17#8470000000000000001");
         assert!(logged.starts_with("announce#"), "{logged}");
         assert!(!logged.contains("8470000000000000001") && !logged.contains("tuyen-quang"));
-        assert_ne!(logged, log_key("announce#tuyen-quang#a-17#8470000000000000002"));
+        assert_ne!(
+            logged,
+            log_key("announce#tuyen-quang#a-17#8470000000000000002")
+        );
         let notify = log_key("notify#tuyen-quang#000.00.04.H60-261110-0028");
         assert!(!notify.contains("H60"), "{notify}");
     }

@@ -9,6 +9,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use crate::queue::{EmbeddedQueue, QueueSettings};
+use crate::seal::BodySeal;
 use crate::store::EmbeddedStore;
 
 #[derive(Debug, thiserror::Error)]
@@ -22,6 +23,8 @@ pub struct OpenError {
 #[derive(Clone)]
 pub struct EmbeddedDb {
     pub(crate) db: Arc<Database>,
+    /// Seals queue bodies at rest when set (`seal_queue_bodies`).
+    pub(crate) seal: Option<BodySeal>,
 }
 
 impl EmbeddedDb {
@@ -40,7 +43,18 @@ impl EmbeddedDb {
         crate::store::create_tables(&txn).map_err(|e| fail(&e))?;
         crate::queue::create_tables(&txn).map_err(|e| fail(&e))?;
         txn.commit().map_err(|e| fail(&e))?;
-        Ok(EmbeddedDb { db: Arc::new(db) })
+        Ok(EmbeddedDb {
+            db: Arc::new(db),
+            seal: None,
+        })
+    }
+
+    /// Queues made from here on store their bodies sealed with `key` (AES-256-GCM), so the
+    /// file holds no readable payload, in its tables or its freed pages. Bodies stored in clear
+    /// before are still read.
+    pub fn seal_queue_bodies(mut self, key: &[u8; crate::seal::KEY_LEN]) -> Self {
+        self.seal = Some(BodySeal::new(key));
+        self
     }
 
     pub fn store(&self) -> EmbeddedStore {

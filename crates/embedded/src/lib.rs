@@ -7,6 +7,7 @@
 
 mod db;
 mod queue;
+pub mod seal;
 mod store;
 
 pub use db::{EmbeddedDb, OpenError};

@@ -38,7 +38,10 @@ impl Default for QueueSettings {
 
 #[derive(Serialize, Deserialize)]
 struct Stored {
+    /// The body, or its sealed form when `sealed`.
     body: String,
+    #[serde(default)]
+    sealed: bool,
     /// When the message was first enqueued (kept when it moves to the dead-letter queue).
     #[serde(default)]
     sent_at_ms: i64,
@@ -100,8 +103,13 @@ impl EmbeddedQueue {
     ) -> Result<String, QueueError> {
         let id = uuid::Uuid::now_v7().to_string();
         let k = key(&[queue, &id]);
+        let (body, sealed) = match &self.db.seal {
+            Some(seal) => (seal.seal(body), true),
+            None => (body.to_string(), false),
+        };
         let stored = Stored {
-            body: body.to_string(),
+            body,
+            sealed,
             sent_at_ms: Utc::now().timestamp_millis(),
             visible_at_ms: 0,
             receive_count: 0,
@@ -123,6 +131,7 @@ impl EmbeddedQueue {
         let name = self.name.clone();
         let dlq = self.dead_letter_name.clone();
         let settings = self.settings;
+        let seal = self.db.seal.clone();
         self.db
             .write(move |txn| {
                 let now_ms = Utc::now().timestamp_millis();
@@ -158,10 +167,26 @@ impl EmbeddedQueue {
                     stored.receive_count += 1;
                     stored.visible_at_ms = now_ms + settings.visibility_timeout.as_millis() as i64;
                     put_json(&mut t, &k, &stored)?;
+                    let body = match (&seal, stored.sealed) {
+                        (_, false) => stored.body,
+                        (Some(seal), true) => {
+                            seal.open(&stored.body)
+                                .map_err(|reason| StoreError::Corrupt {
+                                    key: k.clone(),
+                                    reason: reason.into(),
+                                })?
+                        }
+                        (None, true) => {
+                            return Err(StoreError::Corrupt {
+                                key: k.clone(),
+                                reason: "a sealed body, and no queue key given".into(),
+                            });
+                        }
+                    };
                     out.push(QueueMessage {
                         receipt: format!("{id}/{}", stored.receive_count),
                         message_id: id,
-                        body: stored.body,
+                        body,
                         sent_at: chrono::DateTime::from_timestamp_millis(stored.sent_at_ms)
                             .filter(|_| stored.sent_at_ms > 0),
                         receive_count: stored.receive_count,

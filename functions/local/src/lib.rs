@@ -81,6 +81,11 @@ pub enum StartError {
         path: String,
         source: std::io::Error,
     },
+    #[error("cannot read or create the queue key {path}: {source}")]
+    QueueKey {
+        path: String,
+        source: std::io::Error,
+    },
     #[error(transparent)]
     Config(#[from] motcua_config::LoadError),
     #[error(transparent)]
@@ -92,14 +97,24 @@ pub enum StartError {
 }
 
 /// The data directory (created on first start), the deployment (tenant file + secrets,
-/// generated there on first start) and the embedded database.
+/// generated there on first start) and the embedded database, its queues sealed with the
+/// directory's `queue.key` (also generated on first start).
 fn open_data(data_dir: &Path, config: &Path) -> Result<(Deployment, EmbeddedDb), StartError> {
     std::fs::create_dir_all(data_dir).map_err(|source| StartError::DataDir {
         path: data_dir.display().to_string(),
         source,
     })?;
     let deployment = Deployment::from_files(config, &data_dir.join("secrets.json"))?;
-    Ok((deployment, EmbeddedDb::open(data_dir.join("motcua.redb"))?))
+    // Queue bodies (DVCQG payloads with names, phones, ID numbers) are sealed in the file.
+    let key_path = data_dir.join("queue.key");
+    let key = motcua_embedded::seal::load_or_create_key(&key_path).map_err(|source| {
+        StartError::QueueKey {
+            path: key_path.display().to_string(),
+            source,
+        }
+    })?;
+    let db = EmbeddedDb::open(data_dir.join("motcua.redb"))?.seal_queue_bodies(&key);
+    Ok((deployment, db))
 }
 
 /// The notifier and the conversation, as their Lambdas build them.

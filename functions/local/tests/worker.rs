@@ -122,3 +122,46 @@ async fn demo_seed_is_idempotent_and_routes_old_codes_to_merged_provinces() {
         .expect("a pre-2025 Bắc Giang code belongs to Bắc Ninh");
     assert_eq!(view.timeline.len(), 1);
 }
+
+/// Personal data in, none of it readable in the file: DVCQG payloads (a valid one and one that
+/// can only be dead-lettered) go through the local queue and the notifier; then a byte scan of
+/// `motcua.redb` (live tables and freed pages) finds none of the applicants' phones, in any
+/// form, nor their names.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn no_personal_data_of_a_payload_is_readable_in_the_database_file() {
+    let (dir, state) = state().await;
+    let valid = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../events/notifier/dvcqg-received.json"),
+    )
+    .unwrap();
+    let poison = r#"{"service":"DongBoHoSoMC","isUpdating":false,"data":[{"MaHoSo":"không phải mã","ChuHoSo":"LÊ THỊ HOA","SoDienThoai":"0912345678","TrangThaiHoSo":"2"}]}"#;
+    for body in [valid.as_str(), poison, fixture().as_str()] {
+        state.inbound.send(body).await.unwrap();
+    }
+    local::worker::drain_once(&state, Duration::from_millis(500))
+        .await
+        .unwrap();
+    assert_eq!(state.inbound.depth().await.unwrap(), 0, "all consumed");
+    assert_eq!(
+        state.inbound.dead_letter_queue().depth().await.unwrap(),
+        1,
+        "the poison is kept, sealed"
+    );
+    let bytes = std::fs::read(dir.path().join("motcua.redb")).unwrap();
+    let found: Vec<&str> = [
+        "0987123456",
+        "84987123456",
+        "987123456",
+        "0912345678",
+        "84912345678",
+        "0906591985",
+        "84906591985",
+        "TRẦN VĂN HÙNG",
+        "LÊ THỊ HOA",
+        "Hùng",
+    ]
+    .into_iter()
+    .filter(|n| bytes.windows(n.len()).any(|w| w == n.as_bytes()))
+    .collect();
+    assert!(found.is_empty(), "readable in the file: {found:?}");
+}
