@@ -32,6 +32,7 @@ macro_rules! store_contract_tests {
             zalo_user_interaction_only_moves_forward,
             zalo_user_phone_link_and_erasure,
             zalo_user_phone_claim_is_not_a_link,
+            phone_suppression_holds_per_tenant_until_lifted,
             budgets_are_taken_atomically_per_window,
             idempotency_claim_lifecycle,
             idempotency_expired_leases_and_records_can_be_taken_over,

@@ -304,6 +304,10 @@ impl Notifier {
         let Some(phone) = target else {
             return Ok(Decision::Undeliverable("no phone on the dossier".into()));
         };
+        // the citizen withdrew from Zalo notices (user_withdraw or an erasure on paper)
+        if self.store.phone_suppressed(&tenant.id, &phone.hash).await? {
+            return Ok(Decision::OptedOut);
+        }
         let users = self
             .store
             .zalo_users_by_phone(&tenant.id, &phone.hash)

@@ -46,6 +46,11 @@ pub fn phone_dossier(code: &DossierCode) -> String {
     format!("{DOSSIER_PREFIX}{code}")
 }
 
+/// A phone whose citizen withdrew from Zalo notices.
+pub fn phone_suppression(tenant: &TenantId, phone_hash: &str) -> String {
+    format!("SUP#{tenant}#{phone_hash}")
+}
+
 pub fn zalo_user(tenant: &TenantId, user_id: &str) -> String {
     format!("U#{tenant}#{user_id}")
 }

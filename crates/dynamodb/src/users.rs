@@ -215,6 +215,51 @@ impl ZaloUserStore for DynamoStore {
             .collect()
     }
 
+    async fn suppress_phone(
+        &self,
+        tenant: &TenantId,
+        phone_hash: &str,
+        at: DateTime<Utc>,
+    ) -> StoreResult<()> {
+        self.client
+            .put_item()
+            .table_name(&self.table)
+            .item("PK", s(keys::phone_suppression(tenant, phone_hash)))
+            .item("SK", s(META))
+            .item("at", time(at))
+            .send()
+            .await
+            .map_err(|err| self.unavailable("PutItem (phone suppression)", err))?;
+        Ok(())
+    }
+
+    async fn lift_phone_suppression(&self, tenant: &TenantId, phone_hash: &str) -> StoreResult<()> {
+        self.client
+            .delete_item()
+            .table_name(&self.table)
+            .key("PK", s(keys::phone_suppression(tenant, phone_hash)))
+            .key("SK", s(META))
+            .send()
+            .await
+            .map_err(|err| self.unavailable("DeleteItem (phone suppression)", err))?;
+        Ok(())
+    }
+
+    async fn phone_suppressed(&self, tenant: &TenantId, phone_hash: &str) -> StoreResult<bool> {
+        let out = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .key("PK", s(keys::phone_suppression(tenant, phone_hash)))
+            .key("SK", s(META))
+            .consistent_read(true)
+            .projection_expression("PK")
+            .send()
+            .await
+            .map_err(|err| self.unavailable("GetItem (phone suppression)", err))?;
+        Ok(out.item().is_some())
+    }
+
     async fn delete_zalo_user(&self, tenant: &TenantId, user_id: &str) -> StoreResult<bool> {
         let out = self
             .client

@@ -52,6 +52,8 @@ const ACTIVE_USERS: Index = TableDefinition::new("active_users");
 const AUDIT: Json = TableDefinition::new("audit");
 /// Shared call budgets: `key|window start (ms13)` → units taken in that window.
 const BUDGETS: TableDefinition<&str, u64> = TableDefinition::new("budgets");
+/// `tenant/phone hash` → ms of the withdrawal.
+const PHONE_SUPPRESSIONS: TableDefinition<&str, i64> = TableDefinition::new("phone_suppressions");
 /// `tenant/id` → announcement; `tenant/ms13 created/id` → () lists them.
 const ANNOUNCEMENTS: Json = TableDefinition::new("announcements");
 const ANNOUNCEMENT_ORDER: Index = TableDefinition::new("announcement_order");
@@ -87,6 +89,7 @@ pub(crate) fn create_tables(txn: &redb::WriteTransaction) -> Result<(), redb::Ta
     }
     txn.open_table(TICKET_SEQ)?;
     txn.open_table(COUNTERS)?;
+    txn.open_table(PHONE_SUPPRESSIONS)?;
     Ok(())
 }
 

@@ -104,8 +104,14 @@ impl Local {
 
     /// The one-stop system moves the demo dossier to "Ký duyệt"; the notifier handles it.
     async fn push_step_event(&self, event_id: &str) {
+        self.push_life_event("04-step_changed.json", event_id).await;
+    }
+
+    /// One of `events/notifier/life/` for the demo dossier, handled by the notifier.
+    async fn push_life_event(&self, fixture: &str, event_id: &str) {
         let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("../../events/notifier/life/04-step_changed.json");
+            .join("../../events/notifier/life")
+            .join(fixture);
         let mut event: Value =
             serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
         event["dossier"]["code"] = CODE.into();
@@ -1153,4 +1159,54 @@ async fn without_an_otp_template_the_receipt_code_is_asked_for() {
         .unwrap()
         .unwrap();
     assert!(user.phone.is_some() && user.phone_claim.is_none());
+}
+
+/// After `user_withdraw` the phone hears nothing more, not even by ZNS (which reaches a phone
+/// with no Zalo link at all); the audit trail says an erasure happened. Proving the phone again
+/// (a new account, say) asks for the notices again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn after_user_withdraw_no_channel_reaches_the_phone_until_it_is_proven_again() {
+    let l = start().await;
+    let phone = "84906591985";
+    let zns_to_phone = || {
+        l.fake()
+            .delivered()
+            .iter()
+            .filter(|r| r.endpoint == Endpoint::Zns && r.body["phone"] == phone)
+            .count()
+    };
+    l.verify_phone(OA_TQ, "leaver", phone, 1).await;
+    let withdraw = json!({"app_id": APP, "oa_id": OA_TQ, "user_id": "leaver", "event_name": "user_withdraw", "timestamp": ts(3)});
+    assert_eq!(l.post(&withdraw, None).await, 200);
+    l.drain().await;
+    let before = zns_to_phone();
+    // papers are missing: a kind the province sends by ZNS when no Zalo account is linked
+    l.push_life_event("05-supplement_requested.json", "after-withdraw")
+        .await;
+    assert_eq!(zns_to_phone(), before, "no ZNS to a phone that withdrew");
+    assert_eq!(
+        l.state
+            .recorded
+            .total_where("Notification", "Channel", "opted_out"),
+        1.0
+    );
+    let tq = motcua_domain::TenantId::parse("tuyen-quang").unwrap();
+    let day = motcua_domain::time::to_vn(chrono::DateTime::from_timestamp_millis(T0_MS).unwrap())
+        .date_naive();
+    let audit = motcua_app::AuditLog::audit_entries(l.state.store.as_ref(), &tq, day, 10)
+        .await
+        .unwrap();
+    let erasure = audit
+        .iter()
+        .find(|a| a.action == "citizen.erasure")
+        .expect("the erasure is in the audit trail");
+    assert!(erasure.target.is_empty() && !format!("{erasure:?}").contains("leaver"));
+
+    // a new account proves the phone: the next notice reaches it
+    l.post(&follow(OA_TQ, "returner", 20), None).await;
+    l.verify_phone(OA_TQ, "returner", phone, 21).await;
+    let heard = l.replies_to("returner").len();
+    l.push_life_event("06-result_ready.json", "after-return")
+        .await;
+    assert_eq!(l.replies_to("returner").len(), heard + 1);
 }

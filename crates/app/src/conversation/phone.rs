@@ -214,6 +214,8 @@ impl Conversation {
             .any(|u| u.user_id != user);
         self.store.set_phone_claim(t, user, None, e.at).await?;
         self.store.link_phone(t, user, phone, e.at).await?;
+        // proving the phone again is asking for its notices again
+        self.store.lift_phone_suppression(t, &phone.hash).await?;
         self.metrics
             .count("PhoneVerified", 1.0, &[("Tenant", t.as_str()), ("By", by)]);
         if held_elsewhere {

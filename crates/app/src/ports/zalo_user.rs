@@ -52,6 +52,19 @@ pub trait ZaloUserStore: Send + Sync {
         tenant: &TenantId,
         phone_hash: &str,
     ) -> StoreResult<Vec<ZaloUser>>;
+    /// Records that the citizen of this phone withdrew from Zalo notices (`user_withdraw`, or an
+    /// erasure asked for on paper): no notice goes to the phone, by any channel, until it is
+    /// proven again. Only the keyed hash is kept, with the time.
+    async fn suppress_phone(
+        &self,
+        tenant: &TenantId,
+        phone_hash: &str,
+        at: DateTime<Utc>,
+    ) -> StoreResult<()>;
+    /// Ends a suppression (the phone was proven again). Nothing happens if there is none.
+    async fn lift_phone_suppression(&self, tenant: &TenantId, phone_hash: &str) -> StoreResult<()>;
+    /// Whether notices to this phone are suppressed.
+    async fn phone_suppressed(&self, tenant: &TenantId, phone_hash: &str) -> StoreResult<bool>;
     /// Erases the user and the phone link. Returns whether there was anything to erase.
     async fn delete_zalo_user(&self, tenant: &TenantId, user_id: &str) -> StoreResult<bool>;
     /// Ids of the users whose last interaction is at or after `since`, most recent first, at

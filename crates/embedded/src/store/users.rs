@@ -75,6 +75,44 @@ impl ZaloUserStore for EmbeddedStore {
         self.via_index(PHONE_USERS, USERS, tenant, phone_hash).await
     }
 
+    async fn suppress_phone(
+        &self,
+        tenant: &TenantId,
+        phone_hash: &str,
+        at: DateTime<Utc>,
+    ) -> StoreResult<()> {
+        let k = key(&[tenant.as_str(), phone_hash]);
+        self.db
+            .write(move |txn| {
+                let mut t = txn.open_table(PHONE_SUPPRESSIONS).map_err(unavailable)?;
+                t.insert(k.as_str(), at.timestamp_millis())
+                    .map_err(unavailable)?;
+                Ok(())
+            })
+            .await
+    }
+
+    async fn lift_phone_suppression(&self, tenant: &TenantId, phone_hash: &str) -> StoreResult<()> {
+        let k = key(&[tenant.as_str(), phone_hash]);
+        self.db
+            .write(move |txn| {
+                let mut t = txn.open_table(PHONE_SUPPRESSIONS).map_err(unavailable)?;
+                t.remove(k.as_str()).map_err(unavailable)?;
+                Ok(())
+            })
+            .await
+    }
+
+    async fn phone_suppressed(&self, tenant: &TenantId, phone_hash: &str) -> StoreResult<bool> {
+        let k = key(&[tenant.as_str(), phone_hash]);
+        self.db
+            .read(move |txn| {
+                let t = txn.open_table(PHONE_SUPPRESSIONS).map_err(unavailable)?;
+                Ok(t.get(k.as_str()).map_err(unavailable)?.is_some())
+            })
+            .await
+    }
+
     async fn delete_zalo_user(&self, tenant: &TenantId, user_id: &str) -> StoreResult<bool> {
         let tenant = tenant.clone();
         let user_id = user_id.to_string();

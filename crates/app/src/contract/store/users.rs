@@ -124,6 +124,30 @@ pub async fn zalo_user_phone_link_and_erasure<S: Store + 'static>(s: Arc<S>) {
     );
 }
 
+/// A withdrawal suppresses one phone in one tenant, survives the user's erasure, and ends only
+/// when lifted.
+pub async fn phone_suppression_holds_per_tenant_until_lifted<S: Store + 'static>(s: Arc<S>) {
+    let (tq, bn) = (tenant("tq"), tenant("bn"));
+    let at = t("2026-11-20T10:00:00Z");
+    assert!(!s.phone_suppressed(&tq, "hash-p1").await.unwrap());
+    s.link_phone(&tq, "u1", &protected("p1"), at).await.unwrap();
+    s.suppress_phone(&tq, "hash-p1", at).await.unwrap();
+    s.suppress_phone(&tq, "hash-p1", at).await.unwrap(); // twice is once
+    s.delete_zalo_user(&tq, "u1").await.unwrap();
+    assert!(s.phone_suppressed(&tq, "hash-p1").await.unwrap());
+    assert!(
+        !s.phone_suppressed(&bn, "hash-p1").await.unwrap(),
+        "another tenant"
+    );
+    assert!(
+        !s.phone_suppressed(&tq, "hash-p2").await.unwrap(),
+        "another phone"
+    );
+    s.lift_phone_suppression(&tq, "hash-p1").await.unwrap();
+    assert!(!s.phone_suppressed(&tq, "hash-p1").await.unwrap());
+    s.lift_phone_suppression(&tq, "hash-p1").await.unwrap(); // nothing to lift is fine
+}
+
 pub async fn users_active_since_lists_recent_users<S: Store + 'static>(s: Arc<S>) {
     let tq = tenant("tq");
     let bn = tenant("bn");
