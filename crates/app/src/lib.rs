@@ -7,6 +7,7 @@ pub mod clock;
 pub mod conversation;
 pub mod dead_letter;
 pub mod due;
+pub mod erasure;
 pub mod ingest;
 pub mod lookup;
 pub mod messenger;

@@ -53,6 +53,27 @@ pub enum Command {
     /// Citizen notifications.
     #[command(subcommand)]
     Notify(Notify),
+    /// Citizens' requests about their data.
+    #[command(subcommand)]
+    Citizen(Citizen),
+}
+
+#[derive(Subcommand)]
+pub enum Citizen {
+    /// Erase a citizen who asked on paper (as `user_withdraw` does in the chat): every Zalo
+    /// account linked to the phone, what they wrote in tickets, and every further notice to the
+    /// phone until it is proven again in the chat. The dossiers stay. Audited.
+    Erase {
+        /// The tenant id (`tuyen-quang`).
+        #[arg(long)]
+        tenant: String,
+        /// The citizen's phone number, as on the request.
+        #[arg(long)]
+        phone: String,
+        /// The operator serving the request, for the audit trail.
+        #[arg(long)]
+        operator: String,
+    },
 }
 
 #[derive(Subcommand)]

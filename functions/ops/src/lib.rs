@@ -8,6 +8,7 @@
 //! the environment, and shown only as SHA-256 prefixes.
 
 mod admin;
+mod citizen;
 mod cli;
 mod config;
 mod context;
@@ -48,6 +49,11 @@ pub async fn run(cli: Cli) -> Result<String, OpsError> {
         Command::Tokens(Tokens::Show) => tokens::show(&ctx).await,
         Command::Qr(Qr::Print { codes, out }) => qr::print(&ctx, &codes, &out).await,
         Command::Notify(Notify::Resend { code }) => notify::resend(&ctx, &code).await,
+        Command::Citizen(Citizen::Erase {
+            tenant,
+            phone,
+            operator,
+        }) => citizen::erase(&ctx, &tenant, &phone, &operator).await,
         Command::Notify(Notify::Test {
             tenant,
             phone,

@@ -41,31 +41,23 @@ impl Conversation {
         Ok("unfollowed")
     }
 
-    /// `user_withdraw`: the user's link and everything they wrote are erased, the linked phone
-    /// gets no further notice (by any channel, ZNS included, until it is proven again), the
-    /// audit trail records that an erasure happened (not what), then it is confirmed.
+    /// `user_withdraw`: the citizen is erased (`crate::erasure`: the link, what they wrote, every
+    /// further notice to the phone until it is proven again), then it is confirmed.
     pub(super) async fn on_withdraw(
         &self,
         t: &TenantId,
         e: &InboundEvent,
         user_id: &str,
     ) -> Result<&'static str, ConversationError> {
-        let user = self.store.get_zalo_user(t, user_id).await?;
-        for phone in user.iter().filter_map(|u| u.phone.as_ref()) {
-            self.store.suppress_phone(t, &phone.hash, e.at).await?;
-        }
-        self.store.delete_zalo_user(t, user_id).await?;
-        self.store.erase_citizen_messages(t, user_id).await?;
-        let entry = motcua_domain::audit::AuditEntry {
-            tenant: t.clone(),
-            at: e.at,
-            actor: "citizen".into(),
-            action: "citizen.erasure".into(),
-            target: String::new(),
-            outcome: "ok".into(),
-            detail: Some("user_withdraw: Zalo link, messages and notices erased".into()),
-        };
-        self.store.append_audit(&entry).await?;
+        crate::erasure::erase_citizen(
+            self.store.as_ref(),
+            t,
+            &[user_id.to_string()],
+            &[],
+            crate::erasure::Requester::Citizen,
+            e.at,
+        )
+        .await?;
         self.send(&e.oa_id, user_id, None, text(Msg::DataErased.render()))
             .await?;
         Ok("erased")
