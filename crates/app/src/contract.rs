@@ -165,5 +165,6 @@ pub fn entry(event_id: &str, kind: &str, at: &str, version: u64) -> TimelineEntr
     }
 }
 
+pub mod erasure;
 pub mod queue;
 pub mod store;

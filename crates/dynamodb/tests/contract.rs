@@ -137,3 +137,26 @@ async fn sdk_errors_are_unavailable_and_name_the_operation() {
         other => panic!("expected unavailable, got {other:?}"),
     }
 }
+
+/// From the table's side: after a citizen is erased, a dump of every item (a Scan, as a
+/// backup export would hold it) shows nothing of them in clear.
+#[tokio::test]
+async fn an_erased_citizen_leaves_nothing_readable_in_the_table() {
+    let Some(endpoint) = moto_endpoint() else {
+        return;
+    };
+    let (client, table) = fresh_table(&endpoint).await;
+    let store = DynamoStore::new(client.clone(), table.clone());
+    motcua_app::contract::erasure::erase_a_citizen(&store).await;
+    let items = client.scan().table_name(&table).send().await.unwrap();
+    assert!(
+        items.count() > 0,
+        "the ticket and the suppression are still there"
+    );
+    let dump = format!("{:?}", items.items());
+    let found: Vec<&str> = motcua_app::contract::erasure::needles()
+        .into_iter()
+        .filter(|n| dump.contains(n))
+        .collect();
+    assert!(found.is_empty(), "readable in the table: {found:?}");
+}

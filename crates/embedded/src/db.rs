@@ -23,7 +23,7 @@ pub struct OpenError {
 #[derive(Clone)]
 pub struct EmbeddedDb {
     pub(crate) db: Arc<Database>,
-    /// Seals queue bodies at rest when set (`seal_queue_bodies`).
+    /// Seals queue bodies and ticket messages at rest when set (`seal_at_rest`).
     pub(crate) seal: Option<BodySeal>,
 }
 
@@ -49,10 +49,11 @@ impl EmbeddedDb {
         })
     }
 
-    /// Queues made from here on store their bodies sealed with `key` (AES-256-GCM), so the
-    /// file holds no readable payload, in its tables or its freed pages. Bodies stored in clear
-    /// before are still read.
-    pub fn seal_queue_bodies(mut self, key: &[u8; crate::seal::KEY_LEN]) -> Self {
+    /// From here on, queue bodies (DVCQG payloads) and ticket messages (what citizens write)
+    /// are stored sealed with `key` (AES-256-GCM), so the file holds neither in clear, in its
+    /// tables or its freed pages (an erased message leaves only ciphertext behind). Values
+    /// stored in clear before are still read.
+    pub fn seal_at_rest(mut self, key: &[u8; crate::seal::KEY_LEN]) -> Self {
         self.seal = Some(BodySeal::new(key));
         self
     }
@@ -146,6 +147,37 @@ pub(crate) fn put_json<T: Serialize>(
     let bytes = serde_json::to_vec(v).map_err(|e| corrupt(k, e))?;
     table.insert(k, bytes.as_slice()).map_err(unavailable)?;
     Ok(())
+}
+
+/// Marks a value stored sealed (JSON never starts with a NUL byte).
+const SEALED: &[u8] = b"\0sealed:";
+
+/// A value's bytes: its JSON, sealed when the database seals at rest.
+pub(crate) fn seal_json<T: Serialize>(
+    seal: Option<&BodySeal>,
+    k: &str,
+    v: &T,
+) -> StoreResult<Vec<u8>> {
+    let json = serde_json::to_string(v).map_err(|e| corrupt(k, e))?;
+    Ok(match seal {
+        Some(seal) => [SEALED, seal.seal(&json).as_bytes()].concat(),
+        None => json.into_bytes(),
+    })
+}
+
+/// A value from its bytes, sealed or in clear.
+pub(crate) fn open_json<T: DeserializeOwned>(
+    seal: Option<&BodySeal>,
+    k: &str,
+    bytes: &[u8],
+) -> StoreResult<T> {
+    let Some(sealed) = bytes.strip_prefix(SEALED) else {
+        return serde_json::from_slice(bytes).map_err(|e| corrupt(k, e));
+    };
+    let seal = seal.ok_or_else(|| corrupt(k, "a sealed value, and no key given"))?;
+    let text = std::str::from_utf8(sealed).map_err(|e| corrupt(k, e))?;
+    let json = seal.open(text).map_err(|e| corrupt(k, e))?;
+    serde_json::from_str(&json).map_err(|e| corrupt(k, e))
 }
 
 /// Values of every key that starts with `prefix`, in key order.

@@ -86,15 +86,25 @@ async fn unacknowledged_messages_come_back_then_go_to_the_dead_letter_queue() {
     assert_eq!(dead[0].dead_letter_reason, None);
 }
 
-/// The queue contract holds with sealed bodies too.
+/// The store and queue contracts hold with sealing at rest too.
 mod sealed {
     use super::*;
+
+    async fn fresh_sealed_store() -> EmbeddedStore {
+        let dir = tempfile::tempdir().unwrap().keep();
+        EmbeddedDb::open(dir.join("store.redb"))
+            .unwrap()
+            .seal_at_rest(&[4; motcua_embedded::seal::KEY_LEN])
+            .store()
+    }
+
+    motcua_app::store_contract_tests!(fresh_sealed_store());
 
     async fn fresh_sealed_queues() -> (EmbeddedQueue, EmbeddedQueue) {
         let dir = tempfile::tempdir().unwrap().keep();
         let q = EmbeddedDb::open(dir.join("queue.redb"))
             .unwrap()
-            .seal_queue_bodies(&[3; motcua_embedded::seal::KEY_LEN])
+            .seal_at_rest(&[3; motcua_embedded::seal::KEY_LEN])
             .queue("inbound", QueueSettings::default());
         let dlq = q.dead_letter_queue();
         (q, dlq)
@@ -122,7 +132,7 @@ async fn sealed_queue_bodies_leave_no_personal_data_in_the_file() {
             {
                 let mut db = EmbeddedDb::open(&path).unwrap();
                 if sealed {
-                    db = db.seal_queue_bodies(&[9; motcua_embedded::seal::KEY_LEN]);
+                    db = db.seal_at_rest(&[9; motcua_embedded::seal::KEY_LEN]);
                 }
                 let q = db.queue(
                     "inbound",
@@ -162,4 +172,32 @@ async fn sealed_queue_bodies_leave_no_personal_data_in_the_file() {
     };
     assert_eq!(run(false).await, 3, "in clear, the scan finds all three");
     assert_eq!(run(true).await, 0, "sealed, it finds none");
+}
+
+/// From the file's side: after a citizen is erased, a byte scan of the redb file (live tables
+/// and freed pages) finds nothing of them in clear when the database seals at rest; without
+/// sealing, the erased texts linger in freed pages (the scan can see them).
+#[tokio::test]
+async fn an_erased_citizen_leaves_nothing_readable_in_the_file() {
+    let scan = |sealed: bool| async move {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("db.redb");
+        {
+            let mut db = EmbeddedDb::open(&path).unwrap();
+            if sealed {
+                db = db.seal_at_rest(&[6; motcua_embedded::seal::KEY_LEN]);
+            }
+            contract::erasure::erase_a_citizen(&db.store()).await;
+        }
+        let bytes = std::fs::read(&path).unwrap();
+        contract::erasure::needles()
+            .into_iter()
+            .filter(|n| bytes.windows(n.len()).any(|w| w == n.as_bytes()))
+            .collect::<Vec<_>>()
+    };
+    assert!(
+        !scan(false).await.is_empty(),
+        "in clear, freed pages keep the erased text"
+    );
+    assert_eq!(scan(true).await, Vec::<&str>::new());
 }

@@ -105,7 +105,8 @@ fn open_data(data_dir: &Path, config: &Path) -> Result<(Deployment, EmbeddedDb),
         source,
     })?;
     let deployment = Deployment::from_files(config, &data_dir.join("secrets.json"))?;
-    // Queue bodies (DVCQG payloads with names, phones, ID numbers) are sealed in the file.
+    // Queue bodies (DVCQG payloads with names, phones, ID numbers) and what citizens write in
+    // tickets are sealed in the file.
     let key_path = data_dir.join("queue.key");
     let key = motcua_embedded::seal::load_or_create_key(&key_path).map_err(|source| {
         StartError::QueueKey {
@@ -113,7 +114,7 @@ fn open_data(data_dir: &Path, config: &Path) -> Result<(Deployment, EmbeddedDb),
             source,
         }
     })?;
-    let db = EmbeddedDb::open(data_dir.join("motcua.redb"))?.seal_queue_bodies(&key);
+    let db = EmbeddedDb::open(data_dir.join("motcua.redb"))?.seal_at_rest(&key);
     Ok((deployment, db))
 }
 

@@ -1,6 +1,7 @@
 //! Tickets, their messages and the per-user and per-status indexes.
 
 use super::*;
+use crate::db::{open_json, seal_json};
 
 fn status_index_key(t: &Ticket) -> String {
     key(&[
@@ -46,14 +47,23 @@ impl TicketStore for EmbeddedStore {
         number: u64,
     ) -> StoreResult<Option<(Ticket, Vec<TicketMessage>)>> {
         let k = key(&[tenant.as_str(), &n20(number)]);
+        let seal = self.db.seal.clone();
         self.db
             .read(move |txn| {
                 let tickets = txn.open_table(TICKETS).map_err(unavailable)?;
                 let Some(ticket) = get_json::<Ticket>(&tickets, &k)? else {
                     return Ok(None);
                 };
-                let messages = txn.open_table(TICKET_MESSAGES).map_err(unavailable)?;
-                let messages = json_with_prefix(&messages, &format!("{k}{}", crate::db::SEP))?;
+                let table = txn.open_table(TICKET_MESSAGES).map_err(unavailable)?;
+                let prefix = format!("{k}{}", crate::db::SEP);
+                let mut messages = Vec::new();
+                for item in table.range(prefix.as_str()..).map_err(unavailable)? {
+                    let (mk, v) = item.map_err(unavailable)?;
+                    if !mk.value().starts_with(&prefix) {
+                        break;
+                    }
+                    messages.push(open_json(seal.as_ref(), mk.value(), v.value())?);
+                }
                 Ok(Some((ticket, messages)))
             })
             .await
@@ -67,6 +77,7 @@ impl TicketStore for EmbeddedStore {
     ) -> StoreResult<bool> {
         let tenant = tenant.clone();
         let message = message.clone();
+        let seal = self.db.seal.clone();
         self.db
             .write(move |txn| {
                 let ticket_key = key(&[tenant.as_str(), &n20(number)]);
@@ -78,7 +89,10 @@ impl TicketStore for EmbeddedStore {
                 ids.insert(id_key.as_str(), ()).map_err(unavailable)?;
                 let mut messages = txn.open_table(TICKET_MESSAGES).map_err(unavailable)?;
                 let k = key(&[&ticket_key, &ms13(message.at), &message.message_id]);
-                put_json(&mut messages, &k, &message)?;
+                let bytes = seal_json(seal.as_ref(), &k, &message)?;
+                messages
+                    .insert(k.as_str(), bytes.as_slice())
+                    .map_err(unavailable)?;
                 Ok(true)
             })
             .await
@@ -136,6 +150,7 @@ impl TicketStore for EmbeddedStore {
     async fn erase_citizen_messages(&self, tenant: &TenantId, user_id: &str) -> StoreResult<usize> {
         let tenant = tenant.clone();
         let prefix = format!("{}{}", key(&[tenant.as_str(), user_id]), crate::db::SEP);
+        let seal = self.db.seal.clone();
         self.db
             .write(move |txn| {
                 let by_user = txn.open_table(USER_TICKETS).map_err(unavailable)?;
@@ -158,15 +173,20 @@ impl TicketStore for EmbeddedStore {
                         keys.push(k.value().to_string());
                     }
                     for k in keys {
-                        let Some(mut m) = get_json::<TicketMessage>(&table, &k)? else {
+                        let Some(bytes) = table.get(k.as_str()).map_err(unavailable)? else {
                             continue;
                         };
+                        let mut m: TicketMessage = open_json(seal.as_ref(), &k, bytes.value())?;
+                        drop(bytes);
                         if m.author == Author::Citizen
                             && (m.text.is_some() || !m.attachments.is_empty())
                         {
                             m.text = None;
                             m.attachments.clear();
-                            put_json(&mut table, &k, &m)?;
+                            let bytes = seal_json(seal.as_ref(), &k, &m)?;
+                            table
+                                .insert(k.as_str(), bytes.as_slice())
+                                .map_err(unavailable)?;
                             erased += 1;
                         }
                     }
