@@ -86,6 +86,12 @@ impl PiiKeys {
         self.keyed_hash(&[b"otp", user_id.as_bytes(), code.as_bytes()])
     }
 
+    /// A Zalo user's name in per-user counters: a keyed digest (16 hex digits), so that the
+    /// statistics table never holds the user id.
+    pub fn user_tag(&self, user_id: &str) -> String {
+        self.keyed_hash(&[b"zalo-user", user_id.as_bytes()])[..16].to_string()
+    }
+
     /// The receipt code of a dossier for one Vietnam day (`RECEIPT_CODE_DIGITS` digits): shown
     /// on the lookup page opened with the receipt QR's token, typed in the chat to prove that
     /// the asker holds the paper receipt.

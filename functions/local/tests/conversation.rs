@@ -526,6 +526,24 @@ async fn sequential_code_scans_are_blocked_and_raise_the_metric() {
     assert_eq!(refused, 170, "30 lookups a day, then the polite refusal");
     assert!(l.state.recorded.total("LookupScanSuspected") >= 1.0);
     assert!(l.state.recorded.total("LookupRateLimited") >= 170.0);
+    // the per-user counter is named by a keyed digest, never by the Zalo user id
+    let tq = motcua_domain::TenantId::parse("tuyen-quang").unwrap();
+    let day = motcua_domain::time::to_vn(chrono::DateTime::from_timestamp_millis(T0_MS).unwrap())
+        .date_naive();
+    let count = |name: String| {
+        let store = l.state.store.clone();
+        let tq = tq.clone();
+        async move {
+            motcua_app::CounterStore::daily(store.as_ref(), &tq, &name, day, day)
+                .await
+                .unwrap()
+                .first()
+                .map_or(0, |d| d.1)
+        }
+    };
+    assert_eq!(count("lookup_user.scanner".into()).await, 0);
+    let tag = l.state.tenancy.keys(&tq).unwrap().user_tag("scanner");
+    assert_eq!(count(format!("lookup_user.{tag}")).await, 200);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

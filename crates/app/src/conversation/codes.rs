@@ -15,9 +15,7 @@ impl Conversation {
     ) -> Result<&'static str, ConversationError> {
         let t = &tenant.id;
         let day = time::to_vn(e.at).date_naive();
-        let used = self
-            .count_today(t, &format!("lookup_user.{user}"), day)
-            .await?;
+        let used = self.count_today(t, "lookup_user", user, day).await?;
         if used > self.settings.lookups_per_day {
             self.metrics
                 .count("LookupRateLimited", 1.0, &[("Tenant", t.as_str())]);
@@ -57,9 +55,7 @@ impl Conversation {
             _ => None,
         };
         let Some(view) = found else {
-            let missed = self
-                .count_today(t, &format!("lookup_miss_user.{user}"), day)
-                .await?;
+            let missed = self.count_today(t, "lookup_miss_user", user, day).await?;
             if missed >= self.settings.misses_for_scan_alarm {
                 self.metrics
                     .count("LookupScanSuspected", 1.0, &[("Tenant", t.as_str())]);
@@ -81,13 +77,21 @@ impl Conversation {
         Ok("lookup")
     }
 
-    /// Adds one to the user's counter for the day and returns the day's total.
+    /// Adds one to the user's counter `metric` for the day and returns the day's total. The
+    /// counter is named by a keyed digest of the user id (`PiiKeys::user_tag`), never the id.
     pub(super) async fn count_today(
         &self,
         tenant: &TenantId,
         metric: &str,
+        user: &str,
         day: chrono::NaiveDate,
     ) -> Result<i64, ConversationError> {
+        let keys = self
+            .tenancy
+            .keys(tenant)
+            .expect("Tenancy holds keys for every tenant");
+        let metric = format!("{metric}.{}", keys.user_tag(user));
+        let metric = metric.as_str();
         self.store.incr(tenant, metric, day, 1).await?;
         let today = self.store.daily(tenant, metric, day, day).await?;
         Ok(today.first().map_or(0, |d| d.1))

@@ -55,11 +55,7 @@ impl Conversation {
             return self.linked(tenant, e, user, &protected.hash).await;
         }
         let day = time::to_vn(e.at).date_naive();
-        if self
-            .count_today(t, &format!("otp_sent_user.{user}"), day)
-            .await?
-            > OTP_PER_DAY
-        {
+        if self.count_today(t, "otp_sent_user", user, day).await? > OTP_PER_DAY {
             reply(Msg::OtpDailyLimit).await?;
             return Ok("otp_daily_limit");
         }
