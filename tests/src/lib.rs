@@ -30,6 +30,9 @@ oa_id = "579745863508352884"
 [tenant.zalo]
 app_id = "1234567890123456789"
 zns_templates = { submitted = "400000", received = "400001", step_changed = "400002", supplement_requested = "400003", fee_requested = "400004", rejected = "400005", withdrawn = "400006", processing_stopped = "400007", overdue_apology = "400008", result_ready = "400009", result_returned = "400010" }
+[tenant.notify]
+# DVCQG payloads record no consent: this province records it at the counter (RUNBOOK, "Consent")
+without_consent = "notify"
 "#;
 
 /// The templates as a province registers them with Zalo, from infra/RUNBOOK.md's table ("ZNS

@@ -143,7 +143,7 @@ pub fn dossier(tenant_id: &str, c: &str, version: u64) -> Dossier {
         status: NationalStatus::Processing,
         step_label: Some(format!("Bước {version}")),
         delivery: DeliveryMethod::Postal,
-        zalo_opt_in: true,
+        zalo_opt_in: Some(true),
         documents: vec![],
         version,
         updated_at: t("2023-02-15T02:00:00Z"),

@@ -16,7 +16,7 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use motcua_domain::catalogue::{self, Msg, Notice, document_for};
-use motcua_domain::{Dossier, DossierEvent, Tenant, TimelineEntry, dvcqg, time};
+use motcua_domain::{Dossier, DossierEvent, Tenant, TimelineEntry, WithoutConsent, dvcqg, time};
 
 use crate::ingest::{IngestError, apply_event_with};
 use crate::messenger::{Messenger, Outgoing, SendError, SendFailure};
@@ -44,6 +44,8 @@ pub enum Decision {
     Zns,
     /// The applicant opted out of Zalo notifications.
     OptedOut,
+    /// No consent recorded, and the tenant notifies only citizens who proved the phone.
+    NoConsent,
     /// The tenant does not notify this kind of event.
     NotNotified,
     /// An older event, or one decided before: timeline only.
@@ -62,6 +64,7 @@ impl Decision {
             Decision::ZbsUid => "zbs_uid",
             Decision::Zns => "zns",
             Decision::OptedOut => "opted_out",
+            Decision::NoConsent => "no_consent",
             Decision::NotNotified => "not_notified",
             Decision::Stale => "stale",
             Decision::Repeated => "repeated",
@@ -266,7 +269,7 @@ impl Notifier {
             Decision::Stale
         } else if outcome.quiet || !tenant.notify.kinds.contains(&event.kind) {
             Decision::NotNotified
-        } else if !outcome.dossier.zalo_opt_in {
+        } else if outcome.dossier.zalo_opt_in == Some(false) {
             Decision::OptedOut
         } else if outcome.repeats_last_notice {
             Decision::Repeated
@@ -312,6 +315,14 @@ impl Notifier {
             .store
             .zalo_users_by_phone(&tenant.id, &phone.hash)
             .await?;
+        // No consent recorded: by default only a citizen who proved the phone in the chat
+        // (asking there is the consent) hears from us; no ZNS to a phone that never did.
+        if dossier.zalo_opt_in.is_none()
+            && tenant.notify.without_consent == WithoutConsent::LinkedOnly
+            && users.is_empty()
+        {
+            return Ok(Decision::NoConsent);
+        }
         let zbs = tenant.zalo.zbs_uid_templates.get(kind).map(String::as_str);
         let zns = tenant.zalo.zns_templates.get(kind).map(String::as_str);
         let message = chat_message(event, dossier, &notice);
@@ -412,7 +423,7 @@ impl Notifier {
             },
             source: motcua_domain::Source::Canonical,
         };
-        if !d.zalo_opt_in {
+        if d.zalo_opt_in == Some(false) {
             return Ok((kind, Decision::OptedOut));
         }
         let keys = self
@@ -615,7 +626,7 @@ pub fn tracking_id(event: &DossierEvent, dossier: &Dossier) -> String {
 /// recipient and of the text and template parameters (`None` when nothing would be sent).
 fn notice_digest(tenant: &Tenant, event: &DossierEvent, dossier: &Dossier) -> Option<String> {
     use sha2::{Digest, Sha256};
-    if !tenant.notify.kinds.contains(&event.kind) || !dossier.zalo_opt_in {
+    if !tenant.notify.kinds.contains(&event.kind) || dossier.zalo_opt_in == Some(false) {
         return None;
     }
     let recipient = dossier

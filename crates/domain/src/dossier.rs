@@ -78,7 +78,10 @@ pub struct Dossier {
     #[serde(default)]
     pub step_unit: Option<String>,
     pub delivery: DeliveryMethod,
-    pub zalo_opt_in: bool,
+    /// Consent to Zalo notices as the one-stop system recorded it (`None`: not recorded).
+    /// Records stored before this was optional hold `true` and read as `Some(true)`.
+    #[serde(default)]
+    pub zalo_opt_in: Option<bool>,
     pub documents: Vec<DocumentLink>,
     /// The highest per-dossier version applied; older events never move the status back.
     pub version: u64,

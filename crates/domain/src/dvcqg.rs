@@ -248,7 +248,7 @@ fn snapshot<'a>(
                 Some("1") => DeliveryMethod::Postal,
                 _ => DeliveryMethod::Counter,
             },
-            zalo_opt_in: true,
+            zalo_opt_in: None,
             documents: result_documents(r),
         },
         details: EventDetails {
@@ -303,7 +303,7 @@ fn progress_record(r: &Value) -> Result<DossierEvent, EventError> {
             step_label: Some(step),
             step_unit: short(r, "PhongBanXuLy", 200),
             delivery_method: DeliveryMethod::Counter,
-            zalo_opt_in: true,
+            zalo_opt_in: None,
             documents: Vec::new(),
         },
         details: EventDetails::default(),

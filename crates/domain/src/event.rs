@@ -143,14 +143,13 @@ pub struct DossierSnapshot {
     pub step_unit: Option<String>,
     #[serde(default)]
     pub delivery_method: DeliveryMethod,
-    #[serde(default = "yes")]
-    pub zalo_opt_in: bool,
+    /// The citizen's answer to "notify me by Zalo", as the one-stop system recorded it; absent
+    /// when it records none (every DVCQG payload): the tenant's `notify.without_consent`
+    /// decides then.
+    #[serde(default)]
+    pub zalo_opt_in: Option<bool>,
     #[serde(default)]
     pub documents: Vec<DocumentLink>,
-}
-
-fn yes() -> bool {
-    true
 }
 
 impl DossierSnapshot {
@@ -354,7 +353,7 @@ mod tests {
         let e = DossierEvent::from_json(SAMPLE).unwrap();
         assert_eq!(e.kind, EventKind::Received);
         assert_eq!(e.dossier.status, NationalStatus::Received);
-        assert!(e.dossier.zalo_opt_in);
+        assert_eq!(e.dossier.zalo_opt_in, None, "no consent recorded");
         assert_eq!(e.dossier.delivery_method, DeliveryMethod::Counter);
         assert_eq!(
             e.occurred_at_utc().to_rfc3339(),

@@ -28,6 +28,6 @@ pub use phone::{IdNumber, PhoneNumber};
 pub use status::NationalStatus;
 pub use tenant::{
     AnswerFallback, NotifyPolicy, Prices, QuietHours, Tenant, TenantDirectory, TenantId,
-    TicketPolicy, ZaloSettings,
+    TicketPolicy, WithoutConsent, ZaloSettings,
 };
 pub use window::CsWindow;

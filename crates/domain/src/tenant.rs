@@ -249,6 +249,23 @@ pub struct NotifyPolicy {
     /// DVCQG codes (e.g. Đà Nẵng's 0–19).
     #[serde(default)]
     pub vendor_status_map: std::collections::BTreeMap<String, u8>,
+    /// Whom to notify when the payload says nothing of consent (`zalo_opt_in` absent, as in
+    /// every DVCQG payload).
+    #[serde(default)]
+    pub without_consent: WithoutConsent,
+}
+
+/// Notices for a dossier whose payload records no consent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum WithoutConsent {
+    /// Only to a citizen who proved the phone in the OA's chat (asking for notices there is
+    /// the consent); no ZNS to a phone that never did. The default.
+    #[default]
+    LinkedOnly,
+    /// To every phone on a dossier, ZNS included: the province records consent at the
+    /// counter itself (RUNBOOK, "Consent").
+    Notify,
 }
 
 impl Default for NotifyPolicy {
@@ -257,6 +274,7 @@ impl Default for NotifyPolicy {
             kinds: all_kinds(),
             quiet_hours: default_quiet_hours(),
             vendor_status_map: Default::default(),
+            without_consent: WithoutConsent::default(),
         }
     }
 }

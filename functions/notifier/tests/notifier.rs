@@ -226,10 +226,19 @@ async fn channel_follows_the_window_then_zns_then_undeliverable() {
         vec![Decision::Zns]
     );
 
-    // nobody linked and ZNS refuses the phone (-114): undeliverable, recorded with the reason
+    // nobody linked and no consent recorded: by default nothing goes to the phone, not even ZNS
+    let h = Harness::embedded().await;
+    assert_eq!(
+        decisions(h.notifier.process_message(&events[0]).await),
+        vec![Decision::NoConsent]
+    );
+    assert!(h.fake.delivered().is_empty());
+
+    // nobody linked, consent recorded, and ZNS refuses the phone (-114): undeliverable,
+    // recorded with the reason
     let h = Harness::embedded().await;
     h.fake.fail_recipient("84906591985", -114);
-    match &decisions(h.notifier.process_message(&events[0]).await)[0] {
+    match &decisions(h.notifier.process_message(&with_consent(&events[0])).await)[0] {
         Decision::Undeliverable(why) => assert!(why.contains("zns: RecipientPermanent"), "{why}"),
         other => panic!("{other:?}"),
     }
@@ -565,9 +574,9 @@ async fn delivery_receipts_show_in_the_dossier_timeline_once() {
     let h = Harness::embedded().await;
     h.link("0906591985", "u1", chrono::Duration::hours(1)).await;
     h.notifier.process_message(&life()[0]).await;
-    // a second dossier reached by ZNS
+    // a second dossier reached by ZNS (its citizen consented at the counter)
     h.notifier
-        .process_message(&fixture("canonical-twin-of-dvcqg.json"))
+        .process_message(&with_consent(&fixture("canonical-twin-of-dvcqg.json")))
         .await;
     let sent = h.fake.delivered();
     assert_eq!(sent.len(), 2);

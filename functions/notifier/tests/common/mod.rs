@@ -52,6 +52,13 @@ pub fn fixture(name: &str) -> String {
     .unwrap()
 }
 
+/// `body` (a canonical event) with the citizen's consent recorded by the one-stop system.
+pub fn with_consent(body: &str) -> String {
+    let mut v: serde_json::Value = serde_json::from_str(body).unwrap();
+    v["dossier"]["zalo_opt_in"] = true.into();
+    v.to_string()
+}
+
 pub fn life() -> Vec<String> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../events/notifier/life");
     let mut names: Vec<_> = std::fs::read_dir(&dir)
