@@ -11,7 +11,7 @@
 
 use chrono::{DateTime, Utc};
 use motcua_domain::catalogue::{delivery_label, late_label, timeline_label};
-use motcua_domain::{DocumentLink, Dossier, DossierCode, NationalStatus, TenantId, time};
+use motcua_domain::{DocumentLink, Dossier, DossierCode, NationalStatus, Tenant, TenantId, time};
 use serde::Serialize;
 
 use crate::ports::{Store, StoreError};
@@ -218,18 +218,30 @@ pub async fn lookup(
             Vec::new()
         },
     });
-    let has_phone = d.applicant_phone.is_some() || d.representative_phone.is_some();
-    let receipt_code = (by_token && has_phone && tenant.oa_id.is_some())
-        .then(|| tenancy.keys(&tenant.id))
-        .flatten()
-        .map(|keys| {
-            let today = motcua_domain::time::to_vn(now).date_naive();
-            motcua_domain::zalo::format_receipt_code(&keys.receipt_code(code, today))
-        });
     Ok(Some(CitizenView {
         status: PublicStatus::of(d, now),
         card,
         id_suffix_locked,
-        receipt_code,
+        receipt_code: by_token
+            .then(|| receipt_code(tenancy, tenant, d, now))
+            .flatten(),
     }))
+}
+
+/// Today's receipt code of a dossier that carries a phone, in a tenant with an OA (shown only
+/// to who holds the QR token).
+fn receipt_code(
+    tenancy: &Tenancy,
+    tenant: &Tenant,
+    d: &Dossier,
+    now: DateTime<Utc>,
+) -> Option<String> {
+    let has_phone = d.applicant_phone.is_some() || d.representative_phone.is_some();
+    let keys = tenancy
+        .keys(&tenant.id)
+        .filter(|_| has_phone && tenant.oa_id.is_some())?;
+    let today = motcua_domain::time::to_vn(now).date_naive();
+    Some(motcua_domain::zalo::format_receipt_code(
+        &keys.receipt_code(&d.code, today),
+    ))
 }

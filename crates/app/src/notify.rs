@@ -16,7 +16,10 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use motcua_domain::catalogue::{self, Msg, Notice, document_for};
-use motcua_domain::{Dossier, DossierEvent, Tenant, TimelineEntry, WithoutConsent, dvcqg, time};
+use motcua_domain::zalo::ZaloUser;
+use motcua_domain::{
+    Dossier, DossierEvent, Protected, Tenant, TimelineEntry, WithoutConsent, dvcqg, time,
+};
 
 use crate::ingest::{IngestError, apply_event_with};
 use crate::messenger::{Messenger, Outgoing, SendError, SendFailure};
@@ -286,6 +289,31 @@ impl Notifier {
         Ok((decision, version))
     }
 
+    /// The Zalo accounts that proved `phone`, or why nothing may reach it: the citizen
+    /// withdrew (`user_withdraw`, an erasure on paper), or no consent is recorded and, by the
+    /// tenant's default, only a citizen who proved the phone in the chat (asking there is the
+    /// consent) hears from us, with no ZNS to a phone that never did.
+    async fn audience(
+        &self,
+        tenant: &Tenant,
+        dossier: &Dossier,
+        phone: &Protected,
+    ) -> Result<Result<Vec<ZaloUser>, Decision>, Step> {
+        if self.store.phone_suppressed(&tenant.id, &phone.hash).await? {
+            return Ok(Err(Decision::OptedOut));
+        }
+        let users = self
+            .store
+            .zalo_users_by_phone(&tenant.id, &phone.hash)
+            .await?;
+        let consent_unknown = dossier.zalo_opt_in.is_none()
+            && tenant.notify.without_consent == WithoutConsent::LinkedOnly;
+        if consent_unknown && users.is_empty() {
+            return Ok(Err(Decision::NoConsent));
+        }
+        Ok(Ok(users))
+    }
+
     async fn deliver(
         &self,
         tenant: &Tenant,
@@ -307,22 +335,10 @@ impl Notifier {
         let Some(phone) = target else {
             return Ok(Decision::Undeliverable("no phone on the dossier".into()));
         };
-        // the citizen withdrew from Zalo notices (user_withdraw or an erasure on paper)
-        if self.store.phone_suppressed(&tenant.id, &phone.hash).await? {
-            return Ok(Decision::OptedOut);
-        }
-        let users = self
-            .store
-            .zalo_users_by_phone(&tenant.id, &phone.hash)
-            .await?;
-        // No consent recorded: by default only a citizen who proved the phone in the chat
-        // (asking there is the consent) hears from us; no ZNS to a phone that never did.
-        if dossier.zalo_opt_in.is_none()
-            && tenant.notify.without_consent == WithoutConsent::LinkedOnly
-            && users.is_empty()
-        {
-            return Ok(Decision::NoConsent);
-        }
+        let users = match self.audience(tenant, dossier, phone).await? {
+            Ok(users) => users,
+            Err(withheld) => return Ok(withheld),
+        };
         let zbs = tenant.zalo.zbs_uid_templates.get(kind).map(String::as_str);
         let zns = tenant.zalo.zns_templates.get(kind).map(String::as_str);
         let message = chat_message(event, dossier, &notice);

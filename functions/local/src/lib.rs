@@ -148,6 +148,30 @@ fn consumers(
     (notifier, conversation)
 }
 
+/// The lookup page and API, and the QR endpoint (behind its API key).
+fn public_states(
+    store: &Arc<dyn Store>,
+    deployment: &Deployment,
+    clock: &Arc<dyn Clock>,
+    metrics: &Arc<dyn Metrics>,
+    lookups_per_minute: u32,
+) -> (Arc<lookup::LookupState>, Arc<qr::QrState>) {
+    let lookup = lookup::LookupState::new(
+        store.clone(),
+        deployment.clone(),
+        clock.clone(),
+        metrics.clone(),
+        lookups_per_minute,
+    );
+    // redb locks its file: this process is the only one counting lookups
+    let lookup = Arc::new(lookup.sole_process());
+    let qr = Arc::new(qr::QrState {
+        deployment: deployment.clone(),
+        require_api_key: true,
+    });
+    (lookup, qr)
+}
+
 /// The staff console with password logins and its announcement job queue.
 fn admin_state(
     desk: Arc<motcua_app::staff::StaffDesk>,
@@ -243,21 +267,7 @@ pub async fn open(
         clock: clock.clone(),
         junk: webhook::JunkGuard::new(webhook::JUNK_PER_MINUTE),
     });
-    // redb locks its file: this process is the only one counting lookups
-    let lookup = Arc::new(
-        lookup::LookupState::new(
-            store.clone(),
-            deployment.clone(),
-            clock.clone(),
-            metrics.clone(),
-            lookups_per_minute,
-        )
-        .sole_process(),
-    );
-    let qr = Arc::new(qr::QrState {
-        deployment: deployment.clone(),
-        require_api_key: true,
-    });
+    let (lookup, qr) = public_states(&store, &deployment, &clock, &metrics, lookups_per_minute);
     let desk = Arc::new(motcua_app::staff::StaffDesk {
         store: store.clone(),
         tenancy: Arc::new(deployment.tenancy.clone()),

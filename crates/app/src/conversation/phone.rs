@@ -82,22 +82,10 @@ impl Conversation {
         self.store
             .set_phone_claim(t, user, Some(&claim), e.at)
             .await?;
-        let tracking: String = format!("otp-{user}-{}", e.at.timestamp_millis())
-            .chars()
-            .take(48)
-            .collect();
-        let sent = self
-            .messenger
-            .send_zns(
-                &e.oa_id,
-                &phone,
-                template,
-                &otp_params(&code),
-                &tracking,
-                tenant.zalo.zns_development,
-            )
-            .await;
-        if let Err(err) = sent {
+        if let Err(err) = self
+            .send_code(tenant, e, user, &phone, template, &code)
+            .await
+        {
             retryable(err)?;
             // ZNS refused the number: the receipt code is still a proof
             let receipt_only = PhoneClaim {
@@ -113,6 +101,33 @@ impl Conversation {
         }
         reply(Msg::OtpSent { phone_tail }).await?;
         Ok("otp_sent")
+    }
+
+    /// The one-time code to the phone, by the tenant's OTP template.
+    async fn send_code(
+        &self,
+        tenant: &Tenant,
+        e: &InboundEvent,
+        user: &str,
+        phone: &PhoneNumber,
+        template: &str,
+        code: &str,
+    ) -> Result<(), SendError> {
+        let tracking: String = format!("otp-{user}-{}", e.at.timestamp_millis())
+            .chars()
+            .take(48)
+            .collect();
+        self.messenger
+            .send_zns(
+                &e.oa_id,
+                phone,
+                template,
+                &otp_params(code),
+                &tracking,
+                tenant.zalo.zns_development,
+            )
+            .await
+            .map(|_| ())
     }
 
     /// Six digits typed while a claim is pending: the one-time code, checked in constant time.
