@@ -323,6 +323,13 @@ impl Conversation {
             .await
     }
 
+    /// The tenant's PII keys (the tenancy holds keys for every tenant it knows).
+    fn keys(&self, t: &TenantId) -> &crate::pii::PiiKeys {
+        self.tenancy
+            .keys(t)
+            .expect("Tenancy holds keys for every tenant")
+    }
+
     /// Replies (by inbound message id when there is one) or messages the user.
     async fn send(
         &self,

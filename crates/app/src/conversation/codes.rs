@@ -86,10 +86,7 @@ impl Conversation {
         user: &str,
         day: chrono::NaiveDate,
     ) -> Result<i64, ConversationError> {
-        let keys = self
-            .tenancy
-            .keys(tenant)
-            .expect("Tenancy holds keys for every tenant");
+        let keys = self.keys(tenant);
         let metric = format!("{metric}.{}", keys.user_tag(user));
         let metric = metric.as_str();
         self.store.incr(tenant, metric, day, 1).await?;

@@ -41,10 +41,7 @@ impl Conversation {
             reply(Msg::SharedPhoneUnusable).await?;
             return Ok("phone_unusable");
         };
-        let keys = self
-            .tenancy
-            .keys(t)
-            .expect("Tenancy holds keys for every tenant");
+        let keys = self.keys(t);
         let protected = keys.protect_phone(&phone);
         let linked = self
             .store
@@ -143,15 +140,12 @@ impl Conversation {
         let t = &tenant.id;
         let code_until = claim.code_expires_at.unwrap_or(claim.expires_at);
         if !claim.code_hash.is_empty() && e.at > code_until {
-            self.store.set_phone_claim(t, user, None, e.at).await?;
-            self.send(&e.oa_id, user, Some(msg_id), text(Msg::OtpFailed.render()))
-                .await?;
-            return Ok("otp_expired");
+            return self
+                .drop_claim(t, e, user, msg_id)
+                .await
+                .map(|_| "otp_expired");
         }
-        let keys = self
-            .tenancy
-            .keys(t)
-            .expect("Tenancy holds keys for every tenant");
+        let keys = self.keys(t);
         let given = keys.otp_hash(user, code);
         let right = !claim.code_hash.is_empty()
             && bool::from(subtle::ConstantTimeEq::ct_eq(
@@ -179,15 +173,12 @@ impl Conversation {
     ) -> Result<&'static str, ConversationError> {
         let t = &tenant.id;
         if e.at > claim.expires_at {
-            self.store.set_phone_claim(t, user, None, e.at).await?;
-            self.send(&e.oa_id, user, Some(msg_id), text(Msg::OtpFailed.render()))
-                .await?;
-            return Ok("receipt_code_expired");
+            return self
+                .drop_claim(t, e, user, msg_id)
+                .await
+                .map(|_| "receipt_code_expired");
         }
-        let keys = self
-            .tenancy
-            .keys(t)
-            .expect("Tenancy holds keys for every tenant");
+        let keys = self.keys(t);
         let today = time::to_vn(e.at).date_naive();
         let days = [Some(today), today.pred_opt()];
         let dossiers = self.store.dossiers_by_phone(t, &claim.phone.hash).await?;
@@ -235,6 +226,19 @@ impl Conversation {
         self.linked(tenant, e, user, &phone.hash).await
     }
 
+    /// The claim ends (expired, or its last try used); the user is told to start again.
+    async fn drop_claim(
+        &self,
+        t: &TenantId,
+        e: &InboundEvent,
+        user: &str,
+        msg_id: &str,
+    ) -> Result<(), ConversationError> {
+        self.store.set_phone_claim(t, user, None, e.at).await?;
+        self.send(&e.oa_id, user, Some(msg_id), text(Msg::OtpFailed.render()))
+            .await
+    }
+
     /// A wrong code: one try fewer, and the claim dropped after the last.
     async fn wrong_try(
         &self,
@@ -248,11 +252,12 @@ impl Conversation {
         let reply = |m: Msg| self.send(&e.oa_id, user, Some(msg_id), text(m.render()));
         let tries_left = claim.tries_left.saturating_sub(1);
         if tries_left == 0 {
-            self.store.set_phone_claim(t, user, None, e.at).await?;
             self.metrics
                 .count("PhoneVerificationLocked", 1.0, &[("Tenant", t.as_str())]);
-            reply(Msg::OtpFailed).await?;
-            return Ok("otp_locked");
+            return self
+                .drop_claim(t, e, user, msg_id)
+                .await
+                .map(|_| "otp_locked");
         }
         let fewer = PhoneClaim {
             tries_left,
@@ -288,10 +293,7 @@ impl Conversation {
             outcome("no_template");
             return;
         };
-        let keys = self
-            .tenancy
-            .keys(t)
-            .expect("Tenancy holds keys for every tenant");
+        let keys = self.keys(t);
         let Ok(number) = keys.open_phone(phone) else {
             tracing::error!(tenant = %t, "a linked phone does not open with the tenant's key");
             outcome("failed");
