@@ -50,6 +50,8 @@ macro_rules! store_contract_tests {
             users_active_since_lists_recent_users,
             audit_entries_are_kept_per_day_newest_first,
             announcements_are_sent_once,
+            closed_dossiers_are_purged_after_their_retention,
+            closed_tickets_are_purged_after_their_retention,
         );
     };
     (@each $make:expr; $($name:ident),* $(,)?) => {
@@ -167,4 +169,5 @@ pub fn entry(event_id: &str, kind: &str, at: &str, version: u64) -> TimelineEntr
 
 pub mod erasure;
 pub mod queue;
+pub mod retention;
 pub mod store;

@@ -38,6 +38,7 @@ pub async fn erase_citizen(
     phone_hashes: &[String],
     requester: Requester<'_>,
     at: DateTime<Utc>,
+    retention: &motcua_domain::Retention,
 ) -> StoreResult<Erased> {
     let mut phones: Vec<String> = phone_hashes.to_vec();
     let mut accounts: Vec<String> = users.to_vec();
@@ -78,18 +79,21 @@ pub async fn erase_citizen(
         Requester::Operator(name) => (name.to_string(), "a request received on paper"),
     };
     store
-        .append_audit(&AuditEntry {
-            tenant: tenant.clone(),
-            at,
-            actor,
-            action: "citizen.erasure".into(),
-            target: String::new(),
-            outcome: "ok".into(),
-            detail: Some(format!(
-                "{via}: {} account(s), {} message(s), {} phone(s) withdrawn from notices",
-                erased.accounts, erased.messages, erased.phones_suppressed
-            )),
-        })
+        .append_audit(
+            &AuditEntry {
+                tenant: tenant.clone(),
+                at,
+                actor,
+                action: "citizen.erasure".into(),
+                target: String::new(),
+                outcome: "ok".into(),
+                detail: Some(format!(
+                    "{via}: {} account(s), {} message(s), {} phone(s) withdrawn from notices",
+                    erased.accounts, erased.messages, erased.phones_suppressed
+                )),
+            },
+            retention.audit_expires(at),
+        )
         .await?;
     Ok(erased)
 }

@@ -17,6 +17,7 @@ pub mod once;
 pub mod pii;
 pub mod ports;
 pub mod qr;
+pub mod retention;
 pub mod staff;
 pub mod stats;
 pub mod tenancy;

@@ -110,7 +110,7 @@ pub struct Proof<'a> {
 
 /// The ID digits given for one dossier, checked against its stored hash under the day's limit.
 struct IdSuffixTry<'a> {
-    tenant: &'a TenantId,
+    tenant: &'a Tenant,
     code: &'a DossierCode,
     given: &'a str,
     stored: &'a str,
@@ -127,9 +127,11 @@ impl IdSuffixTry<'_> {
     ) -> Result<(bool, bool), StoreError> {
         let day = time::to_vn(now).date_naive();
         let metric = id_suffix_tries(self.code);
-        store.incr(self.tenant, &metric, day, 1).await?;
+        let t = &self.tenant.id;
+        let until = self.tenant.retention.subject_counter_expires(day);
+        store.incr_day_until(t, &metric, day, 1, until).await?;
         let tries = store
-            .daily(self.tenant, &metric, day, day)
+            .daily(t, &metric, day, day)
             .await?
             .first()
             .map_or(0, |(_, n)| *n);
@@ -142,7 +144,7 @@ impl IdSuffixTry<'_> {
             self.stored.as_bytes(),
         ));
         if right {
-            store.incr(self.tenant, &metric, day, -1).await?;
+            store.incr_day_until(t, &metric, day, -1, until).await?;
         }
         Ok((right, false))
     }
@@ -176,7 +178,7 @@ pub async fn lookup(
         match (proof.id_suffix, &d.id_suffix_hash, tenancy.keys(&tenant.id)) {
             (Some(sfx), Some(stored), Some(keys)) if motcua_domain::phone::is_id_suffix(sfx) => {
                 let tries = IdSuffixTry {
-                    tenant: &tenant.id,
+                    tenant,
                     code,
                     given: sfx,
                     stored,

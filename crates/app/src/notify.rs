@@ -473,7 +473,7 @@ impl Notifier {
             event_id: event.event_id.clone(),
             channel: decision.label().to_string(),
         };
-        let expires = self.clock.now() + chrono::Duration::days(30);
+        let expires = tenant.retention.message_ref_expires(self.clock.now());
         if let Err(e) = self
             .store
             .put_message_ref(oa, message_id, &r, expires)

@@ -225,17 +225,18 @@ impl StaffDesk {
         outcome: &str,
         detail: Option<String>,
     ) -> StaffResult<()> {
-        self.store
-            .append_audit(&AuditEntry {
-                tenant: p.tenant.clone(),
-                at: self.clock.now(),
-                actor: p.username.clone(),
-                action: action.into(),
-                target: target.into(),
-                outcome: outcome.into(),
-                detail,
-            })
-            .await?;
+        let at = self.clock.now();
+        let entry = AuditEntry {
+            tenant: p.tenant.clone(),
+            at,
+            actor: p.username.clone(),
+            action: action.into(),
+            target: target.into(),
+            outcome: outcome.into(),
+            detail,
+        };
+        let until = self.tenancy.retention(&p.tenant).audit_expires(at);
+        self.store.append_audit(&entry, until).await?;
         Ok(())
     }
 

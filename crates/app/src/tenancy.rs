@@ -73,6 +73,11 @@ impl Tenancy {
         self.directory.for_code(code)
     }
 
+    /// The tenant's retention; the defaults for a tenant not configured here.
+    pub fn retention(&self, id: &TenantId) -> motcua_domain::Retention {
+        self.tenant(id).map(|t| t.retention).unwrap_or_default()
+    }
+
     /// See [`TenantDirectory::owner_of`].
     pub fn owner_of(
         &self,

@@ -11,6 +11,7 @@ pub mod event;
 pub mod mask;
 pub mod order;
 pub mod phone;
+pub mod retention;
 pub mod status;
 pub mod tenant;
 pub mod ticket;
@@ -25,6 +26,7 @@ pub use dossier::{
 };
 pub use event::{DossierEvent, EventError, EventKind, Source};
 pub use phone::{IdNumber, PhoneNumber};
+pub use retention::Retention;
 pub use status::NationalStatus;
 pub use tenant::{
     AnswerFallback, NotifyPolicy, Prices, QuietHours, Tenant, TenantDirectory, TenantId,

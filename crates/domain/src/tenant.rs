@@ -78,6 +78,11 @@ pub enum TenantError {
     },
     #[error("tenant {tenant} owns no agency codes")]
     NoAgencies { tenant: String },
+    #[error("tenant {tenant}: {error}")]
+    BadRetention {
+        tenant: String,
+        error: crate::retention::BadRetention,
+    },
 }
 
 /// What the domain needs to know about a tenant. Secrets are referenced, never inlined.
@@ -119,6 +124,9 @@ pub struct Tenant {
     /// receipt QR codes. Another tenant's vendor, though allowed to call the QR route, gets 403.
     #[serde(default)]
     pub qr_invokers: Vec<String>,
+    /// How long what is kept about citizens is kept (days).
+    #[serde(default)]
+    pub retention: crate::Retention,
 }
 
 /// Whether an IAM caller (`userArn` of API Gateway's IAM authorizer: a role session
@@ -371,6 +379,12 @@ impl TenantDirectory {
             if dir.by_id.insert(t.id.clone(), i).is_some() {
                 return Err(TenantError::DuplicateTenant(t.id.to_string()));
             }
+            t.retention
+                .validate()
+                .map_err(|error| TenantError::BadRetention {
+                    tenant: t.id.to_string(),
+                    error,
+                })?;
             if t.agency_codes.is_empty() {
                 return Err(TenantError::NoAgencies {
                     tenant: t.id.to_string(),
@@ -485,6 +499,7 @@ mod tests {
             tickets: TicketPolicy::default(),
             prices: Prices::default(),
             qr_invokers: Vec::new(),
+            retention: Default::default(),
         }
     }
 
@@ -554,6 +569,17 @@ mod tests {
                 .contains("no tenant owns agency")
         );
         assert!(dir.owner_of(None, &orphan).is_err());
+    }
+
+    #[test]
+    fn a_retention_of_zero_days_is_refused_with_the_tenant_and_field() {
+        let mut t = tenant("tuyen-quang", &["H60"], None);
+        t.retention.tickets_after_closing = 0;
+        let err = TenantDirectory::new(vec![t]).err().unwrap();
+        assert_eq!(
+            err.to_string(),
+            "tenant tuyen-quang: retention.tickets_after_closing must be at least 1 day (it is 0)"
+        );
     }
 
     #[test]

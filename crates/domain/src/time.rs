@@ -1,6 +1,6 @@
 //! Vietnam time (Asia/Ho_Chi_Minh is UTC+7 all year, no daylight saving).
 
-use chrono::{DateTime, FixedOffset, Utc};
+use chrono::{DateTime, FixedOffset, NaiveDate, TimeZone, Utc};
 
 pub fn vn_offset() -> FixedOffset {
     FixedOffset::east_opt(7 * 3600).expect("UTC+7 is a valid offset")
@@ -8,6 +8,15 @@ pub fn vn_offset() -> FixedOffset {
 
 pub fn to_vn(t: DateTime<Utc>) -> DateTime<FixedOffset> {
     t.with_timezone(&vn_offset())
+}
+
+/// The UTC instant at which Vietnam day `day` begins.
+pub fn vn_midnight_utc(day: NaiveDate) -> DateTime<Utc> {
+    vn_offset()
+        .from_local_datetime(&day.and_time(chrono::NaiveTime::MIN))
+        .single()
+        .expect("a fixed offset maps every local time once")
+        .with_timezone(&Utc)
 }
 
 /// `15/02/2023`

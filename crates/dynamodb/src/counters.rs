@@ -1,7 +1,7 @@
 //! Statistics counters: a day item and a month item per metric, incremented with `ADD`.
 
 use async_trait::async_trait;
-use chrono::NaiveDate;
+use chrono::{DateTime, NaiveDate, Utc};
 use motcua_app::{CounterStore, StoreResult};
 use motcua_domain::TenantId;
 
@@ -40,6 +40,30 @@ impl CounterStore for DynamoStore {
             self.add_to_counter(pk.clone(), keys::day(day), by),
             self.add_to_counter(pk, keys::month(day), by),
         )?;
+        Ok(())
+    }
+
+    async fn incr_day_until(
+        &self,
+        tenant: &TenantId,
+        metric: &str,
+        day: NaiveDate,
+        by: i64,
+        expires_at: DateTime<Utc>,
+    ) -> StoreResult<()> {
+        self.client
+            .update_item()
+            .table_name(&self.table)
+            .key("PK", s(keys::counter(tenant, metric)))
+            .key("SK", s(keys::day(day)))
+            .update_expression("ADD #n :by SET #ttl = :ttl")
+            .expression_attribute_names("#n", "n")
+            .expression_attribute_names("#ttl", "ttl")
+            .expression_attribute_values(":by", n(by))
+            .expression_attribute_values(":ttl", n(expires_at.timestamp()))
+            .send()
+            .await
+            .map_err(|err| self.unavailable("UpdateItem (subject counter)", err))?;
         Ok(())
     }
 

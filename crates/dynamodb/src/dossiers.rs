@@ -28,6 +28,15 @@ fn dossier_item(dossier: &Dossier) -> Item {
             s(keys::due_dossier(due, &dossier.code)),
         );
     }
+    // Closed dossiers are listed by closing time, for the purge (sparse GSI3 too: a dossier
+    // is either unfinished or closed).
+    if let Some(closed) = dossier.closed_at() {
+        item.insert(format!("{GSI3}PK"), s(keys::closed(&dossier.tenant)));
+        item.insert(
+            format!("{GSI3}SK"),
+            s(keys::due_dossier(closed, &dossier.code)),
+        );
+    }
     // Sparse indexes: a dossier without a phone is simply absent from them.
     let phones = [
         (GSI1, &dossier.applicant_phone),

@@ -70,6 +70,11 @@ pub fn due_dossier(due: DateTime<Utc>, code: &DossierCode) -> String {
     format!("{}#{code}", ms13(due))
 }
 
+/// GSI3 partition of a tenant's closed dossiers by closing time (retention).
+pub fn closed(tenant: &TenantId) -> String {
+    format!("CLOSED#{tenant}")
+}
+
 /// GSI3 partition of a tenant's Zalo users by last interaction (announcement audiences).
 pub fn active_users(tenant: &TenantId) -> String {
     format!("ACT#{tenant}")

@@ -9,6 +9,7 @@ mod idempotency;
 mod item;
 mod keys;
 mod messages;
+mod retention;
 mod staff;
 mod tickets;
 mod tokens;

@@ -13,9 +13,6 @@ use crate::DynamoStore;
 use crate::item::{BODY, Fields, body, keyed, n, s};
 use crate::keys::{self, GSI1, META};
 
-/// How long audit entries are kept (DynamoDB TTL).
-const AUDIT_KEEP_DAYS: i64 = 730;
-
 impl DynamoStore {
     fn put_announcement(&self, a: &Announcement) -> PutItemFluentBuilder {
         let mut item = keyed(keys::announcement(&a.tenant, &a.id), META);
@@ -41,15 +38,16 @@ impl DynamoStore {
 
 #[async_trait]
 impl AuditLog for DynamoStore {
-    async fn append_audit(&self, entry: &AuditEntry) -> StoreResult<()> {
+    async fn append_audit(
+        &self,
+        entry: &AuditEntry,
+        expires_at: chrono::DateTime<chrono::Utc>,
+    ) -> StoreResult<()> {
         let day = vn::to_vn(entry.at).date_naive();
         let sk = format!("{}#{}", keys::ms13(entry.at), uuid::Uuid::new_v4());
         let mut item = keyed(keys::audit_day(&entry.tenant, day), &sk);
         item.insert(BODY.into(), body(entry));
-        item.insert(
-            "ttl".into(),
-            n((entry.at + chrono::Duration::days(AUDIT_KEEP_DAYS)).timestamp()),
-        );
+        item.insert("ttl".into(), n(expires_at.timestamp()));
         self.client
             .put_item()
             .table_name(&self.table)

@@ -160,3 +160,35 @@ async fn an_erased_citizen_leaves_nothing_readable_in_the_table() {
         .collect();
     assert!(found.is_empty(), "readable in the table: {found:?}");
 }
+
+/// From the table's side: after the purge of a citizen's closed dossier and ticket, a dump of
+/// the items DynamoDB keeps (a Scan, less the items whose `ttl` has passed, which TTL deletes)
+/// shows nothing of them; the message reference and the day counter did get a `ttl` in the past.
+#[tokio::test]
+async fn a_purge_leaves_nothing_of_the_citizen_in_the_table() {
+    let Some(endpoint) = moto_endpoint() else {
+        return;
+    };
+    let (client, table) = fresh_table(&endpoint).await;
+    let store = DynamoStore::new(client.clone(), table.clone());
+    let needles = motcua_app::contract::retention::purge_a_citizens_records(&store).await;
+    let now = t("2026-11-20T10:00:00Z").timestamp();
+    let items = client.scan().table_name(&table).send().await.unwrap();
+    let (expired, live): (Vec<_>, Vec<_>) = items.items().iter().partition(|item| {
+        item.get("ttl")
+            .and_then(|v| v.as_n().ok())
+            .and_then(|n| n.parse::<i64>().ok())
+            .is_some_and(|ttl| ttl < now)
+    });
+    assert_eq!(
+        expired.len(),
+        2,
+        "the message reference and the day counter"
+    );
+    let dump = format!("{live:?}");
+    let found: Vec<&String> = needles
+        .iter()
+        .filter(|n| dump.contains(n.as_str()))
+        .collect();
+    assert!(found.is_empty(), "readable in the table: {found:?}");
+}

@@ -42,6 +42,7 @@ impl EmbeddedDb {
         let txn = db.begin_write().map_err(|e| fail(&e))?;
         crate::store::create_tables(&txn).map_err(|e| fail(&e))?;
         crate::queue::create_tables(&txn).map_err(|e| fail(&e))?;
+        crate::store::backfill_closed_index(&txn).map_err(|e| fail(&e))?;
         txn.commit().map_err(|e| fail(&e))?;
         Ok(EmbeddedDb {
             db: Arc::new(db),
@@ -56,6 +57,27 @@ impl EmbeddedDb {
     pub fn seal_at_rest(mut self, key: &[u8; crate::seal::KEY_LEN]) -> Self {
         self.seal = Some(BodySeal::new(key));
         self
+    }
+
+    /// Compacts the database file at `path`, which no process may hold open (stop the local
+    /// server first): live pages move to the front and the file is cut after them, so that
+    /// what a purge freed is no longer in the file. Returns the sizes before and after, in bytes.
+    pub fn compact_file(path: impl AsRef<Path>) -> Result<(u64, u64), OpenError> {
+        let path = path.as_ref();
+        let fail = |e: &dyn std::fmt::Display| OpenError {
+            path: path.display().to_string(),
+            reason: e.to_string(),
+        };
+        let size = || {
+            std::fs::metadata(path)
+                .map(|m| m.len())
+                .map_err(|e| fail(&e))
+        };
+        let before = size()?;
+        let mut db = Database::open(path).map_err(|e| fail(&e))?;
+        while db.compact().map_err(|e| fail(&e))? {}
+        drop(db);
+        Ok((before, size()?))
     }
 
     pub fn store(&self) -> EmbeddedStore {
@@ -178,6 +200,19 @@ pub(crate) fn open_json<T: DeserializeOwned>(
     let text = std::str::from_utf8(sealed).map_err(|e| corrupt(k, e))?;
     let json = seal.open(text).map_err(|e| corrupt(k, e))?;
     serde_json::from_str(&json).map_err(|e| corrupt(k, e))
+}
+
+/// Removes every key that starts with `prefix` (a composite key ending with [`SEP`]).
+pub(crate) fn remove_prefix<V: redb::Value + 'static>(
+    table: &mut redb::Table<&'static str, V>,
+    prefix: &str,
+) -> StoreResult<()> {
+    debug_assert!(prefix.ends_with(SEP));
+    // Every key with the prefix sorts below the prefix whose final SEP is the next character.
+    let end = format!("{} ", &prefix[..prefix.len() - SEP.len_utf8()]);
+    table
+        .retain_in(prefix..end.as_str(), |_, _| false)
+        .map_err(unavailable)
 }
 
 /// Values of every key that starts with `prefix`, in key order.

@@ -204,6 +204,32 @@ impl EmbeddedQueue {
         Ok(key(&[&self.name, id]))
     }
 
+    /// Deletes the messages first sent before `before` (dead letters past their retention, as
+    /// SQS drops messages after `MessageRetentionPeriod`). Returns how many.
+    pub async fn purge_sent_before(
+        &self,
+        before: chrono::DateTime<Utc>,
+    ) -> Result<usize, QueueError> {
+        let prefix = format!("{}{}", self.name, crate::db::SEP);
+        let end = format!("{} ", self.name);
+        let before_ms = before.timestamp_millis();
+        self.db
+            .write(move |txn| {
+                let mut t = txn.open_table(MESSAGES).map_err(unavailable)?;
+                let mut purged = 0;
+                t.retain_in(prefix.as_str()..end.as_str(), |_, v| {
+                    let old =
+                        serde_json::from_slice::<Stored>(v).is_ok_and(|m| m.sent_at_ms < before_ms);
+                    purged += usize::from(old);
+                    !old
+                })
+                .map_err(unavailable)?;
+                Ok(purged)
+            })
+            .await
+            .map_err(queue_error)
+    }
+
     /// Number of messages in this queue (visible or not), for statistics and tests.
     pub async fn depth(&self) -> Result<usize, QueueError> {
         let prefix = format!("{}{}", self.name, crate::db::SEP);

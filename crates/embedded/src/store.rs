@@ -3,6 +3,7 @@ mod counters;
 mod dossiers;
 mod idempotency;
 mod messages;
+mod retention;
 mod staff;
 mod tickets;
 mod tokens;
@@ -16,6 +17,9 @@ use motcua_app::*;
 use motcua_domain::{Dossier, DossierCode, DossierView, Protected, TenantId, TimelineEntry};
 use redb::{ReadableTable, TableDefinition};
 use serde::{Deserialize, Serialize};
+
+pub(crate) use retention::backfill_closed_index;
+use retention::{Expiring, expire_at};
 
 use crate::db::{
     EmbeddedDb, Index, Json, get_json, json_with_prefix, key, keys_with_prefix, put_json,
@@ -52,6 +56,10 @@ const ACTIVE_USERS: Index = TableDefinition::new("active_users");
 const AUDIT: Json = TableDefinition::new("audit");
 /// Shared call budgets: `key|window start (ms13)` → units taken in that window.
 const BUDGETS: TableDefinition<&str, u64> = TableDefinition::new("budgets");
+/// `tenant/ms13 closed/code` of dossiers whose status is final (retention starts there).
+const CLOSED_DOSSIERS: Index = TableDefinition::new("closed_dossiers");
+/// `ms13 expiry/kind/record key`: records to delete after a time fixed when written.
+const EXPIRY: Index = TableDefinition::new("expiry");
 /// `tenant/phone hash` → ms of the withdrawal.
 const PHONE_SUPPRESSIONS: TableDefinition<&str, i64> = TableDefinition::new("phone_suppressions");
 /// `tenant/id` → announcement; `tenant/ms13 created/id` → () lists them.
@@ -82,6 +90,8 @@ pub(crate) fn create_tables(txn: &redb::WriteTransaction) -> Result<(), redb::Ta
         USER_TICKETS,
         STATUS_TICKETS,
         DUE_DOSSIERS,
+        CLOSED_DOSSIERS,
+        EXPIRY,
         ACTIVE_USERS,
         ANNOUNCEMENT_ORDER,
     ] {

@@ -201,3 +201,134 @@ async fn an_erased_citizen_leaves_nothing_readable_in_the_file() {
     );
     assert_eq!(scan(true).await, Vec::<&str>::new());
 }
+
+/// From the file's side: after the purge of a citizen's closed dossier and ticket, and the
+/// compaction that follows it, a byte scan of the redb file finds nothing of them (code,
+/// phone hash or sealed phone, step, ticket text, message id, counter name). Without the
+/// compaction, freed pages still hold them.
+#[tokio::test]
+async fn a_purge_then_a_compaction_leave_nothing_of_the_citizen_in_the_file() {
+    let scan = |compact: bool| async move {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("db.redb");
+        let needles = {
+            let db = EmbeddedDb::open(&path)
+                .unwrap()
+                .seal_at_rest(&[6; motcua_embedded::seal::KEY_LEN]);
+            contract::retention::purge_a_citizens_records(&db.store()).await
+        };
+        if compact {
+            let (before, after) = EmbeddedDb::compact_file(&path).unwrap();
+            assert!(after <= before, "{before} -> {after}");
+        }
+        let bytes = std::fs::read(&path).unwrap();
+        needles
+            .into_iter()
+            .filter(|n| bytes.windows(n.len()).any(|w| w == n.as_bytes()))
+            .collect::<Vec<_>>()
+    };
+    let left = scan(false).await;
+    assert!(!left.is_empty(), "freed pages keep purged records");
+    assert_eq!(scan(true).await, Vec::<String>::new());
+}
+
+/// The sweep deletes what expired, by the expiry each record was written with, and nothing
+/// else: DynamoDB's TTL, done by the embedded store itself.
+#[tokio::test]
+async fn the_sweep_deletes_expired_records_and_keeps_the_rest() {
+    use motcua_app::*;
+    let s = fresh_store().await;
+    let tq = contract::tenant("tq");
+    let at = contract::t("2026-11-01T00:00:00Z");
+    let day = |d: &str| d.parse::<chrono::NaiveDate>().unwrap();
+    let r = MessageRef {
+        tenant: tq.clone(),
+        code: contract::code("000.00.04.H60-230215-0028"),
+        event_id: "e1".into(),
+        channel: "cs".into(),
+    };
+    s.put_message_ref("oa", "old", &r, at + chrono::Duration::days(1))
+        .await
+        .unwrap();
+    s.put_message_ref("oa", "new", &r, at + chrono::Duration::days(30))
+        .await
+        .unwrap();
+    s.incr_day_until(
+        &tq,
+        "lookup_user.x",
+        day("2026-11-01"),
+        1,
+        at + chrono::Duration::days(2),
+    )
+    .await
+    .unwrap();
+    let audit = |action: &str| AuditEntry {
+        tenant: tq.clone(),
+        at,
+        actor: "canbo".into(),
+        action: action.into(),
+        target: String::new(),
+        outcome: "ok".into(),
+        detail: None,
+    };
+    s.append_audit(&audit("short"), at + chrono::Duration::days(1))
+        .await
+        .unwrap();
+    s.append_audit(&audit("long"), at + chrono::Duration::days(700))
+        .await
+        .unwrap();
+    let hour = Duration::from_secs(3600);
+    let days = |n: u64| Duration::from_secs(n * 86_400);
+    // claimed with a day's keep, then completed with a month's: the later expiry holds
+    s.claim("job-1", at, hour, days(1)).await.unwrap();
+    s.complete("job-1", Some("done"), at, days(30))
+        .await
+        .unwrap();
+    s.claim("job-2", at, hour, days(1)).await.unwrap();
+    s.take_budget("lookup:abc", at, 10, at + chrono::Duration::minutes(2))
+        .await
+        .unwrap();
+
+    let later = at + chrono::Duration::days(5);
+    // message ref, counter, audit, job-2, budget (job-1's first expiry finds it renewed)
+    assert_eq!(s.purge_expired(later, 100).await.unwrap(), 5);
+    assert_eq!(s.purge_expired(later, 100).await.unwrap(), 0);
+    assert_eq!(s.get_message_ref("oa", "old").await.unwrap(), None);
+    assert!(s.get_message_ref("oa", "new").await.unwrap().is_some());
+    let counted = s
+        .daily(&tq, "lookup_user.x", day("2026-11-01"), day("2026-11-01"))
+        .await;
+    assert!(counted.unwrap().is_empty());
+    let kept = s.audit_entries(&tq, day("2026-11-01"), 10).await.unwrap();
+    assert_eq!(
+        kept.iter().map(|e| e.action.as_str()).collect::<Vec<_>>(),
+        ["long"]
+    );
+    assert_eq!(
+        s.claim("job-1", later, hour, days(1)).await.unwrap(),
+        Claim::Completed {
+            result: Some("done".into())
+        }
+    );
+    assert_eq!(
+        s.claim("job-2", later, hour, days(1)).await.unwrap(),
+        Claim::Acquired
+    );
+}
+
+/// Dead letters past the retention are dropped, as SQS drops a DLQ's messages after its
+/// `MessageRetentionPeriod`; newer ones and other queues' messages stay.
+#[tokio::test]
+async fn dead_letters_sent_before_the_cutoff_are_dropped() {
+    let (q, dlq) = fresh_queues().await;
+    q.dead_letter("{\"bad\": 1}", "unparseable").await.unwrap();
+    q.send("pending").await.unwrap();
+    let sent = chrono::Utc::now();
+    let earlier = sent - chrono::Duration::days(1);
+    assert_eq!(dlq.purge_sent_before(earlier).await.unwrap(), 0);
+    assert_eq!(dlq.depth().await.unwrap(), 1);
+    let later = sent + chrono::Duration::days(1);
+    assert_eq!(dlq.purge_sent_before(later).await.unwrap(), 1);
+    assert_eq!(dlq.depth().await.unwrap(), 0);
+    assert_eq!(q.depth().await.unwrap(), 1, "the main queue is not touched");
+}

@@ -1,3 +1,32 @@
-//! The scheduled due-date watch (hourly): see `motcua_app::due`.
+//! The scheduled jobs: the due-date watch (hourly, see `motcua_app::due`) and the purge
+//! (daily, see `motcua_app::retention`). The schedule's input names the job:
+//! `{"job": "purge"}`; an input without `job` is the due watch.
 
 pub use motcua_app::due::{DueReport, DueSettings, DueWatch};
+pub use motcua_app::retention::{Purge, PurgeReport, PurgeSettings};
+
+/// One function, two schedules.
+pub struct Scheduled {
+    pub watch: DueWatch,
+    pub purge: Purge,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum JobError {
+    #[error("unknown job {0:?} in the schedule's input (expected \"due_watch\" or \"purge\")")]
+    Unknown(String),
+    #[error(transparent)]
+    Store(#[from] motcua_app::StoreError),
+}
+
+impl Scheduled {
+    /// Runs the job the input names and returns its report.
+    pub async fn run(&self, input: &serde_json::Value) -> Result<serde_json::Value, JobError> {
+        let report = match input.get("job").and_then(|j| j.as_str()) {
+            None | Some("due_watch") => serde_json::to_value(self.watch.run().await?),
+            Some("purge") => serde_json::to_value(self.purge.run().await?),
+            Some(other) => return Err(JobError::Unknown(other.to_string())),
+        };
+        Ok(report.expect("reports serialise"))
+    }
+}

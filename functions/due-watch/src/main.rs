@@ -1,4 +1,4 @@
-use due_watch::{DueSettings, DueWatch};
+use due_watch::{DueSettings, DueWatch, Purge, PurgeSettings, Scheduled};
 use lambda_runtime::{Error, LambdaEvent, service_fn};
 use motcua_runtime::aws::Aws;
 
@@ -6,16 +6,29 @@ use motcua_runtime::aws::Aws;
 async fn main() -> Result<(), Error> {
     lambda_runtime::tracing::init_default_subscriber();
     let aws = Aws::load().await?;
-    let watch = DueWatch {
-        store: aws.store()?,
-        tenancy: aws.deployment.tenancy.clone(),
-        clock: aws.clock.clone(),
-        metrics: aws.metrics.clone(),
-        settings: DueSettings::from_env(),
+    let store = aws.store()?;
+    let tenancy = aws.deployment.tenancy.clone();
+    let jobs = Scheduled {
+        watch: DueWatch {
+            store: store.clone(),
+            tenancy: tenancy.clone(),
+            clock: aws.clock.clone(),
+            metrics: aws.metrics.clone(),
+            settings: DueSettings::from_env(),
+        },
+        purge: Purge {
+            store,
+            tenancy,
+            clock: aws.clock.clone(),
+            metrics: aws.metrics.clone(),
+            settings: PurgeSettings::from_env(),
+        },
     };
-    let watch = &watch;
+    let jobs = &jobs;
     lambda_runtime::run(service_fn(
-        move |_: LambdaEvent<serde_json::Value>| async move { Ok::<_, Error>(watch.run().await?) },
+        move |e: LambdaEvent<serde_json::Value>| async move {
+            Ok::<_, Error>(jobs.run(&e.payload).await?)
+        },
     ))
     .await
 }

@@ -3,6 +3,7 @@
 
 pub mod intake;
 pub mod proxy;
+pub mod scheduled;
 pub mod staff;
 pub mod worker;
 
@@ -533,7 +534,8 @@ pub async fn serve(
     let worker = tokio::spawn(worker::run(state.clone(), stop_rx.clone()));
     let events = tokio::spawn(worker::run_events(state.clone(), stop_rx.clone()));
     let announcer = tokio::spawn(worker::run_announcements(state.clone(), stop_rx.clone()));
-    let due = tokio::spawn(watch_due_dates(state.clone(), stop_rx));
+    let due = tokio::spawn(scheduled::watch_due_dates(state.clone(), stop_rx.clone()));
+    let purge = tokio::spawn(scheduled::purge_daily(state.clone(), stop_rx));
 
     print_urls(&state, addr, demo, &codes);
 
@@ -549,6 +551,7 @@ pub async fn serve(
     events.await?;
     announcer.await?;
     due.await?;
+    purge.await?;
     tracing::info!("stopped cleanly");
     Ok(())
 }
@@ -583,27 +586,6 @@ fn print_urls(state: &AppState, addr: std::net::SocketAddr, demo: bool, codes: &
     );
     for c in codes {
         println!("  demo dossier:  http://{addr}/api/v1/dossiers/{c}");
-    }
-}
-
-/// The due-date watch, as the hourly Lambda does on AWS (every 10 minutes locally).
-async fn watch_due_dates(state: Arc<AppState>, mut stop: tokio::sync::watch::Receiver<bool>) {
-    let watch = motcua_app::due::DueWatch {
-        store: state.store.clone(),
-        tenancy: state.tenancy.clone(),
-        clock: state.clock.clone(),
-        metrics: state.metrics.clone(),
-        settings: motcua_app::due::DueSettings::from_env(),
-    };
-    loop {
-        match watch.run().await {
-            Ok(report) => tracing::info!(?report, "due-date watch"),
-            Err(e) => tracing::error!(error = %e, "due-date watch failed"),
-        }
-        tokio::select! {
-            _ = stop.changed() => return,
-            _ = tokio::time::sleep(std::time::Duration::from_secs(600)) => {}
-        }
     }
 }
 

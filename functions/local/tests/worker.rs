@@ -165,3 +165,48 @@ async fn no_personal_data_of_a_payload_is_readable_in_the_database_file() {
     .collect();
     assert!(found.is_empty(), "readable in the file: {found:?}");
 }
+
+/// The local server's daily purge applies each tenant's retention to the embedded store with
+/// the injected clock: two years on, the seeded dossiers that closed are gone and open ones
+/// stay. A dead letter is kept within its 14 days (dropped after: the embedded queue's test).
+#[tokio::test]
+async fn the_daily_purge_drops_closed_dossiers_past_their_retention() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../infra/local/tenants.toml");
+    let clock = std::sync::Arc::new(motcua_app::ManualClock::at("2026-11-10T02:00:00Z"));
+    let state = local::open(
+        dir.path(),
+        &config,
+        None,
+        local::LOOKUPS_PER_MINUTE,
+        clock.clone(),
+    )
+    .await
+    .unwrap();
+    let codes = local::seed_demo(&state).await.unwrap();
+    state
+        .inbound
+        .dead_letter("not json", "unparseable")
+        .await
+        .unwrap();
+    let (report, dropped) = local::scheduled::purge_once(&state).await.unwrap();
+    assert_eq!((report.dossiers, dropped), (0, 0), "nothing is old yet");
+
+    let mut closed = Vec::new();
+    for c in &codes {
+        let tenant = state.tenancy.for_code(c).unwrap().id.clone();
+        let d = state.store.load_dossier(&tenant, c).await.unwrap().unwrap();
+        closed.push((tenant, c.clone(), d.dossier.closed_at().is_some()));
+    }
+    assert!(
+        closed.iter().any(|c| c.2) && closed.iter().any(|c| !c.2),
+        "{closed:?}"
+    );
+    clock.set_at("2028-11-10T02:00:00Z");
+    let (report, _) = local::scheduled::purge_once(&state).await.unwrap();
+    assert_eq!(report.dossiers, closed.iter().filter(|c| c.2).count());
+    for (tenant, c, was_closed) in &closed {
+        let kept = state.store.load_dossier(tenant, c).await.unwrap().is_some();
+        assert_eq!(kept, !was_closed, "{c}");
+    }
+}

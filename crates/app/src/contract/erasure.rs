@@ -84,6 +84,7 @@ pub async fn erase_a_citizen<S: Store + 'static>(s: &S) {
         &[],
         Requester::Citizen,
         at + chrono::Duration::hours(1),
+        &Default::default(),
     )
     .await
     .unwrap();

@@ -89,7 +89,10 @@ impl Conversation {
         let keys = self.keys(tenant);
         let metric = format!("{metric}.{}", keys.user_tag(user));
         let metric = metric.as_str();
-        self.store.incr(tenant, metric, day, 1).await?;
+        let until = self.tenancy.retention(tenant).subject_counter_expires(day);
+        self.store
+            .incr_day_until(tenant, metric, day, 1, until)
+            .await?;
         let today = self.store.daily(tenant, metric, day, day).await?;
         Ok(today.first().map_or(0, |d| d.1))
     }

@@ -56,6 +56,7 @@ impl Conversation {
             &[],
             crate::erasure::Requester::Citizen,
             e.at,
+            &self.tenancy.retention(t),
         )
         .await?;
         self.send(&e.oa_id, user_id, None, text(Msg::DataErased.render()))

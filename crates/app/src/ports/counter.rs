@@ -1,7 +1,7 @@
 //! Day and month counters (the statistics).
 
 use async_trait::async_trait;
-use chrono::NaiveDate;
+use chrono::{DateTime, NaiveDate, Utc};
 use motcua_domain::TenantId;
 
 use super::StoreResult;
@@ -15,6 +15,16 @@ pub trait CounterStore: Send + Sync {
         metric: &str,
         day: NaiveDate,
         by: i64,
+    ) -> StoreResult<()>;
+    /// Adds `by` to the day bucket only, which is deleted after `expires_at`: for counters
+    /// about one user or one dossier, which only enforce a day's limit (read with `daily`).
+    async fn incr_day_until(
+        &self,
+        tenant: &TenantId,
+        metric: &str,
+        day: NaiveDate,
+        by: i64,
+        expires_at: DateTime<Utc>,
     ) -> StoreResult<()>;
     /// Day buckets in `[from, to]` that have a value, in date order.
     async fn daily(

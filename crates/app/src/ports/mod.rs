@@ -11,6 +11,7 @@ mod dossier;
 mod idempotency;
 mod message_log;
 mod queue;
+mod retention;
 mod ticket;
 mod token;
 mod zalo_user;
@@ -23,6 +24,7 @@ pub use dossier::{DossierStore, Upsert};
 pub use idempotency::{Claim, IdempotencyStore};
 pub use message_log::MessageLog;
 pub use queue::{Ack, Queue, QueueError, QueueMessage};
+pub use retention::RetentionStore;
 pub use ticket::TicketStore;
 pub use token::TokenStore;
 pub use zalo_user::ZaloUserStore;
@@ -61,6 +63,7 @@ pub trait Store:
     + AuditLog
     + AnnouncementStore
     + BudgetStore
+    + RetentionStore
 {
 }
 
@@ -75,6 +78,7 @@ impl<T> Store for T where
         + AuditLog
         + AnnouncementStore
         + BudgetStore
+        + RetentionStore
 {
 }
 

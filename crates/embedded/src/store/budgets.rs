@@ -10,7 +10,7 @@ impl BudgetStore for EmbeddedStore {
         budget: &str,
         window_start: DateTime<Utc>,
         limit: u64,
-        _expires_at: DateTime<Utc>,
+        expires_at: DateTime<Utc>,
     ) -> StoreResult<bool> {
         let prefix = key(&[budget, ""]);
         let current = key(&[budget, &ms13(window_start)]);
@@ -34,6 +34,11 @@ impl BudgetStore for EmbeddedStore {
                     return Ok(false);
                 }
                 t.insert(current.as_str(), taken + 1).map_err(unavailable)?;
+                drop(t);
+                if taken == 0 {
+                    // a client seen once leaves no record behind
+                    expire_at(txn, expires_at, Expiring::Budget, &current)?;
+                }
                 Ok(true)
             })
             .await

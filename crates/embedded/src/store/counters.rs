@@ -43,6 +43,32 @@ impl CounterStore for EmbeddedStore {
             .await
     }
 
+    async fn incr_day_until(
+        &self,
+        tenant: &TenantId,
+        metric: &str,
+        day: NaiveDate,
+        by: i64,
+        expires_at: DateTime<Utc>,
+    ) -> StoreResult<()> {
+        let k = day_key(tenant, metric, day);
+        self.db
+            .write(move |txn| {
+                let mut t = txn.open_table(COUNTERS).map_err(unavailable)?;
+                let v = t
+                    .get(k.as_str())
+                    .map_err(unavailable)?
+                    .map_or(0, |v| v.value());
+                t.insert(k.as_str(), v + by).map_err(unavailable)?;
+                drop(t);
+                if v == 0 {
+                    expire_at(txn, expires_at, Expiring::Counter, &k)?;
+                }
+                Ok(())
+            })
+            .await
+    }
+
     async fn daily(
         &self,
         tenant: &TenantId,

@@ -129,26 +129,45 @@ impl DossierStore for EmbeddedStore {
     }
 }
 
-/// Moves the dossier's phone and due-date index entries from `old` to `d`.
+/// Moves the dossier's phone, due-date and closing-time index entries from `old` to `d`.
 fn reindex(txn: &redb::WriteTransaction, old: Option<&Dossier>, d: &Dossier) -> StoreResult<()> {
+    if let Some(old) = old {
+        unindex(txn, old)?;
+    }
     let tenant = d.tenant.as_str();
     let mut index = txn.open_table(PHONE_DOSSIERS).map_err(unavailable)?;
-    for h in old.into_iter().flat_map(phone_hashes) {
-        index
-            .remove(key(&[tenant, &h, d.code.as_str()]).as_str())
-            .map_err(unavailable)?;
-    }
     for h in phone_hashes(d) {
         index
             .insert(key(&[tenant, &h, d.code.as_str()]).as_str(), ())
             .map_err(unavailable)?;
     }
-    let mut due = txn.open_table(DUE_DOSSIERS).map_err(unavailable)?;
-    if let Some(k) = old.and_then(due_key) {
-        due.remove(k.as_str()).map_err(unavailable)?;
+    if let Some(k) = due_key(d) {
+        let mut due = txn.open_table(DUE_DOSSIERS).map_err(unavailable)?;
+        due.insert(k.as_str(), ()).map_err(unavailable)?;
+    }
+    if let Some(k) = super::retention::closed_key(d) {
+        let mut closed = txn.open_table(CLOSED_DOSSIERS).map_err(unavailable)?;
+        closed.insert(k.as_str(), ()).map_err(unavailable)?;
+    }
+    Ok(())
+}
+
+/// Removes the dossier's entries from every index.
+pub(super) fn unindex(txn: &redb::WriteTransaction, d: &Dossier) -> StoreResult<()> {
+    let tenant = d.tenant.as_str();
+    let mut index = txn.open_table(PHONE_DOSSIERS).map_err(unavailable)?;
+    for h in phone_hashes(d) {
+        index
+            .remove(key(&[tenant, &h, d.code.as_str()]).as_str())
+            .map_err(unavailable)?;
     }
     if let Some(k) = due_key(d) {
-        due.insert(k.as_str(), ()).map_err(unavailable)?;
+        let mut due = txn.open_table(DUE_DOSSIERS).map_err(unavailable)?;
+        due.remove(k.as_str()).map_err(unavailable)?;
+    }
+    if let Some(k) = super::retention::closed_key(d) {
+        let mut closed = txn.open_table(CLOSED_DOSSIERS).map_err(unavailable)?;
+        closed.remove(k.as_str()).map_err(unavailable)?;
     }
     Ok(())
 }

@@ -3,10 +3,10 @@
 use super::*;
 
 #[derive(Serialize, Deserialize)]
-struct IdemRecord {
+pub(super) struct IdemRecord {
     completed: bool,
     lease_until_ms: i64,
-    expires_at_ms: i64,
+    pub(super) expires_at_ms: i64,
     result: Option<String>,
 }
 
@@ -41,6 +41,7 @@ impl IdempotencyStore for EmbeddedStore {
                     result: None,
                 };
                 put_json(&mut t, &k, &record)?;
+                expire_at(txn, at_ms(record.expires_at_ms), Expiring::Idempotency, &k)?;
                 Ok(Claim::Acquired)
             })
             .await
@@ -63,7 +64,8 @@ impl IdempotencyStore for EmbeddedStore {
         self.db
             .write(move |txn| {
                 let mut t = txn.open_table(IDEMPOTENCY).map_err(unavailable)?;
-                put_json(&mut t, &k, &record)
+                put_json(&mut t, &k, &record)?;
+                expire_at(txn, at_ms(record.expires_at_ms), Expiring::Idempotency, &k)
             })
             .await
     }
@@ -78,4 +80,8 @@ impl IdempotencyStore for EmbeddedStore {
             })
             .await
     }
+}
+
+fn at_ms(ms: i64) -> DateTime<Utc> {
+    DateTime::from_timestamp_millis(ms).unwrap_or(DateTime::<Utc>::MAX_UTC)
 }

@@ -3,9 +3,9 @@
 use super::*;
 
 #[derive(Serialize, Deserialize)]
-struct StoredRef {
+pub(super) struct StoredRef {
     message: MessageRef,
-    expires_at: DateTime<Utc>,
+    pub(super) expires_at: DateTime<Utc>,
 }
 
 #[async_trait]
@@ -28,7 +28,8 @@ impl MessageLog for EmbeddedStore {
                     &mut txn.open_table(MESSAGE_REFS).map_err(unavailable)?,
                     &k,
                     &stored,
-                )
+                )?;
+                expire_at(txn, stored.expires_at, Expiring::MessageRef, &k)
             })
             .await
     }

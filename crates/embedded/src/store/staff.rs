@@ -4,7 +4,7 @@ use super::*;
 
 #[async_trait]
 impl AuditLog for EmbeddedStore {
-    async fn append_audit(&self, entry: &AuditEntry) -> StoreResult<()> {
+    async fn append_audit(&self, entry: &AuditEntry, expires_at: DateTime<Utc>) -> StoreResult<()> {
         let day = motcua_domain::time::to_vn(entry.at)
             .date_naive()
             .to_string();
@@ -17,7 +17,8 @@ impl AuditLog for EmbeddedStore {
         let entry = entry.clone();
         self.db
             .write(move |txn| {
-                put_json(&mut txn.open_table(AUDIT).map_err(unavailable)?, &k, &entry)
+                put_json(&mut txn.open_table(AUDIT).map_err(unavailable)?, &k, &entry)?;
+                expire_at(txn, expires_at, Expiring::Audit, &k)
             })
             .await
     }

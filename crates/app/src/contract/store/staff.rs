@@ -21,9 +21,11 @@ pub async fn audit_entries_are_kept_per_day_newest_first<S: Store + 'static>(s: 
         ("2026-11-20T09:00:00Z", "same_instant"),
         ("2026-11-20T16:59:59Z", "last"),
     ] {
-        s.append_audit(&entry(at, action, "tq")).await.unwrap();
+        let e = entry(at, action, "tq");
+        s.append_audit(&e, e.at + Span::days(730)).await.unwrap();
     }
-    s.append_audit(&entry("2026-11-20T09:00:00Z", "other", "bn"))
+    let other = entry("2026-11-20T09:00:00Z", "other", "bn");
+    s.append_audit(&other, other.at + Span::days(730))
         .await
         .unwrap();
     let day = NaiveDate::from_ymd_opt(2026, 11, 20).unwrap();

@@ -1,0 +1,93 @@
+//! The scheduled jobs, as their Lambda runs them on AWS: the due-date watch (every 10 minutes
+//! locally) and the daily purge, which here also sweeps what DynamoDB's TTL and SQS's message
+//! retention would remove (expired records, old dead letters).
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use motcua_app::retention::{Purge, PurgeReport, PurgeSettings};
+use tokio::sync::watch;
+
+use crate::AppState;
+
+/// Dead letters are kept this many days (`MOTCUA_DEAD_LETTER_DAYS`), as SQS keeps a DLQ's
+/// messages for its `MessageRetentionPeriod` (`MessageRetentionSeconds`, 14 days by default).
+pub fn dead_letter_days() -> i64 {
+    std::env::var("MOTCUA_DEAD_LETTER_DAYS")
+        .ok()
+        .and_then(|v| v.parse::<i64>().ok())
+        .filter(|d| *d > 0)
+        .unwrap_or(14)
+}
+
+/// One purge: each tenant's retention, then the dead letters of every queue. Returns the
+/// store's report and how many dead letters were dropped.
+pub async fn purge_once(state: &AppState) -> Result<(PurgeReport, usize), String> {
+    let purge = Purge {
+        store: state.store.clone(),
+        tenancy: state.tenancy.clone(),
+        clock: state.clock.clone(),
+        metrics: state.metrics.clone(),
+        settings: PurgeSettings::from_env(),
+    };
+    let report = purge.run().await.map_err(|e| e.to_string())?;
+    let before = state.clock.now() - chrono::Duration::days(dead_letter_days());
+    let mut dropped = 0;
+    for q in [
+        &state.inbound,
+        &state.zalo_events,
+        &state.outbound,
+        &state.announcements,
+    ] {
+        dropped += q
+            .dead_letter_queue()
+            .purge_sent_before(before)
+            .await
+            .map_err(|e| e.to_string())?;
+    }
+    Ok((report, dropped))
+}
+
+/// The purge at start and then once a day.
+pub async fn purge_daily(state: Arc<AppState>, stop: watch::Receiver<bool>) {
+    every(Duration::from_secs(24 * 3600), stop, || async {
+        match purge_once(&state).await {
+            Ok((report, dead_letters)) => tracing::info!(?report, dead_letters, "purge"),
+            Err(e) => tracing::error!(error = %e, "purge failed"),
+        }
+    })
+    .await
+}
+
+/// The due-date watch, as the hourly Lambda does on AWS (every 10 minutes locally).
+pub async fn watch_due_dates(state: Arc<AppState>, stop: watch::Receiver<bool>) {
+    let watch = motcua_app::due::DueWatch {
+        store: state.store.clone(),
+        tenancy: state.tenancy.clone(),
+        clock: state.clock.clone(),
+        metrics: state.metrics.clone(),
+        settings: motcua_app::due::DueSettings::from_env(),
+    };
+    every(Duration::from_secs(600), stop, || async {
+        match watch.run().await {
+            Ok(report) => tracing::info!(?report, "due-date watch"),
+            Err(e) => tracing::error!(error = %e, "due-date watch failed"),
+        }
+    })
+    .await
+}
+
+/// Runs `job` now and then every `period` until `stop` changes.
+async fn every<F, Fut>(period: Duration, mut stop: watch::Receiver<bool>, job: F)
+where
+    F: Fn() -> Fut,
+    Fut: std::future::Future<Output = ()>,
+{
+    loop {
+        job().await;
+        tokio::select! {
+            _ = stop.changed() => return,
+            _ = tokio::time::sleep(period) => {}
+        }
+    }
+}
