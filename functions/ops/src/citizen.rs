@@ -31,6 +31,7 @@ pub(crate) async fn erase(
         &[hash],
         Requester::Operator(operator.trim()),
         ctx.clock.now(),
+        &ctx.deployment.tenancy.retention(&id),
     )
     .await?;
     let digits = number.international();

@@ -56,6 +56,23 @@ pub enum Command {
     /// Citizens' requests about their data.
     #[command(subcommand)]
     Citizen(Citizen),
+    /// The store: retention and upkeep.
+    #[command(subcommand)]
+    Store(StoreCmd),
+}
+
+#[derive(Subcommand)]
+pub enum StoreCmd {
+    /// Purge now what each tenant's retention no longer needs (the daily scheduled job does
+    /// the same): closed dossiers and tickets past their days, expired records.
+    Purge {
+        /// Then compact the database file (local only; the server must be stopped), so that
+        /// freed pages no longer hold what was purged.
+        #[arg(long)]
+        compact: bool,
+    },
+    /// Compact the local database file (the server must be stopped).
+    Compact,
 }
 
 #[derive(Subcommand)]

@@ -26,7 +26,11 @@ pub(crate) async fn context(target: &Target) -> Result<Ctx, OpsError> {
         }
         (None, Some(dir)) => {
             let deployment = Deployment::from_files(&target.tenants, &dir.join("secrets.json"))?;
-            let db = motcua_embedded::EmbeddedDb::open(dir.join("motcua.redb"))?;
+            // The local server seals ticket messages and queue bodies with this key; without
+            // it, an erasure could not read what it must erase.
+            let key = motcua_embedded::seal::load_or_create_key(&dir.join("queue.key"))
+                .map_err(|e| format!("{}: {e}", dir.join("queue.key").display()))?;
+            let db = motcua_embedded::EmbeddedDb::open(dir.join("motcua.redb"))?.seal_at_rest(&key);
             (deployment, Arc::new(db.store()))
         }
         (None, None) => {

@@ -15,6 +15,7 @@ mod context;
 mod dlq;
 mod notify;
 mod qr;
+mod store;
 mod tokens;
 
 pub use cli::*;
@@ -28,6 +29,7 @@ pub async fn run(cli: Cli) -> Result<String, OpsError> {
     match &cli.command {
         Command::Config(Config::Check { file }) => return config::check(file),
         Command::Admin(Admin::HashPassword) => return admin::hash_password(),
+        Command::Store(StoreCmd::Compact) => return store::compact(&cli.target),
         // Without a deployment, only unsealed dead letters can be replayed.
         Command::Dlq(Dlq::Replay {
             queue_url,
@@ -65,6 +67,16 @@ pub async fn run(cli: Cli) -> Result<String, OpsError> {
             dry_run,
             max,
         }) => dlq::replay_command(Some(&ctx), &queue_url, &dlq_url, dry_run, max).await,
-        Command::Config(_) | Command::Admin(_) => unreachable!("handled above"),
+        Command::Store(StoreCmd::Purge { compact }) => {
+            let report = store::purge(&ctx).await?;
+            drop(ctx);
+            match compact {
+                true => Ok(format!("{report}\n{}", store::compact(&cli.target)?)),
+                false => Ok(report),
+            }
+        }
+        Command::Config(_) | Command::Admin(_) | Command::Store(StoreCmd::Compact) => {
+            unreachable!("handled above")
+        }
     }
 }

@@ -1,6 +1,7 @@
 //! `motcua-ops citizen erase`, the real binary on a local deployment: a request received on
 //! paper erases every Zalo account of the phone and what they wrote, stops every notice to the
-//! phone, and says so in the audit trail, without naming whom.
+//! phone, and says so in the audit trail, without naming whom. `motcua-ops store purge`
+//! applies the tenants' retention and compacts the file.
 
 use std::process::Command;
 
@@ -29,7 +30,11 @@ fn open(dir: &std::path::Path) -> (motcua_config::Deployment, std::sync::Arc<dyn
     let tenants =
         std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../infra/local/tenants.toml");
     let d = motcua_config::Deployment::from_files(&tenants, &dir.join("secrets.json")).unwrap();
-    let db = motcua_embedded::EmbeddedDb::open(dir.join("motcua.redb")).unwrap();
+    // sealed at rest as the local server keeps it
+    let key = motcua_embedded::seal::load_or_create_key(&dir.join("queue.key")).unwrap();
+    let db = motcua_embedded::EmbeddedDb::open(dir.join("motcua.redb"))
+        .unwrap()
+        .seal_at_rest(&key);
     (d, std::sync::Arc::new(db.store()))
 }
 
@@ -156,4 +161,42 @@ async fn a_paper_request_erases_every_account_of_the_phone_and_stops_its_notices
         ],
     );
     assert!(!ok && out.contains("--phone"), "{out}");
+}
+
+#[tokio::test]
+async fn a_purge_on_demand_drops_old_closed_dossiers_and_compacts_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let tq = TenantId::parse("tuyen-quang").unwrap();
+    let old = "000.00.04.H60-200110-0001";
+    let open_one = "000.00.04.H60-200110-0002";
+    {
+        let (_, store) = open(dir.path());
+        let mut closed = motcua_app::contract::dossier("tuyen-quang", old, 1);
+        closed.status = motcua_domain::NationalStatus::Returned;
+        closed.returned_at = Some("2020-01-20T03:00:00Z".parse().unwrap());
+        closed.updated_at = "2020-01-20T03:00:00Z".parse().unwrap();
+        store.upsert_dossier_if_newer(&closed).await.unwrap();
+        let still = motcua_app::contract::dossier("tuyen-quang", open_one, 1);
+        store.upsert_dossier_if_newer(&still).await.unwrap();
+    }
+    let (ok, out) = ops(dir.path(), &["store", "purge", "--compact"]);
+    assert!(ok, "{out}");
+    assert!(
+        out.contains("purged 1 closed dossier(s), 0 closed ticket(s)"),
+        "{out}"
+    );
+    assert!(
+        out.contains("compacted ") && out.contains(" bytes -> "),
+        "{out}"
+    );
+    let (_, store) = open(dir.path());
+    let code = |c: &str| motcua_domain::DossierCode::parse(c).unwrap();
+    assert_eq!(store.load_dossier(&tq, &code(old)).await.unwrap(), None);
+    assert!(
+        store
+            .load_dossier(&tq, &code(open_one))
+            .await
+            .unwrap()
+            .is_some()
+    );
 }

@@ -1,0 +1,42 @@
+//! `motcua-ops store purge|compact`: the retention purge on demand, and compaction of the local
+//! database file after it.
+
+use motcua_app::retention::{Purge, PurgeSettings};
+
+use crate::context::Ctx;
+use crate::{OpsError, Target};
+
+pub(crate) async fn purge(ctx: &Ctx) -> Result<String, OpsError> {
+    let purge = Purge {
+        store: ctx.store.clone(),
+        tenancy: ctx.deployment.tenancy.clone(),
+        clock: ctx.clock.clone(),
+        metrics: motcua_runtime::metrics(),
+        settings: PurgeSettings {
+            // an operator waits for the end
+            time_budget: std::time::Duration::MAX,
+            ..PurgeSettings::default()
+        },
+    };
+    let r = purge.run().await?;
+    Ok(format!(
+        "purged {} closed dossier(s), {} closed ticket(s), {} expired record(s)",
+        r.dossiers, r.tickets, r.expired
+    ))
+}
+
+pub(crate) fn compact(target: &Target) -> Result<String, OpsError> {
+    let Some(dir) = &target.data_dir else {
+        return Err(
+            "compaction is for a local data directory (--data-dir); DynamoDB needs none".into(),
+        );
+    };
+    let path = dir.join("motcua.redb");
+    let (before, after) = motcua_embedded::EmbeddedDb::compact_file(&path)?;
+    Ok(format!(
+        "compacted {}: {} bytes -> {} bytes",
+        path.display(),
+        before,
+        after
+    ))
+}
