@@ -78,9 +78,42 @@ async fn exists(store: &Arc<dyn Store>, tenant: &str, code: &str) -> bool {
     store.load_dossier(&t, &c).await.unwrap().is_some()
 }
 
+/// A fresh table on moto (`AWS_ENDPOINT_URL`), or `None` to skip outside CI.
+async fn moto_store() -> Option<Arc<dyn Store>> {
+    let endpoint = motcua_app::contract::moto_endpoint()?;
+    let sdk = aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .endpoint_url(endpoint)
+        .region(aws_config::Region::new("ap-southeast-1"))
+        .credentials_provider(aws_sdk_dynamodb::config::Credentials::new(
+            "test", "test", None, None, "static",
+        ))
+        .load()
+        .await;
+    let client = aws_sdk_dynamodb::Client::new(&sdk);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos();
+    let table = format!("motcua-purge-{}-{nanos}", std::process::id());
+    motcua_dynamodb::create_table(&client, &table)
+        .await
+        .unwrap();
+    Some(Arc::new(motcua_dynamodb::DynamoStore::new(client, table)))
+}
+
 #[tokio::test]
 async fn each_tenant_keeps_closed_dossiers_and_tickets_as_long_as_its_file_says() {
-    let store = store();
+    retention_is_honoured(store()).await;
+}
+
+#[tokio::test]
+async fn each_tenant_keeps_closed_dossiers_and_tickets_as_long_as_its_file_says_on_dynamodb() {
+    if let Some(store) = moto_store().await {
+        retention_is_honoured(store).await;
+    }
+}
+
+async fn retention_is_honoured(store: Arc<dyn Store>) {
     let clock = Arc::new(ManualClock::at("2026-11-24T03:00:00Z"));
     let jobs = jobs(store.clone(), clock.clone(), PurgeSettings::default());
     let tq_old = returned("H60", 1, "2026-10-01T03:00:00Z"); // 54 days ago

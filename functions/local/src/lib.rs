@@ -99,7 +99,8 @@ pub enum StartError {
 
 /// The data directory (created on first start), the deployment (tenant file + secrets,
 /// generated there on first start) and the embedded database, its queues sealed with the
-/// directory's `queue.key` (also generated on first start).
+/// directory's `queue.key` (also generated on first start). The file is compacted first, so that
+/// rows purged while the server ran are gone from it after a restart.
 fn open_data(data_dir: &Path, config: &Path) -> Result<(Deployment, EmbeddedDb), StartError> {
     std::fs::create_dir_all(data_dir).map_err(|source| StartError::DataDir {
         path: data_dir.display().to_string(),
@@ -115,7 +116,13 @@ fn open_data(data_dir: &Path, config: &Path) -> Result<(Deployment, EmbeddedDb),
             source,
         }
     })?;
-    let db = EmbeddedDb::open(data_dir.join("motcua.redb"))?.seal_at_rest(&key);
+    let file = data_dir.join("motcua.redb");
+    if file.exists() {
+        // What the daily purges freed leaves the file here (compaction needs it to itself).
+        let (before, after) = EmbeddedDb::compact_file(&file)?;
+        tracing::info!(before, after, "database file compacted");
+    }
+    let db = EmbeddedDb::open(&file)?.seal_at_rest(&key);
     Ok((deployment, db))
 }
 

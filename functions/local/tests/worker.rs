@@ -168,7 +168,8 @@ async fn no_personal_data_of_a_payload_is_readable_in_the_database_file() {
 
 /// The local server's daily purge applies each tenant's retention to the embedded store with
 /// the injected clock: two years on, the seeded dossiers that closed are gone and open ones
-/// stay. A dead letter is kept within its 14 days (dropped after: the embedded queue's test).
+/// stay, and the next start compacts the file. A dead letter is kept within its 14 days
+/// (dropped after: the embedded queue's test).
 #[tokio::test]
 async fn the_daily_purge_drops_closed_dossiers_past_their_retention() {
     let dir = tempfile::tempdir().unwrap();
@@ -209,4 +210,22 @@ async fn the_daily_purge_drops_closed_dossiers_past_their_retention() {
         let kept = state.store.load_dossier(tenant, c).await.unwrap().is_some();
         assert_eq!(kept, !was_closed, "{c}");
     }
+    // the next start compacts the file: what the purge freed is gone from it
+    let file = dir.path().join("motcua.redb");
+    drop(state);
+    let before = std::fs::metadata(&file).unwrap().len();
+    let state = local::open(dir.path(), &config, None, local::LOOKUPS_PER_MINUTE, clock)
+        .await
+        .unwrap();
+    let after = std::fs::metadata(&file).unwrap().len();
+    assert!(after < before, "{before} -> {after}");
+    let (tenant, open_code, _) = closed.iter().find(|c| !c.2).unwrap();
+    assert!(
+        state
+            .store
+            .load_dossier(tenant, open_code)
+            .await
+            .unwrap()
+            .is_some()
+    );
 }

@@ -23,6 +23,11 @@ pub(crate) fn check(file: &std::path::Path) -> Result<String, OpsError> {
             t.ticket_answer_hours,
             t.tickets.outside_window,
         ));
+        let r = &t.retention;
+        lines.push(format!(
+            "  kept (days): dossiers {} and tickets {} after closing, message log {}, audit {}, day counters {}",
+            r.dossiers_after_closing, r.tickets_after_closing, r.message_log, r.audit, r.subject_counters
+        ));
         problems.extend(tenant_problems(t));
     }
     if problems.is_empty() {

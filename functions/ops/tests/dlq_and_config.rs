@@ -132,6 +132,10 @@ async fn shipped_tenant_files_pass_the_check_and_mistakes_are_named() {
             .await
             .unwrap_or_else(|e| panic!("{file}: {e}"));
         assert!(out.ends_with(": OK"), "{out}");
+        assert!(
+            out.contains("kept (days): dossiers 365 and tickets 365 after closing"),
+            "{out}"
+        );
     }
     let dir = tempfile::tempdir().unwrap();
     let bad = dir.path().join("bad.toml");
@@ -146,6 +150,18 @@ async fn shipped_tenant_files_pass_the_check_and_mistakes_are_named() {
     assert!(err.contains("app_id is not"), "{err}");
     assert!(err.contains("\"recieved\""), "{err}");
     assert!(err.contains("needs zns_templates.ticket_answered"), "{err}");
+    std::fs::write(
+        &bad,
+        "[[tenant]]\nid = \"tuyen-quang\"\nname = \"TQ\"\nagency_codes = [\"H60\"]\n\
+         [tenant.retention]\naudit = 0\n",
+    )
+    .unwrap();
+    let cli = ops::Cli::parse_from(["motcua-ops", "config", "check", bad.to_str().unwrap()]);
+    let err = ops::run(cli).await.unwrap_err().to_string();
+    assert!(
+        err.contains("retention.audit must be at least 1 day"),
+        "{err}"
+    );
     std::fs::write(&bad, "[[tenant]]\nid = \"x\"\n").unwrap();
     let cli = ops::Cli::parse_from(["motcua-ops", "config", "check", bad.to_str().unwrap()]);
     assert!(

@@ -15,8 +15,8 @@ use crate::ports::Store;
 const CODE: &str = "000.00.04.H60-250110-0777";
 
 /// Builds the records, purges them at `2026-11-20` and checks through the ports that they are
-/// gone. Returns what must not be found in the raw storage after it: the dossier code, the
-/// phone's keyed hash and sealed copy, the step label, the ticket's text, the Zalo message id
+/// gone. Returns what must not be found in the raw storage after it: the phone in every written
+/// form, the dossier code, the phone's keyed hash and sealed copy, the step label, the ticket's text, the Zalo message id
 /// and the counter's name.
 pub async fn purge_a_citizens_records<S: Store + 'static>(s: &S) -> Vec<String> {
     let tq = tenant("tq");
@@ -105,6 +105,9 @@ pub async fn purge_a_citizens_records<S: Store + 'static>(s: &S) -> Vec<String> 
             .is_empty()
     );
     vec![
+        "0912345777".into(),
+        "84912345777".into(),
+        "912345777".into(),
         CODE.to_string(),
         phone.hash,
         phone.sealed,
