@@ -10,6 +10,7 @@
 //! - "Nhận thông báo": request_user_info; the shared phone is only a claim until the user types
 //!   the one-time code sent to it by ZNS; then it links the user (later dossiers with that phone
 //!   reach them by the free channel) and lists their open dossiers (`phone.rs`).
+//! - "Hồ sơ của tôi": the verified user's dossiers, a page at a time (`mine.rs`).
 //! - anything else, photos, files, locations: a question/complaint ticket, opened or appended to.
 //! - buttons: delivery choice (owner only) recorded and published for the one-stop system;
 //!   satisfaction rating. OA-tool echoes go into the ticket history, never answered. Receipts go
@@ -18,6 +19,7 @@
 mod buttons;
 mod codes;
 mod followers;
+mod mine;
 mod phone;
 mod tickets;
 
@@ -297,6 +299,9 @@ impl Conversation {
                 return Ok("requested_phone");
             }
             _ => {}
+        }
+        if let Some(page) = mine::my_dossiers_page(trimmed) {
+            return self.my_dossiers(tenant, e, user, msg_id, page).await;
         }
         if let Some(code) = trimmed.strip_prefix(DELIVERY_POSTAL_PREFIX) {
             return self.delivery(tenant, e, user, msg_id, code, true).await;

@@ -88,6 +88,17 @@ pub enum Msg {
     AskForCode,
     /// After the "Gửi câu hỏi/phản ánh" button.
     AskForQuestion,
+    /// "Hồ sơ của tôi": one page of the verified citizen's dossiers.
+    MyDossiers {
+        lines: Vec<MyDossierLine>,
+        page: usize,
+        pages: usize,
+        total: usize,
+    },
+    /// "Hồ sơ của tôi" for a verified citizen without a dossier in the last 12 months.
+    MyDossiersNone,
+    /// "Hồ sơ của tôi" before the phone is verified: the share card follows.
+    MyDossiersUnverified,
     /// The citizen's verified phone is linked; their open dossiers (already masked).
     Linked {
         dossiers: Vec<String>,
@@ -131,9 +142,53 @@ pub const MAX_TITLE: usize = 100;
 /// Title of the link button under an announcement.
 pub const ANNOUNCEMENT_LINK_TITLE: &str = "Xem chi tiết";
 
-/// The four menu buttons of the welcome message: (title, payload).
-pub const MENU: [(&str, &str); 4] = [
+/// The payload of "Hồ sơ của tôi"; `#ho_so_cua_toi:<page>` for the next pages.
+pub const MY_DOSSIERS: &str = "#ho_so_cua_toi";
+/// Title of the button to the next page of "Hồ sơ của tôi".
+pub const MY_DOSSIERS_NEXT: &str = "Trang sau";
+
+/// One dossier in "Hồ sơ của tôi" (only what its verified owner may read).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MyDossierLine {
+    pub code: String,
+    pub procedure: String,
+    /// The national status in Vietnamese, or the late label.
+    pub status: String,
+    pub step: Option<String>,
+    /// `15/02/2023`
+    pub due: Option<String>,
+}
+
+impl MyDossierLine {
+    fn render(&self, n: usize) -> String {
+        let clip = |s: &str, max: usize| -> String {
+            if s.chars().count() <= max {
+                return s.to_string();
+            }
+            let mut out: String = s.chars().take(max - 1).collect();
+            out.push('…');
+            out
+        };
+        let mut line = format!(
+            "{n}. {}\n{} – {}",
+            self.code,
+            clip(&self.procedure, 120),
+            self.status
+        );
+        if let Some(step) = &self.step {
+            line.push_str(&format!(" ({})", clip(step, 60)));
+        }
+        if let Some(due) = &self.due {
+            line.push_str(&format!(", hẹn trả {due}"));
+        }
+        line
+    }
+}
+
+/// The five menu buttons of the welcome message: (title, payload).
+pub const MENU: [(&str, &str); 5] = [
     ("Tra cứu hồ sơ", "#tra_cuu"),
+    ("Hồ sơ của tôi", MY_DOSSIERS),
     ("Nhận thông báo hồ sơ", "#nhan_thong_bao"),
     ("Gửi câu hỏi/phản ánh", "#hoi_dap"),
     ("Hướng dẫn", "#huong_dan"),
@@ -464,9 +519,25 @@ impl Msg {
             Msg::Welcome { province } => format!(
                 "Chào mừng ông/bà đến với kênh Zalo dịch vụ công của {province}. Tại đây ông/bà có thể tra cứu hồ sơ bằng mã trên Giấy tiếp nhận, nhận thông báo khi hồ sơ có tiến triển, và gửi câu hỏi, phản ánh đến cơ quan giải quyết."
             ),
-            Msg::Guide => "Hướng dẫn: (1) Gửi mã hồ sơ in trên Giấy tiếp nhận (ví dụ 000.00.04.H60-230215-0028) để xem tình trạng; thêm 4 số cuối CCCD của người nộp để xem đầy đủ. (2) Chọn \"Nhận thông báo hồ sơ\" và chia sẻ số điện thoại để nhận tin nhắn tự động. (3) Gửi câu hỏi, phản ánh bằng tin nhắn, ảnh hoặc tệp; cán bộ sẽ trả lời trong cuộc trò chuyện này.".to_string(),
+            Msg::Guide => "Hướng dẫn: (1) Gửi mã hồ sơ in trên Giấy tiếp nhận (ví dụ 000.00.04.H60-230215-0028) để xem tình trạng; thêm 4 số cuối CCCD của người nộp để xem đầy đủ. (2) Chọn \"Nhận thông báo hồ sơ\" và chia sẻ số điện thoại để nhận tin nhắn tự động. (3) Sau khi xác minh số điện thoại, chọn \"Hồ sơ của tôi\" để xem các hồ sơ của mình. (4) Gửi câu hỏi, phản ánh bằng tin nhắn, ảnh hoặc tệp; cán bộ sẽ trả lời trong cuộc trò chuyện này.".to_string(),
             Msg::AskForCode => "Vui lòng gửi mã hồ sơ in trên Giấy tiếp nhận và hẹn trả kết quả (ví dụ 000.00.04.H60-230215-0028). Muốn xem đầy đủ thông tin, gửi kèm 4 số cuối CCCD của người nộp hồ sơ.".to_string(),
             Msg::AskForQuestion => "Vui lòng nhập câu hỏi, phản ánh hoặc góp ý của ông/bà; có thể gửi kèm ảnh hoặc tệp. Cán bộ sẽ trả lời trong cuộc trò chuyện này.".to_string(),
+            Msg::MyDossiers { lines, page, pages, total } => {
+                let mut s = format!("Hồ sơ của ông/bà trong 12 tháng qua: {total} hồ sơ");
+                if *pages > 1 {
+                    s.push_str(&format!(" (trang {page}/{pages})"));
+                }
+                s.push(':');
+                let first = (page - 1) * crate::mine::PER_PAGE;
+                for (i, line) in lines.iter().enumerate() {
+                    s.push_str("\n\n");
+                    s.push_str(&line.render(first + i + 1));
+                }
+                s.push_str("\n\nChọn mã hồ sơ bên dưới để xem chi tiết.");
+                s
+            }
+            Msg::MyDossiersNone => "Trong 12 tháng qua chưa có hồ sơ nào đứng tên số điện thoại đã xác minh của ông/bà (người nộp hoặc người được ủy quyền).".to_string(),
+            Msg::MyDossiersUnverified => "Để xem các hồ sơ của mình, ông/bà cần xác minh số điện thoại: chọn chia sẻ số điện thoại ở thẻ bên dưới rồi nhập mã xác minh. Hoặc gửi mã hồ sơ in trên Giấy tiếp nhận để tra cứu từng hồ sơ.".to_string(),
             Msg::Linked { dossiers } if dossiers.is_empty() => "Đã liên kết số điện thoại. Hiện chưa có hồ sơ đang giải quyết nào đứng tên số điện thoại này; ông/bà sẽ nhận thông báo khi có hồ sơ mới.".to_string(),
             Msg::Linked { dossiers } => format!(
                 "Đã liên kết số điện thoại. Các hồ sơ đang giải quyết của ông/bà (sẽ nhận thông báo khi có tiến triển):\n{}",
@@ -543,6 +614,23 @@ impl Msg {
             Msg::Guide,
             Msg::AskForCode,
             Msg::AskForQuestion,
+            Msg::MyDossiers {
+                lines: vec![
+                    MyDossierLine {
+                        code: "000.00.04.H60-230215-0028".into(),
+                        procedure: "x".repeat(500),
+                        status: "Đang xử lý".into(),
+                        step: Some("y".repeat(200)),
+                        due: Some("01/03/2023".into()),
+                    };
+                    crate::mine::PER_PAGE
+                ],
+                page: 3,
+                pages: 7,
+                total: 25,
+            },
+            Msg::MyDossiersNone,
+            Msg::MyDossiersUnverified,
             Msg::Linked { dossiers: vec![] },
             Msg::Linked {
                 dossiers: vec!["x".repeat(150); 10],

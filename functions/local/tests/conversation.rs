@@ -376,7 +376,8 @@ async fn follow_share_phone_then_notifications_go_by_free_cs() {
             .as_array()
             .unwrap()
             .len(),
-        4
+        5,
+        "Tra cứu hồ sơ, Hồ sơ của tôi, Nhận thông báo, Gửi câu hỏi, Hướng dẫn: Zalo's five"
     );
 
     assert_eq!(
@@ -1227,4 +1228,154 @@ async fn after_user_withdraw_no_channel_reaches_the_phone_until_it_is_proven_aga
     l.push_life_event("06-result_ready.json", "after-return")
         .await;
     assert_eq!(l.replies_to("returner").len(), heard + 1);
+}
+
+/// The buttons (title, payload) of the newest reply to an inbound message.
+fn buttons_of(l: &Local, msg_id: &str) -> Vec<(String, String)> {
+    let r = l
+        .fake()
+        .delivered()
+        .into_iter()
+        .rev()
+        .find(|r| r.recipient().as_deref() == Some(msg_id))
+        .expect("a reply");
+    r.body
+        .pointer("/message/attachment/payload/buttons")
+        .and_then(Value::as_array)
+        .map(|b| {
+            b.iter()
+                .map(|b| {
+                    let s = |k: &str| b[k].as_str().unwrap_or_default().to_string();
+                    (s("title"), s("payload"))
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// "Hồ sơ của tôi" from the attacker's side and the owner's: a verified owner of 25 dossiers
+/// (applicant of some, representative of others) pages through the 23 of the last 12 months,
+/// each once, open ones first; a stranger, a user who shared the phone without its code, and
+/// the owner's neighbour see none of them.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn my_dossiers_pages_a_verified_owners_dossiers_and_shows_nobody_else_any() {
+    let l = start().await;
+    let tq = motcua_domain::TenantId::parse("tuyen-quang").unwrap();
+    let keys = l.state.tenancy.keys(&tq).unwrap();
+    let mine = keys.protect_phone(&motcua_domain::PhoneNumber::parse("0987654321").unwrap());
+    let theirs = keys.protect_phone(&motcua_domain::PhoneNumber::parse("0912000111").unwrap());
+    let now = l.state.clock.now();
+    let mut open = Vec::new();
+    let mut recent = Vec::new();
+    for i in 0..25u32 {
+        let code = format!("000.00.04.H60-261001-{:04}", 100 + i);
+        let mut d = motcua_app::contract::dossier("tuyen-quang", &code, 1);
+        d.applicant_phone = Some(theirs.clone());
+        if i % 2 == 0 {
+            d.applicant_phone = Some(mine.clone());
+        } else {
+            d.representative_phone = Some(mine.clone()); // the owner acts for someone else
+        }
+        d.due_at = Some(now + chrono::Duration::days(i64::from(i)));
+        match i {
+            0..=12 => open.push(code.clone()),
+            13..=22 => {
+                let at = now - chrono::Duration::days(i64::from(i) * 10);
+                d.status = motcua_domain::NationalStatus::Returned;
+                d.returned_at = Some(at);
+                d.updated_at = at;
+                recent.push(code.clone());
+            }
+            _ => {
+                let at = now - chrono::Duration::days(800);
+                d.status = motcua_domain::NationalStatus::Returned;
+                d.returned_at = Some(at);
+                d.updated_at = at;
+            }
+        }
+        l.state.store.upsert_dossier_if_newer(&d).await.unwrap();
+    }
+    let mut neighbours =
+        motcua_app::contract::dossier("tuyen-quang", "000.00.04.H60-261001-0999", 1);
+    neighbours.applicant_phone = Some(theirs.clone());
+    l.state
+        .store
+        .upsert_dossier_if_newer(&neighbours)
+        .await
+        .unwrap();
+
+    // before verifying: a stranger, and a user who shared the phone without typing its code
+    l.post(&text(OA_TQ, "stranger", "x1", "ho so cua toi", 1), None)
+        .await;
+    l.post(&share_phone(OA_TQ, "claimer", "84987654321", 2), None)
+        .await;
+    l.post(&text(OA_TQ, "claimer", "x2", "#ho_so_cua_toi", 3), None)
+        .await;
+    l.post(&text(OA_TQ, "claimer", "x3", "#ho_so_cua_toi:2", 4), None)
+        .await;
+    l.drain().await;
+    for m in ["x1", "x2", "x3"] {
+        let reply = l.replies_to(m).pop().unwrap();
+        assert!(reply.contains("cần xác minh số điện thoại"), "{reply}");
+        assert!(buttons_of(&l, m).is_empty());
+    }
+    let everything: String = l
+        .fake()
+        .delivered()
+        .iter()
+        .map(|r| r.body.to_string())
+        .collect();
+    assert!(
+        !everything.contains("261001-0"),
+        "no code of the owner's reached anyone"
+    );
+
+    l.verify_phone(OA_TQ, "owner", "84987654321", 10).await;
+    let mut listed = Vec::new();
+    let mut ask = "Hồ sơ của tôi".to_string();
+    for page in 1..=10 {
+        let id = format!("p{page}");
+        l.post(&text(OA_TQ, "owner", &id, &ask, 20 + page), None)
+            .await;
+        l.drain().await;
+        let reply = l.replies_to(&id).pop().unwrap();
+        assert!(
+            reply.contains(&format!("23 hồ sơ (trang {page}/6)")),
+            "{reply}"
+        );
+        let buttons = buttons_of(&l, &id);
+        let (next, codes): (Vec<_>, Vec<_>) = buttons
+            .into_iter()
+            .partition(|(title, _)| title == "Trang sau");
+        for (title, payload) in &codes {
+            assert_eq!(title, payload, "a code button sends its code");
+            assert!(reply.contains(title.as_str()), "{reply}");
+        }
+        listed.extend(codes.into_iter().map(|(c, _)| c));
+        match next.first() {
+            Some((_, payload)) => ask = payload.clone(),
+            None => break,
+        }
+    }
+    let expected: Vec<String> = open.iter().chain(&recent).cloned().collect();
+    assert_eq!(listed.len(), 23, "{listed:?}");
+    let mut sorted_open = listed[..13].to_vec();
+    sorted_open.sort();
+    assert_eq!(sorted_open, open, "open dossiers first");
+    let mut rest = listed[13..].to_vec();
+    rest.sort();
+    let mut closed = recent.clone();
+    closed.sort();
+    assert_eq!(rest, closed);
+    assert!(expected.iter().all(|c| listed.contains(c)));
+    assert!(
+        !listed.iter().any(|c| c.ends_with("-0999")),
+        "the neighbour's dossier"
+    );
+
+    // a code button opens the owner's full card
+    l.post(&text(OA_TQ, "owner", "card", &listed[0], 40), None)
+        .await;
+    l.drain().await;
+    assert!(l.replies_to("card").pop().unwrap().contains("Người nộp"));
 }
