@@ -52,6 +52,7 @@ macro_rules! store_contract_tests {
             announcements_are_sent_once,
             closed_dossiers_are_purged_after_their_retention,
             closed_tickets_are_purged_after_their_retention,
+            pending_answers_wait_per_user_and_answers_are_marked_delivered,
         );
     };
     (@each $make:expr; $($name:ident),* $(,)?) => {

@@ -11,6 +11,8 @@
 //!   the one-time code sent to it by ZNS; then it links the user (later dossiers with that phone
 //!   reach them by the free channel) and lists their open dossiers (`phone.rs`).
 //! - "Hồ sơ của tôi": the verified user's dossiers, a page at a time (`mine.rs`).
+//! - a staff answer that could not reach the user in the chat goes at their next interaction,
+//!   once, before the reply (`pending.rs`).
 //! - anything else, photos, files, locations: a question/complaint ticket, opened or appended to.
 //! - buttons: delivery choice (owner only) recorded and published for the one-stop system;
 //!   satisfaction rating. OA-tool echoes go into the ticket history, never answered. Receipts go
@@ -20,6 +22,7 @@ mod buttons;
 mod codes;
 mod followers;
 mod mine;
+mod pending;
 mod phone;
 mod tickets;
 
@@ -44,6 +47,21 @@ use crate::notify::{Notifier, ReceiptKind};
 use crate::once::{Once, Terms, exactly_once};
 use crate::ports::{Attachment, Author, Clock, NewTicket, Queue, Store, StoreError, TicketMessage};
 use crate::tenancy::Tenancy;
+
+impl Inbound {
+    /// The user of an event that opens Zalo's consultation window (they wrote, sent, shared,
+    /// pressed, opened the chat or followed).
+    fn interacting_user(&self) -> Option<&str> {
+        match self {
+            Inbound::Follow { user_id }
+            | Inbound::ChatNow { user_id }
+            | Inbound::Text { user_id, .. }
+            | Inbound::Media { user_id, .. }
+            | Inbound::SharedPhone { user_id, .. } => Some(user_id),
+            _ => None,
+        }
+    }
+}
 
 /// What the webhook received, already verified and typed by the Zalo adapter.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -195,6 +213,9 @@ impl Conversation {
         e: &InboundEvent,
     ) -> Result<&'static str, ConversationError> {
         let t = &tenant.id;
+        if let Some(user) = e.inbound.interacting_user() {
+            self.deliver_pending(tenant, e, user).await?;
+        }
         match &e.inbound {
             Inbound::Follow { user_id } => self.on_follow(tenant, e, user_id).await,
             Inbound::Unfollow { user_id } => self.on_unfollow(t, e, user_id).await,

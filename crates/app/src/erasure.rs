@@ -73,6 +73,9 @@ pub async fn erase_citizen(
     for user in &accounts {
         erased.accounts += usize::from(store.delete_zalo_user(tenant, user).await?);
         erased.messages += store.erase_citizen_messages(tenant, user).await?;
+        for pending in store.pending_answers(tenant, user).await? {
+            store.remove_pending_answer(tenant, user, &pending).await?;
+        }
     }
     let (actor, via) = match requester {
         Requester::Citizen => ("citizen".to_string(), "user_withdraw in the Zalo chat"),

@@ -178,6 +178,8 @@ pub struct MessageView {
     pub text: Option<String>,
     pub attachments: Vec<crate::ports::Attachment>,
     pub delivery: Option<String>,
+    /// A `zns` / `call_citizen` answer sent in the chat at the citizen's next interaction.
+    pub delivered_in_chat_at: Option<DateTime<Utc>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -477,6 +479,7 @@ impl StaffDesk {
                         },
                         attachments: m.attachments,
                         delivery: m.delivery,
+                        delivered_in_chat_at: m.delivered_in_chat_at,
                     }
                 })
                 .collect(),

@@ -123,6 +123,20 @@ pub struct TicketMessage {
     /// How a staff answer reached the citizen (`zalo_cs`, `zns`, `call_citizen`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub delivery: Option<String>,
+    /// When an answer that first went by `zns` or `call_citizen` was sent in the chat, at the
+    /// citizen's next interaction.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub delivered_in_chat_at: Option<DateTime<Utc>>,
+}
+
+/// A staff answer that did not reach the citizen in the chat (Zalo's 7-day window was closed):
+/// it goes by consultation message at their next interaction, once.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PendingAnswer {
+    pub number: u64,
+    /// The answer's message in the ticket, and when it was written (its key).
+    pub message_id: String,
+    pub at: DateTime<Utc>,
 }
 
 /// What is needed to open a ticket; the store assigns the number.

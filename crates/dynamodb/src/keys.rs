@@ -144,6 +144,16 @@ pub fn ticket_message(at: DateTime<Utc>, message_id: &str) -> String {
     format!("{MESSAGE_PREFIX}{}#{message_id}", ms13(at))
 }
 
+/// A user's pending staff answers.
+pub fn pending_answers(tenant: &TenantId, user_id: &str) -> String {
+    format!("PA#{tenant}#{user_id}")
+}
+
+/// `{n20 ticket}#{ms13 answer}#{message id}`.
+pub fn pending_answer(number: u64, at: DateTime<Utc>, message_id: &str) -> String {
+    format!("{}#{}#{message_id}", n20(number), ms13(at))
+}
+
 /// The marker item that keeps message ids unique within a ticket.
 pub fn ticket_message_id(message_id: &str) -> String {
     format!("MID#{message_id}")

@@ -9,6 +9,7 @@ mod idempotency;
 mod item;
 mod keys;
 mod messages;
+mod pending;
 mod retention;
 mod staff;
 mod tickets;

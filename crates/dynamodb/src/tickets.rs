@@ -156,6 +156,46 @@ impl TicketStore for DynamoStore {
         }
     }
 
+    async fn mark_delivered_in_chat(
+        &self,
+        tenant: &TenantId,
+        number: u64,
+        message_id: &str,
+        message_at: chrono::DateTime<chrono::Utc>,
+        at: chrono::DateTime<chrono::Utc>,
+    ) -> StoreResult<bool> {
+        let pk = keys::ticket(tenant, number);
+        let sk = keys::ticket_message(message_at, message_id);
+        let got = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .key("PK", s(pk.clone()))
+            .key("SK", s(sk.clone()))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(|err| self.unavailable("GetItem (ticket message)", err))?;
+        let Some(item) = got.item else {
+            return Ok(false);
+        };
+        let mut m: TicketMessage = Fields(&item).body()?;
+        m.delivered_in_chat_at = Some(at);
+        self.client
+            .update_item()
+            .table_name(&self.table)
+            .key("PK", s(pk))
+            .key("SK", s(sk))
+            .update_expression("SET #body = :body")
+            .condition_expression("attribute_exists(PK)")
+            .expression_attribute_names("#body", BODY)
+            .expression_attribute_values(":body", body(&m))
+            .send()
+            .await
+            .map_err(|err| self.unavailable("UpdateItem (ticket message delivered)", err))?;
+        Ok(true)
+    }
+
     async fn update_ticket(&self, ticket: &Ticket) -> StoreResult<()> {
         if !self.put_ticket(ticket, "attribute_exists(PK)").await? {
             return Err(StoreError::Conflict(format!(

@@ -3,6 +3,7 @@ mod counters;
 mod dossiers;
 mod idempotency;
 mod messages;
+mod pending;
 mod retention;
 mod staff;
 mod tickets;
@@ -60,6 +61,8 @@ const BUDGETS: TableDefinition<&str, u64> = TableDefinition::new("budgets");
 const CLOSED_DOSSIERS: Index = TableDefinition::new("closed_dossiers");
 /// `ms13 expiry/kind/record key`: records to delete after a time fixed when written.
 const EXPIRY: Index = TableDefinition::new("expiry");
+/// `tenant/user/n20 ticket/ms13/message id` → a staff answer waiting for the user.
+const PENDING_ANSWERS: Json = TableDefinition::new("pending_answers");
 /// `tenant/phone hash` → ms of the withdrawal.
 const PHONE_SUPPRESSIONS: TableDefinition<&str, i64> = TableDefinition::new("phone_suppressions");
 /// `tenant/id` → announcement; `tenant/ms13 created/id` → () lists them.
@@ -80,6 +83,7 @@ pub(crate) fn create_tables(txn: &redb::WriteTransaction) -> Result<(), redb::Ta
         MESSAGE_REFS,
         AUDIT,
         ANNOUNCEMENTS,
+        PENDING_ANSWERS,
     ] {
         txn.open_table(t)?;
     }

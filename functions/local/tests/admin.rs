@@ -594,7 +594,7 @@ async fn an_answer_reaches_the_citizen_once_by_consultation_message() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn after_seven_days_the_tenants_fallback_is_offered_and_used_on_confirmation() {
+async fn after_seven_days_the_fallback_is_used_and_the_answer_follows_at_the_next_message() {
     let l = start().await;
     let old = chrono::Duration::days(9);
     l.verified_phone("u-4", "0912345678", old + chrono::Duration::minutes(1))
@@ -645,6 +645,51 @@ async fn after_seven_days_the_tenants_fallback_is_offered_and_used_on_confirmati
     let (_, t) = admin.call("GET", "tickets/2", None).await;
     assert_eq!(t["ticket"]["call_citizen"], true);
     assert_eq!(t["ticket"]["overdue"], false);
+
+    // when each writes again, the window is open: the answer itself goes, once, to its own
+    // citizen, and the ticket says when
+    let soon = chrono::Duration::minutes(5);
+    let once = |user: &str, words: &str| {
+        let n = l
+            .texts_to(user)
+            .iter()
+            .filter(|t| t.contains(words))
+            .count();
+        assert_eq!(n, 1, "{user}: {:?}", l.texts_to(user));
+    };
+    l.citizen(text_event("u-6", "m-6a", "Xin chào", soon)).await;
+    l.citizen(text_event("u-4", "m-4a", "Cảm ơn", soon)).await;
+    l.citizen(text_event(
+        "u-4",
+        "m-4b",
+        "Cảm ơn nhiều",
+        soon - chrono::Duration::minutes(1),
+    ))
+    .await;
+    l.citizen(text_event("u-5", "m-5a", "Vâng", soon)).await;
+    once("u-4", "Lệ phí là 50.000 đồng.");
+    once("u-5", "Từ 7 giờ 30.");
+    let answers = ["Lệ phí là", "Từ 7 giờ 30"];
+    assert!(
+        l.texts_to("u-6")
+            .iter()
+            .all(|t| answers.iter().all(|a| !t.contains(a)))
+    );
+    assert!(l.texts_to("u-4").iter().all(|t| !t.contains("Từ 7 giờ 30")));
+    let (_, t) = admin.call("GET", "tickets/1", None).await;
+    let answer = t["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["text"] == "Lệ phí là 50.000 đồng.")
+        .unwrap();
+    assert_eq!(answer["delivery"], "zns");
+    let delivered: DateTime<Utc> = answer["delivered_in_chat_at"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert_eq!(delivered, now() - soon);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -73,6 +73,7 @@ async fn a_paper_request_erases_every_account_of_the_phone_and_stops_its_notices
             text: Some("Tôi là Nguyễn Thị Thanh Mẫn, hồ sơ của tôi bị chậm".into()),
             attachments: Vec::new(),
             delivery: None,
+            delivered_in_chat_at: None,
         };
         store
             .add_ticket_message(&tq, ticket.number, &message)

@@ -64,6 +64,7 @@ pub async fn erase_a_citizen<S: Store + 'static>(s: &S) {
             url: "https://photo.zalo.example/c1.jpg".into(),
         }],
         delivery: None,
+        delivered_in_chat_at: None,
     };
     s.add_ticket_message(&tq, ticket.number, &wrote)
         .await
@@ -77,6 +78,14 @@ pub async fn erase_a_citizen<S: Store + 'static>(s: &S) {
             .await
             .unwrap();
     }
+    let pending = crate::ports::PendingAnswer {
+        number: ticket.number,
+        message_id: "staff-1".into(),
+        at,
+    };
+    s.add_pending_answer(&tq, "citizen-1", &pending, at + chrono::Duration::days(30))
+        .await
+        .unwrap();
     let erased = erase_citizen(
         s,
         &tq,
@@ -97,6 +106,12 @@ pub async fn erase_a_citizen<S: Store + 'static>(s: &S) {
             .is_empty()
     );
     assert!(s.phone_suppressed(&tq, &phone.hash).await.unwrap());
+    assert!(
+        s.pending_answers(&tq, "citizen-1")
+            .await
+            .unwrap()
+            .is_empty()
+    );
     let (_, messages) = s.get_ticket(&tq, ticket.number).await.unwrap().unwrap();
     assert!(
         messages

@@ -54,6 +54,7 @@ pub async fn purge_a_citizens_records<S: Store + 'static>(s: &S) -> Vec<String> 
         text: Some("Xin hỏi hồ sơ 0777 của Trần Văn Khải".into()),
         attachments: vec![],
         delivery: None,
+        delivered_in_chat_at: None,
     };
     s.add_ticket_message(&tq, ticket.number, &wrote)
         .await

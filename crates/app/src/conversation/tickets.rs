@@ -22,6 +22,7 @@ impl Conversation {
             text: body,
             attachments,
             delivery: None,
+            delivered_in_chat_at: None,
         };
         let window = chrono::Duration::from_std(self.settings.ticket_window).expect("window fits");
         if let Some(open) = self.store.latest_open_ticket(t, user).await?
@@ -87,6 +88,7 @@ impl Conversation {
                 text: body.clone(),
                 attachments: attachments.to_vec(),
                 delivery: None,
+                delivered_in_chat_at: None,
             };
             self.store.add_ticket_message(t, ticket.number, &m).await?;
         }

@@ -10,6 +10,7 @@ mod counter;
 mod dossier;
 mod idempotency;
 mod message_log;
+mod pending_answer;
 mod queue;
 mod retention;
 mod ticket;
@@ -23,6 +24,7 @@ pub use counter::CounterStore;
 pub use dossier::{DossierStore, Upsert};
 pub use idempotency::{Claim, IdempotencyStore};
 pub use message_log::MessageLog;
+pub use pending_answer::PendingAnswerStore;
 pub use queue::{Ack, Queue, QueueError, QueueMessage};
 pub use retention::RetentionStore;
 pub use ticket::TicketStore;
@@ -32,7 +34,8 @@ pub use zalo_user::ZaloUserStore;
 pub use motcua_domain::announcement::{Announcement, AnnouncementStatus, Audience};
 pub use motcua_domain::audit::AuditEntry;
 pub use motcua_domain::ticket::{
-    Attachment, Author, NewTicket, Ticket, TicketCategory, TicketMessage, TicketStatus,
+    Attachment, Author, NewTicket, PendingAnswer, Ticket, TicketCategory, TicketMessage,
+    TicketStatus,
 };
 pub use motcua_domain::zalo::{MessageRef, OaTokens, PhoneClaim, ZaloUser};
 
@@ -64,6 +67,7 @@ pub trait Store:
     + AnnouncementStore
     + BudgetStore
     + RetentionStore
+    + PendingAnswerStore
 {
 }
 
@@ -79,6 +83,7 @@ impl<T> Store for T where
         + AnnouncementStore
         + BudgetStore
         + RetentionStore
+        + PendingAnswerStore
 {
 }
 

@@ -1,6 +1,7 @@
 //! Tickets and their messages.
 
 use async_trait::async_trait;
+use chrono::{DateTime, Utc};
 use motcua_domain::TenantId;
 use motcua_domain::ticket::{NewTicket, Ticket, TicketMessage, TicketStatus};
 
@@ -22,6 +23,16 @@ pub trait TicketStore: Send + Sync {
         tenant: &TenantId,
         number: u64,
         message: &TicketMessage,
+    ) -> StoreResult<bool>;
+    /// Records that the ticket's message `message_id`, written at `message_at`, was sent in the
+    /// chat at `at` (`TicketMessage::delivered_in_chat_at`). Returns whether the message exists.
+    async fn mark_delivered_in_chat(
+        &self,
+        tenant: &TenantId,
+        number: u64,
+        message_id: &str,
+        message_at: DateTime<Utc>,
+        at: DateTime<Utc>,
     ) -> StoreResult<bool>;
     /// Saves status, agency and timestamps of an existing ticket.
     async fn update_ticket(&self, ticket: &Ticket) -> StoreResult<()>;

@@ -177,10 +177,14 @@ impl StaffDesk {
             text: Some(text.to_string()),
             attachments: Vec::new(),
             delivery: Some(delivery.to_string()),
+            delivered_in_chat_at: None,
         };
         self.store
             .add_ticket_message(&p.tenant, ticket.number, &message)
             .await?;
+        if delivery != "zalo_cs" {
+            self.await_next_interaction(p, &ticket, &message, now).await;
+        }
         let counters = answer::answer_counters(&ticket, delivery, now);
         ticket.status = TicketStatus::Answered;
         ticket.updated_at = now;
@@ -196,6 +200,34 @@ impl StaffDesk {
             delivery: delivery.into(),
             ticket: ticket.number,
         })
+    }
+}
+
+impl StaffDesk {
+    /// The answer did not reach the chat: it goes there at the citizen's next interaction
+    /// (`conversation/pending.rs`). Best effort: the answer is recorded and was phoned or sent
+    /// by ZNS either way, so a failure here is logged, not the staff member's to retry.
+    async fn await_next_interaction(
+        &self,
+        p: &Principal,
+        ticket: &Ticket,
+        message: &TicketMessage,
+        now: DateTime<Utc>,
+    ) {
+        let pending = crate::ports::PendingAnswer {
+            number: ticket.number,
+            message_id: message.message_id.clone(),
+            at: message.at,
+        };
+        let days = self.tenancy.retention(&p.tenant).tickets_after_closing;
+        let until = now + chrono::Duration::days(i64::from(days));
+        if let Err(e) = self
+            .store
+            .add_pending_answer(&p.tenant, &ticket.user_id, &pending, until)
+            .await
+        {
+            tracing::error!(ticket = ticket.number, error = %e, "answer not queued for the next interaction");
+        }
     }
 }
 

@@ -13,6 +13,7 @@ pub(crate) enum Expiring {
     Idempotency,
     Budget,
     Counter,
+    PendingAnswer,
 }
 
 impl Expiring {
@@ -23,6 +24,7 @@ impl Expiring {
             Expiring::Idempotency => "idem",
             Expiring::Budget => "budget",
             Expiring::Counter => "counter",
+            Expiring::PendingAnswer => "pending",
         }
     }
 
@@ -33,6 +35,7 @@ impl Expiring {
             Expiring::Idempotency,
             Expiring::Budget,
             Expiring::Counter,
+            Expiring::PendingAnswer,
         ]
         .into_iter()
         .find(|e| e.tag() == tag)
@@ -229,6 +232,12 @@ fn remove_expired(
             .is_some(),
         Expiring::Budget => txn
             .open_table(BUDGETS)
+            .map_err(unavailable)?
+            .remove(record)
+            .map_err(unavailable)?
+            .is_some(),
+        Expiring::PendingAnswer => txn
+            .open_table(PENDING_ANSWERS)
             .map_err(unavailable)?
             .remove(record)
             .map_err(unavailable)?

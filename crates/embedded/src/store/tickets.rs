@@ -98,6 +98,34 @@ impl TicketStore for EmbeddedStore {
             .await
     }
 
+    async fn mark_delivered_in_chat(
+        &self,
+        tenant: &TenantId,
+        number: u64,
+        message_id: &str,
+        message_at: DateTime<Utc>,
+        at: DateTime<Utc>,
+    ) -> StoreResult<bool> {
+        let k = key(&[tenant.as_str(), &n20(number), &ms13(message_at), message_id]);
+        let seal = self.db.seal.clone();
+        self.db
+            .write(move |txn| {
+                let mut table = txn.open_table(TICKET_MESSAGES).map_err(unavailable)?;
+                let Some(bytes) = table.get(k.as_str()).map_err(unavailable)? else {
+                    return Ok(false);
+                };
+                let mut m: TicketMessage = open_json(seal.as_ref(), &k, bytes.value())?;
+                drop(bytes);
+                m.delivered_in_chat_at = Some(at);
+                let bytes = seal_json(seal.as_ref(), &k, &m)?;
+                table
+                    .insert(k.as_str(), bytes.as_slice())
+                    .map_err(unavailable)?;
+                Ok(true)
+            })
+            .await
+    }
+
     async fn update_ticket(&self, ticket: &Ticket) -> StoreResult<()> {
         let ticket = ticket.clone();
         self.db

@@ -135,7 +135,8 @@ async function openTicket(number, reveal) {
   const who = { citizen: "Công dân", staff: "Cán bộ", oa_tool: "OA (công cụ Zalo)" };
   $("#messages").replaceChildren(...d.messages.map((m) => el("li", { class: m.author },
     el("span", { class: "meta" }, `${who[m.author]}${m.staff_name ? " " + m.staff_name : ""} · ${fmt(m.at)}` +
-      (m.delivery ? ` · ${({ zalo_cs: "đã gửi qua Zalo", zns: "đã báo qua ZNS", call_citizen: "cần gọi điện" })[m.delivery] || m.delivery}` : "")),
+      (m.delivery ? ` · ${({ zalo_cs: "đã gửi qua Zalo", zns: "đã báo qua ZNS", call_citizen: "cần gọi điện" })[m.delivery] || m.delivery}` : "") +
+      (m.delivered_in_chat_at ? ` · đã gửi qua Zalo lúc ${fmt(m.delivered_in_chat_at)}, khi công dân nhắn lại` : "")),
     m.text || (m.attachments.length ? "" : "(đã xóa theo yêu cầu của công dân)"),
     ...m.attachments.map((a) => el("div", {}, el("a", { href: a.url, target: "_blank", rel: "noopener noreferrer" }, `[${a.kind}]`))))));
   $("#answer-result").textContent = "";

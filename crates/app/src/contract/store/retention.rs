@@ -107,6 +107,7 @@ pub async fn closed_tickets_are_purged_after_their_retention<S: Store + 'static>
         text: Some("Hồ sơ của tôi bị chậm".into()),
         attachments: vec![],
         delivery: None,
+        delivered_in_chat_at: None,
     };
     s.add_ticket_message(&tq, old.number, &message)
         .await

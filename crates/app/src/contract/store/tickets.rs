@@ -77,6 +77,7 @@ pub async fn ticket_messages_and_status_queries<S: Store + 'static>(s: Arc<S>) {
             url: "https://example.invalid/a.jpg".into(),
         }],
         delivery: None,
+        delivered_in_chat_at: None,
     };
     let reply = m(
         "m2",
@@ -163,6 +164,7 @@ pub async fn citizen_messages_can_be_erased<S: Store + 'static>(s: Arc<S>) {
             url: "https://example.invalid/cccd.jpg".into(),
         }],
         delivery: None,
+        delivered_in_chat_at: None,
     };
     s.add_ticket_message(&tq, mine.number, &msg("a", Author::Citizen))
         .await
@@ -199,4 +201,69 @@ pub async fn citizen_messages_can_be_erased<S: Store + 'static>(s: Arc<S>) {
     let (_, other) = s.get_ticket(&tq, theirs.number).await.unwrap().unwrap();
     assert!(other[0].text.is_some(), "another user's messages stay");
     assert_eq!(s.erase_citizen_messages(&tq, "u9").await.unwrap(), 0);
+}
+
+pub async fn pending_answers_wait_per_user_and_answers_are_marked_delivered<S: Store + 'static>(
+    s: Arc<S>,
+) {
+    let tq = tenant("tq");
+    let at = t("2026-11-20T03:00:00Z");
+    let ticket = s
+        .open_ticket(&new_ticket("tq", "u1", "2026-11-01T01:00:00Z"))
+        .await
+        .unwrap();
+    let answer = TicketMessage {
+        message_id: "staff-r1".into(),
+        at,
+        author: Author::Staff {
+            name: "Cán bộ A".into(),
+        },
+        text: Some("Hồ sơ đã được chuyển Sở Xây dựng.".into()),
+        attachments: vec![],
+        delivery: Some("call_citizen".into()),
+        delivered_in_chat_at: None,
+    };
+    s.add_ticket_message(&tq, ticket.number, &answer)
+        .await
+        .unwrap();
+    let pending = |n: u64, id: &str, at: DateTime<Utc>| PendingAnswer {
+        number: n,
+        message_id: id.into(),
+        at,
+    };
+    let first = pending(ticket.number, "staff-r1", at);
+    let later = pending(ticket.number, "staff-r2", at + Span::hours(1));
+    let keep = at + Span::days(365);
+    s.add_pending_answer(&tq, "u1", &later, keep).await.unwrap();
+    s.add_pending_answer(&tq, "u1", &first, keep).await.unwrap();
+    s.add_pending_answer(&tq, "u1", &first, keep).await.unwrap();
+    s.add_pending_answer(&tq, "u2", &pending(9, "x", at), keep)
+        .await
+        .unwrap();
+    s.add_pending_answer(&tenant("bn"), "u1", &pending(1, "y", at), keep)
+        .await
+        .unwrap();
+    assert_eq!(
+        s.pending_answers(&tq, "u1").await.unwrap(),
+        vec![first.clone(), later.clone()],
+        "one per answer, in order, only this user's of this tenant"
+    );
+    assert!(s.remove_pending_answer(&tq, "u1", &first).await.unwrap());
+    assert!(!s.remove_pending_answer(&tq, "u1", &first).await.unwrap());
+    assert_eq!(s.pending_answers(&tq, "u1").await.unwrap(), vec![later]);
+
+    let sent = at + Span::days(9);
+    assert!(
+        s.mark_delivered_in_chat(&tq, ticket.number, "staff-r1", at, sent)
+            .await
+            .unwrap()
+    );
+    assert!(
+        !s.mark_delivered_in_chat(&tq, ticket.number, "nope", at, sent)
+            .await
+            .unwrap()
+    );
+    let (_, messages) = s.get_ticket(&tq, ticket.number).await.unwrap().unwrap();
+    assert_eq!(messages[0].delivered_in_chat_at, Some(sent));
+    assert_eq!(messages[0].text, answer.text);
 }
