@@ -43,41 +43,7 @@ pub async fn erase_a_citizen<S: Store + 'static>(s: &S) {
     s.set_phone_claim(&tq, "citizen-1", Some(&claim), at)
         .await
         .unwrap();
-    let ticket = s
-        .open_ticket(&NewTicket {
-            tenant: tq.clone(),
-            user_id: "citizen-1".into(),
-            category: TicketCategory::Complaint,
-            agency: None,
-            opened_at: at,
-            due_at: at + chrono::Duration::hours(72),
-        })
-        .await
-        .unwrap();
-    let wrote = TicketMessage {
-        message_id: "z-1".into(),
-        at,
-        author: Author::Citizen,
-        text: Some("Tôi là Nguyễn Thị Thanh Mẫn, CCCD 008190012345, gọi 0906591985".into()),
-        attachments: vec![Attachment {
-            kind: "image".into(),
-            url: "https://photo.zalo.example/c1.jpg".into(),
-        }],
-        delivery: None,
-        delivered_in_chat_at: None,
-    };
-    s.add_ticket_message(&tq, ticket.number, &wrote)
-        .await
-        .unwrap();
-    // received again and again, as a busy chat would rewrite it
-    for i in 0..3 {
-        let mut later = wrote.clone();
-        later.message_id = format!("z-1-{i}");
-        later.at = at + chrono::Duration::minutes(i + 1);
-        s.add_ticket_message(&tq, ticket.number, &later)
-            .await
-            .unwrap();
-    }
+    let ticket = complaint_with_a_photo(s, at).await;
     let pending = crate::ports::PendingAnswer {
         number: ticket.number,
         message_id: "staff-1".into(),
@@ -118,4 +84,48 @@ pub async fn erase_a_citizen<S: Store + 'static>(s: &S) {
             .iter()
             .all(|m| m.text.is_none() && m.attachments.is_empty())
     );
+}
+
+/// The citizen's complaint: a text naming them, their ID and phone, and a photo, received four
+/// times (as a busy chat would rewrite it).
+async fn complaint_with_a_photo<S: Store + 'static>(
+    s: &S,
+    at: chrono::DateTime<chrono::Utc>,
+) -> motcua_domain::ticket::Ticket {
+    let tq = tenant("tq");
+    let ticket = s
+        .open_ticket(&NewTicket {
+            tenant: tq.clone(),
+            user_id: "citizen-1".into(),
+            category: TicketCategory::Complaint,
+            agency: None,
+            opened_at: at,
+            due_at: at + chrono::Duration::hours(72),
+        })
+        .await
+        .unwrap();
+    let wrote = TicketMessage {
+        message_id: "z-1".into(),
+        at,
+        author: Author::Citizen,
+        text: Some("Tôi là Nguyễn Thị Thanh Mẫn, CCCD 008190012345, gọi 0906591985".into()),
+        attachments: vec![Attachment {
+            kind: "image".into(),
+            url: "https://photo.zalo.example/c1.jpg".into(),
+        }],
+        delivery: None,
+        delivered_in_chat_at: None,
+    };
+    s.add_ticket_message(&tq, ticket.number, &wrote)
+        .await
+        .unwrap();
+    for i in 0..3 {
+        let mut later = wrote.clone();
+        later.message_id = format!("z-1-{i}");
+        later.at = at + chrono::Duration::minutes(i + 1);
+        s.add_ticket_message(&tq, ticket.number, &later)
+            .await
+            .unwrap();
+    }
+    ticket
 }

@@ -36,33 +36,7 @@ pub async fn purge_a_citizens_records<S: Store + 'static>(s: &S) -> Vec<String> 
         let e = entry(&format!("e{i}"), kind, "2025-01-05T01:00:00Z", 1);
         s.add_timeline_entry(&tq, &code(CODE), &e).await.unwrap();
     }
-    let ticket = s
-        .open_ticket(&NewTicket {
-            tenant: tq.clone(),
-            user_id: "citizen-7".into(),
-            category: TicketCategory::Question,
-            agency: None,
-            opened_at: t("2025-01-11T01:00:00Z"),
-            due_at: t("2025-01-12T01:00:00Z"),
-        })
-        .await
-        .unwrap();
-    let wrote = TicketMessage {
-        message_id: "z-0777".into(),
-        at: t("2025-01-11T01:00:00Z"),
-        author: Author::Citizen,
-        text: Some("Xin hỏi hồ sơ 0777 của Trần Văn Khải".into()),
-        attachments: vec![],
-        delivery: None,
-        delivered_in_chat_at: None,
-    };
-    s.add_ticket_message(&tq, ticket.number, &wrote)
-        .await
-        .unwrap();
-    let mut done = ticket.clone();
-    done.status = TicketStatus::Closed;
-    done.updated_at = t("2025-01-20T01:00:00Z");
-    s.update_ticket(&done).await.unwrap();
+    let ticket = closed_question(s).await;
     let sent = t("2025-01-10T03:00:05Z");
     let r = MessageRef {
         tenant: tq.clone(),
@@ -117,4 +91,37 @@ pub async fn purge_a_citizens_records<S: Store + 'static>(s: &S) -> Vec<String> 
         "msg-0777-zalo".into(),
         metric,
     ]
+}
+
+/// The citizen's question about the dossier, answered and closed in January 2025.
+async fn closed_question<S: Store + 'static>(s: &S) -> motcua_domain::ticket::Ticket {
+    let tq = tenant("tq");
+    let ticket = s
+        .open_ticket(&NewTicket {
+            tenant: tq.clone(),
+            user_id: "citizen-7".into(),
+            category: TicketCategory::Question,
+            agency: None,
+            opened_at: t("2025-01-11T01:00:00Z"),
+            due_at: t("2025-01-12T01:00:00Z"),
+        })
+        .await
+        .unwrap();
+    let wrote = TicketMessage {
+        message_id: "z-0777".into(),
+        at: t("2025-01-11T01:00:00Z"),
+        author: Author::Citizen,
+        text: Some("Xin hỏi hồ sơ 0777 của Trần Văn Khải".into()),
+        attachments: vec![],
+        delivery: None,
+        delivered_in_chat_at: None,
+    };
+    s.add_ticket_message(&tq, ticket.number, &wrote)
+        .await
+        .unwrap();
+    let mut done = ticket.clone();
+    done.status = TicketStatus::Closed;
+    done.updated_at = t("2025-01-20T01:00:00Z");
+    s.update_ticket(&done).await.unwrap();
+    ticket
 }
