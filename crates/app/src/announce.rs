@@ -115,6 +115,7 @@ pub fn render(a: &Announcement) -> Outgoing {
             .link
             .as_ref()
             .map(|l| (ANNOUNCEMENT_LINK_TITLE.to_string(), l.clone())),
+        call: None,
     }
 }
 

@@ -36,7 +36,7 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use motcua_domain::catalogue::{
     DELIVERY_COUNTER_PREFIX, DELIVERY_POSTAL_PREFIX, MENU, Msg, RATING_PREFIX, SHARE_INFO_SUBTITLE,
-    SHARE_INFO_TITLE,
+    SHARE_INFO_TITLE, SUPPORT,
 };
 use motcua_domain::{DossierCode, PhoneNumber, Tenant, TenantId, TimelineEntry, time};
 
@@ -178,6 +178,7 @@ fn text(t: impl Into<String>) -> Outgoing {
         text: t.into(),
         buttons: Vec::new(),
         link: None,
+        call: None,
     }
 }
 
@@ -308,7 +309,7 @@ impl Conversation {
                     .await
                     .map(|_| "asked_for_question");
             }
-            "#huong_dan" => return reply(Msg::Guide).await.map(|_| "guide"),
+            "#huong_dan" | SUPPORT => return self.support(tenant, e, user, msg_id).await,
             "#nhan_thong_bao" => {
                 if let Err(e) = self
                     .messenger
@@ -347,6 +348,31 @@ impl Conversation {
         }
         self.ticket(tenant, e, user, msg_id, Some(body.to_string()), Vec::new())
             .await
+    }
+
+    /// "Hỗ trợ": the hotline (with a call button) and office hours, then the guide.
+    async fn support(
+        &self,
+        tenant: &Tenant,
+        e: &InboundEvent,
+        user: &str,
+        msg_id: &str,
+    ) -> Result<&'static str, ConversationError> {
+        let desk = tenant.support.as_ref();
+        let m = Msg::Support {
+            hotline: desk.and_then(|s| s.hotline.clone()),
+            hours: desk.map(|s| s.hours_vi()),
+        };
+        let call = desk
+            .and_then(|s| s.dial_code())
+            .map(|code| (motcua_domain::catalogue::SUPPORT_CALL.to_string(), code));
+        let out = Outgoing {
+            text: m.render(),
+            call,
+            ..Outgoing::default()
+        };
+        self.send(&e.oa_id, user, Some(msg_id), out).await?;
+        Ok("support")
     }
 
     /// The tenant's PII keys (the tenancy holds keys for every tenant it knows).

@@ -8,12 +8,14 @@ use async_trait::async_trait;
 use motcua_domain::PhoneNumber;
 
 /// A consultation message: text, `oa.query.hide` buttons (title, payload), and optionally a
-/// document link button (title, URL); five buttons at most.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// document link button (title, URL) and a call button (title, `phone_code`); five buttons at
+/// most.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Outgoing {
     pub text: String,
     pub buttons: Vec<(String, String)>,
     pub link: Option<(String, String)>,
+    pub call: Option<(String, String)>,
 }
 
 /// Why a send failed, reduced to what the notifier does next.

@@ -105,10 +105,17 @@ pub enum Msg {
     },
     /// The shared phone is not a Vietnamese mobile number.
     SharedPhoneUnusable,
-    /// A question or complaint was received.
+    /// A question or complaint was received; outside office hours, when staff next read
+    /// (`07:30 thứ Hai, 07/12/2026`).
     TicketOpened {
         number: u64,
         hours: u32,
+        reads_at: Option<String>,
+    },
+    /// "Hỗ trợ": the hotline and office hours when the tenant gives them, then the guide.
+    Support {
+        hotline: Option<String>,
+        hours: Option<String>,
     },
     /// A delivery choice was recorded.
     DeliveryChosen {
@@ -191,8 +198,14 @@ pub const MENU: [(&str, &str); 5] = [
     ("Hồ sơ của tôi", MY_DOSSIERS),
     ("Nhận thông báo hồ sơ", "#nhan_thong_bao"),
     ("Gửi câu hỏi/phản ánh", "#hoi_dap"),
-    ("Hướng dẫn", "#huong_dan"),
+    ("Hỗ trợ", SUPPORT),
 ];
+
+/// The payload of "Hỗ trợ" (the guide, the hotline and office hours). `#huong_dan`, the
+/// button of earlier welcome messages, answers the same.
+pub const SUPPORT: &str = "#ho_tro";
+/// Title of the call button under "Hỗ trợ".
+pub const SUPPORT_CALL: &str = "Gọi tổng đài";
 
 /// `request_user_info` card: title ≤ 100, subtitle ≤ 500 characters.
 pub const SHARE_INFO_TITLE: &str = "Nhận thông báo hồ sơ qua Zalo";
@@ -544,9 +557,28 @@ impl Msg {
                 dossiers.iter().map(|d| format!("• {d}")).collect::<Vec<_>>().join("\n")
             ),
             Msg::SharedPhoneUnusable => "Số điện thoại được chia sẻ không phải số di động Việt Nam nên chưa thể nhận thông báo. Vui lòng cập nhật số điện thoại Zalo rồi chọn lại \"Nhận thông báo hồ sơ\".".to_string(),
-            Msg::TicketOpened { number, hours } => format!(
-                "Đã tiếp nhận câu hỏi/phản ánh số {number}. Cán bộ sẽ trả lời trong vòng {hours} giờ làm việc. Ông/bà có thể gửi thêm thông tin, ảnh hoặc tệp vào cuộc trò chuyện này."
-            ),
+            Msg::TicketOpened { number, hours, reads_at } => {
+                let mut s = format!("Đã tiếp nhận câu hỏi/phản ánh số {number}. ");
+                if let Some(at) = reads_at {
+                    s.push_str(&format!("Hiện đang ngoài giờ làm việc; cán bộ sẽ đọc từ {at} và "));
+                    s.push_str(&format!("trả lời trong vòng {hours} giờ làm việc."));
+                } else {
+                    s.push_str(&format!("Cán bộ sẽ trả lời trong vòng {hours} giờ làm việc."));
+                }
+                s.push_str(" Ông/bà có thể gửi thêm thông tin, ảnh hoặc tệp vào cuộc trò chuyện này.");
+                s
+            }
+            Msg::Support { hotline, hours } => {
+                let mut s = String::new();
+                match (hotline, hours) {
+                    (Some(h), Some(w)) => s.push_str(&format!("Tổng đài hỗ trợ: {h} (giờ làm việc {w}).\n\n")),
+                    (Some(h), None) => s.push_str(&format!("Tổng đài hỗ trợ: {h}.\n\n")),
+                    (None, Some(w)) => s.push_str(&format!("Giờ làm việc: {w}.\n\n")),
+                    (None, None) => {}
+                }
+                s.push_str(&Msg::Guide.render());
+                s
+            }
             Msg::DeliveryChosen { code, postal: true } => format!(
                 "Đã ghi nhận: kết quả hồ sơ {code} sẽ được gửi qua bưu chính công ích. Bưu điện sẽ liên hệ trước khi phát."
             ),
@@ -639,6 +671,20 @@ impl Msg {
             Msg::TicketOpened {
                 number: 12345,
                 hours: 24,
+                reads_at: None,
+            },
+            Msg::TicketOpened {
+                number: 12345,
+                hours: 120,
+                reads_at: Some("07:30 thứ Hai, 07/12/2026".into()),
+            },
+            Msg::Support {
+                hotline: Some("0207 3822 222".into()),
+                hours: Some("07:30–11:30, 13:30–17:00, thứ Hai đến thứ Sáu".into()),
+            },
+            Msg::Support {
+                hotline: None,
+                hours: None,
             },
             Msg::DeliveryChosen {
                 code: "000.00.04.H60-230215-0028".into(),

@@ -14,6 +14,7 @@ pub mod order;
 pub mod phone;
 pub mod retention;
 pub mod status;
+pub mod support;
 pub mod tenant;
 pub mod text;
 pub mod ticket;

@@ -83,6 +83,11 @@ pub enum TenantError {
         tenant: String,
         error: crate::retention::BadRetention,
     },
+    #[error("tenant {tenant}: {error}")]
+    BadSupport {
+        tenant: String,
+        error: crate::support::BadSupport,
+    },
 }
 
 /// What the domain needs to know about a tenant. Secrets are referenced, never inlined.
@@ -127,6 +132,9 @@ pub struct Tenant {
     /// How long what is kept about citizens is kept (days).
     #[serde(default)]
     pub retention: crate::Retention,
+    /// The hotline and office hours ("Hỗ trợ"); without it, no office-hours note.
+    #[serde(default)]
+    pub support: Option<crate::support::Support>,
 }
 
 /// Whether an IAM caller (`userArn` of API Gateway's IAM authorizer: a role session
@@ -385,6 +393,14 @@ impl TenantDirectory {
                     tenant: t.id.to_string(),
                     error,
                 })?;
+            if let Some(support) = &t.support {
+                support
+                    .validate()
+                    .map_err(|error| TenantError::BadSupport {
+                        tenant: t.id.to_string(),
+                        error,
+                    })?;
+            }
             if t.agency_codes.is_empty() {
                 return Err(TenantError::NoAgencies {
                     tenant: t.id.to_string(),
@@ -500,6 +516,7 @@ mod tests {
             prices: Prices::default(),
             qr_invokers: Vec::new(),
             retention: Default::default(),
+            support: None,
         }
     }
 

@@ -457,8 +457,30 @@ fn check_cs(s: &mut State_, body: &Value) -> Value {
         if buttons.is_empty() || buttons.len() > 5 || bad_title {
             return zalo(-210, "Parameter exceeds allowable limit");
         }
+        if !buttons.iter().all(button_payload_ok) {
+            return zalo(-201, "buttons is invalid!");
+        }
     }
     sent(s, recipient, Some("reply"))
+}
+
+/// The payload each button type takes (zalo-platform.md §2.4).
+fn button_payload_ok(b: &Value) -> bool {
+    let payload = &b["payload"];
+    match b["type"].as_str() {
+        Some("oa.query.show" | "oa.query.hide") => chars(Some(payload)).is_some_and(|n| n <= 1000),
+        Some("oa.open.url") => payload["url"]
+            .as_str()
+            .is_some_and(|u| u.starts_with("http")),
+        Some("oa.open.phone") => payload["phone_code"]
+            .as_str()
+            .is_some_and(|p| p.len() >= 8 && p.chars().all(|c| c.is_ascii_digit())),
+        Some("oa.open.sms") => {
+            payload["phone_code"].is_string()
+                && chars(payload.get("content")).is_some_and(|n| n <= 160)
+        }
+        _ => false,
+    }
 }
 
 async fn cs(State(state): State<Shared>, headers: HeaderMap, bytes: Bytes) -> Response {

@@ -102,9 +102,10 @@ pub enum Button {
         title: String,
         url: String,
     },
+    /// Opens the dialer on `phone_code` (`84…` without the leading 0, or a 1800/1900 number).
     OpenPhone {
         title: String,
-        phone: PhoneNumber,
+        phone_code: String,
     },
 }
 
@@ -130,8 +131,8 @@ impl Button {
             Button::OpenUrl { url, .. } => {
                 json!({"title": title, "type": "oa.open.url", "payload": {"url": url}})
             }
-            Button::OpenPhone { phone, .. } => json!({"title": title, "type": "oa.open.phone",
-                "payload": {"phone_code": phone.international()}}),
+            Button::OpenPhone { phone_code, .. } => json!({"title": title, "type": "oa.open.phone",
+                "payload": {"phone_code": phone_code}}),
         }
     }
 }

@@ -43,6 +43,12 @@ impl ZaloMessenger {
                 url: url.clone(),
             });
         }
+        if let Some((title, phone_code)) = &message.call {
+            buttons.push(Button::OpenPhone {
+                title: title.clone(),
+                phone_code: phone_code.clone(),
+            });
+        }
         let sent = self
             .tokens
             .call(oa_id, |token| {

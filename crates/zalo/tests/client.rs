@@ -140,7 +140,10 @@ async fn buttons_user_info_and_files_have_zalos_shape() {
         },
         Button::OpenPhone {
             title: "Gọi tổng đài".into(),
-            phone: PhoneNumber::parse("0912822222").unwrap(),
+            phone_code: PhoneNumber::parse("0912822222")
+                .unwrap()
+                .international()
+                .into(),
         },
     ];
     client

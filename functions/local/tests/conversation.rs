@@ -575,6 +575,22 @@ async fn questions_open_a_ticket_and_later_messages_join_it() {
         "{}",
         acks[0]
     );
+    // 07:01 on a Monday: before the office opens at 07:30
+    assert!(
+        acks[0].contains("ngoài giờ làm việc; cán bộ sẽ đọc từ 07:30 thứ Hai, 23/11/2026"),
+        "{}",
+        acks[0]
+    );
+    // a province that gave no office hours makes no such promise (inside them: the domain's
+    // `outside_office_hours_the_next_opening_is_named`)
+    l.post(&text(OA_BN, "asker-2", "q4", "Xin hỏi lệ phí", 4), None)
+        .await;
+    l.drain().await;
+    let ack = l.replies_to("q4").pop().unwrap();
+    assert!(
+        ack.contains("trả lời trong vòng") && !ack.contains("ngoài giờ"),
+        "{ack}"
+    );
     assert!(
         l.replies_to("q2").is_empty() && l.replies_to("q3").is_empty(),
         "appended without another acknowledgement"
@@ -1378,4 +1394,36 @@ async fn my_dossiers_pages_a_verified_owners_dossiers_and_shows_nobody_else_any(
         .await;
     l.drain().await;
     assert!(l.replies_to("card").pop().unwrap().contains("Người nộp"));
+}
+
+/// "Hỗ trợ" (and the "Hướng dẫn" button of earlier welcome messages): the hotline with a call
+/// button and the office hours, then the guide; a tenant without a support desk gets the guide.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn support_gives_the_hotline_to_call_and_the_office_hours() {
+    let l = start().await;
+    l.post(&text(OA_TQ, "u1", "h1", "#ho_tro", 1), None).await;
+    l.post(&text(OA_TQ, "u1", "h2", "#huong_dan", 2), None)
+        .await;
+    l.post(&text(OA_BN, "u2", "h3", "#ho_tro", 3), None).await;
+    l.drain().await;
+    for id in ["h1", "h2"] {
+        let reply = l.replies_to(id).pop().unwrap();
+        assert!(
+            reply.starts_with("Tổng đài hỗ trợ: 0207 3822 222 (giờ làm việc 07:30–11:30, 13:30–17:00, thứ Hai đến thứ Sáu).")
+                && reply.contains("Hướng dẫn:"),
+            "{reply}"
+        );
+        let r = l
+            .fake()
+            .delivered()
+            .into_iter()
+            .find(|r| r.recipient().as_deref() == Some(id))
+            .unwrap();
+        let call = &r.body["message"]["attachment"]["payload"]["buttons"][0];
+        assert_eq!(call["type"], "oa.open.phone");
+        assert_eq!(call["payload"]["phone_code"], "842073822222");
+        assert!(r.ok(), "the fake accepted the call button");
+    }
+    let guide = l.replies_to("h3").pop().unwrap();
+    assert!(guide.starts_with("Hướng dẫn:"), "{guide}");
 }

@@ -28,6 +28,13 @@ pub(crate) fn check(file: &std::path::Path) -> Result<String, OpsError> {
             "  kept (days): dossiers {} and tickets {} after closing, message log {}, audit {}, day counters {}",
             r.dossiers_after_closing, r.tickets_after_closing, r.message_log, r.audit, r.subject_counters
         ));
+        if let Some(desk) = &t.support {
+            lines.push(format!(
+                "  support: hotline {}; staff read questions {}",
+                desk.hotline.as_deref().unwrap_or("(none)"),
+                desk.hours_vi()
+            ));
+        }
         problems.extend(tenant_problems(t));
     }
     if problems.is_empty() {

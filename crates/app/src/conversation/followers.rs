@@ -24,6 +24,7 @@ impl Conversation {
                 .map(|(a, b)| (a.to_string(), b.to_string()))
                 .collect(),
             link: None,
+            call: None,
         };
         self.send(&e.oa_id, user_id, None, welcome).await?;
         Ok("welcomed")

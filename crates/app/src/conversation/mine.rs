@@ -74,6 +74,7 @@ impl Conversation {
             text: m.render(),
             buttons,
             link: None,
+            call: None,
         };
         self.send(&e.oa_id, user, Some(msg_id), out).await?;
         Ok("my_dossiers")

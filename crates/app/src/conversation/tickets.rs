@@ -62,6 +62,11 @@ impl Conversation {
                 Msg::TicketOpened {
                     number: ticket.number,
                     hours,
+                    reads_at: tenant
+                        .support
+                        .as_ref()
+                        .and_then(|s| s.next_opening(e.at))
+                        .map(motcua_domain::support::opening_vi),
                 }
                 .render(),
             ),

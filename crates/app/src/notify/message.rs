@@ -53,6 +53,7 @@ pub(super) fn chat_message(event: &DossierEvent, dossier: &Dossier, notice: &Not
         text: Msg::Notice(notice.clone()).render(),
         buttons: notice.buttons(),
         link,
+        call: None,
     }
 }
 

@@ -143,6 +143,7 @@ impl StaffDesk {
             text: answer.render(),
             buttons: Vec::new(),
             link: None,
+            call: None,
         };
         match self.messenger.send_cs(oa_id, user_id, &message).await {
             Ok(d) => Ok(Some(d.message_id)),
