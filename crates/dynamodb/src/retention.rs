@@ -189,3 +189,60 @@ impl RetentionStore for DynamoStore {
         Ok(0)
     }
 }
+
+impl DynamoStore {
+    /// One-off upkeep for tables written before closed dossiers were indexed: gives every
+    /// closed dossier without an index entry its `CLOSED#{tenant}` entry, so that the purge
+    /// finds it. A Scan of the whole table (the product itself never scans), for
+    /// `motcua-ops store backfill-closed`; the write is conditional on the dossier's revision,
+    /// so a dossier changed meanwhile is left to its own write. Returns how many were indexed.
+    pub async fn backfill_closed_index(&self) -> StoreResult<usize> {
+        let scan = self
+            .client
+            .scan()
+            .table_name(&self.table)
+            .filter_expression(
+                "SK = :meta AND begins_with(PK, :d) AND attribute_not_exists(GSI3PK)",
+            )
+            .expression_attribute_values(":meta", s(META))
+            .expression_attribute_values(":d", s("D#"));
+        let items: Vec<Item> = scan
+            .into_paginator()
+            .items()
+            .send()
+            .try_collect()
+            .await
+            .map_err(|err| self.unavailable("Scan (dossiers to index)", err))?;
+        let mut indexed = 0;
+        for item in &items {
+            let d: Dossier = Fields(item).body()?;
+            let Some(closed) = d.closed_at() else {
+                continue;
+            };
+            let result = self
+                .client
+                .update_item()
+                .table_name(&self.table)
+                .key("PK", s(keys::dossier(&d.tenant, &d.code)))
+                .key("SK", s(META))
+                .update_expression("SET GSI3PK = :pk, GSI3SK = :sk")
+                .condition_expression("attribute_not_exists(revision) OR revision = :rev")
+                .expression_attribute_values(":pk", s(keys::closed(&d.tenant)))
+                .expression_attribute_values(":sk", s(keys::due_dossier(closed, &d.code)))
+                .expression_attribute_values(":rev", crate::item::n(d.sync.revision))
+                .send()
+                .await;
+            match result {
+                Ok(_) => indexed += 1,
+                Err(err)
+                    if err
+                        .as_service_error()
+                        .is_some_and(|e| e.is_conditional_check_failed_exception()) => {}
+                Err(err) => {
+                    return Err(self.unavailable("UpdateItem (index a closed dossier)", err));
+                }
+            }
+        }
+        Ok(indexed)
+    }
+}

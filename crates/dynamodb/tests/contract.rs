@@ -192,3 +192,66 @@ async fn a_purge_leaves_nothing_of_the_citizen_in_the_table() {
         .collect();
     assert!(found.is_empty(), "readable in the table: {found:?}");
 }
+
+/// A table written before closed dossiers were indexed: the purge cannot see its closed
+/// dossiers until the one-off backfill gives them their index entry.
+#[tokio::test]
+async fn closed_dossiers_written_before_the_index_are_backfilled_then_purged() {
+    use motcua_app::RetentionStore;
+    let Some(endpoint) = moto_endpoint() else {
+        return;
+    };
+    let (client, table) = fresh_table(&endpoint).await;
+    let store = DynamoStore::new(client.clone(), table.clone());
+    let mut d = motcua_app::contract::dossier("tq", "000.00.04.H60-230215-0028", 1);
+    d.status = motcua_domain::NationalStatus::Returned;
+    d.returned_at = Some(t("2024-01-10T03:00:00Z"));
+    d.updated_at = t("2024-01-10T03:00:00Z");
+    store.upsert_dossier_if_newer(&d).await.unwrap();
+    let open = motcua_app::contract::dossier("tq", "000.00.04.H60-230215-0029", 1);
+    store.upsert_dossier_if_newer(&open).await.unwrap();
+    // as an item written by the previous release looks
+    client
+        .update_item()
+        .table_name(&table)
+        .key(
+            "PK",
+            AttributeValue::S("D#tq#000.00.04.H60-230215-0028".into()),
+        )
+        .key("SK", AttributeValue::S("META".into()))
+        .update_expression("REMOVE GSI3PK, GSI3SK")
+        .send()
+        .await
+        .unwrap();
+    let cutoff = t("2026-01-01T00:00:00Z");
+    assert_eq!(
+        store
+            .purge_closed_dossiers(&tenant("tq"), cutoff, 10)
+            .await
+            .unwrap(),
+        0
+    );
+    assert_eq!(store.backfill_closed_index().await.unwrap(), 1);
+    assert_eq!(store.backfill_closed_index().await.unwrap(), 0, "once");
+    assert_eq!(
+        store
+            .purge_closed_dossiers(&tenant("tq"), cutoff, 10)
+            .await
+            .unwrap(),
+        1
+    );
+    assert_eq!(
+        store
+            .load_dossier(&tenant("tq"), &code("000.00.04.H60-230215-0028"))
+            .await
+            .unwrap(),
+        None
+    );
+    assert!(
+        store
+            .load_dossier(&tenant("tq"), &code("000.00.04.H60-230215-0029"))
+            .await
+            .unwrap()
+            .is_some()
+    );
+}

@@ -73,6 +73,10 @@ pub enum StoreCmd {
     },
     /// Compact the local database file (the server must be stopped).
     Compact,
+    /// Once, on an AWS table written before the retention release: index the closed dossiers
+    /// it holds, so that the purge finds them (a full Scan; the embedded store does this by
+    /// itself when it opens).
+    BackfillClosed,
 }
 
 #[derive(Subcommand)]

@@ -30,6 +30,9 @@ pub async fn run(cli: Cli) -> Result<String, OpsError> {
         Command::Config(Config::Check { file }) => return config::check(file),
         Command::Admin(Admin::HashPassword) => return admin::hash_password(),
         Command::Store(StoreCmd::Compact) => return store::compact(&cli.target),
+        Command::Store(StoreCmd::BackfillClosed) => {
+            return store::backfill_closed(&cli.target).await;
+        }
         // Without a deployment, only unsealed dead letters can be replayed.
         Command::Dlq(Dlq::Replay {
             queue_url,
@@ -75,7 +78,9 @@ pub async fn run(cli: Cli) -> Result<String, OpsError> {
                 false => Ok(report),
             }
         }
-        Command::Config(_) | Command::Admin(_) | Command::Store(StoreCmd::Compact) => {
+        Command::Config(_)
+        | Command::Admin(_)
+        | Command::Store(StoreCmd::Compact | StoreCmd::BackfillClosed) => {
             unreachable!("handled above")
         }
     }

@@ -40,3 +40,21 @@ pub(crate) fn compact(target: &Target) -> Result<String, OpsError> {
         after
     ))
 }
+
+pub(crate) async fn backfill_closed(target: &Target) -> Result<String, OpsError> {
+    let Some(table) = &target.table else {
+        return Err(
+            "backfill-closed is for a DynamoDB table (--table); the embedded store indexes closed \
+             dossiers by itself when it opens"
+                .into(),
+        );
+    };
+    let aws = motcua_runtime::aws::Aws::load().await?;
+    let n = aws
+        .store_named(table.clone())
+        .backfill_closed_index()
+        .await?;
+    Ok(format!(
+        "{table}: indexed {n} closed dossier(s); the next purge applies their retention"
+    ))
+}
