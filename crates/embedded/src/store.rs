@@ -63,6 +63,8 @@ const CLOSED_DOSSIERS: Index = TableDefinition::new("closed_dossiers");
 const EXPIRY: Index = TableDefinition::new("expiry");
 /// `tenant/user/n20 ticket/ms13/message id` → a staff answer waiting for the user.
 const PENDING_ANSWERS: Json = TableDefinition::new("pending_answers");
+/// Upkeep done once per file (`closed_index_v1`: closed dossiers of older files indexed).
+const STORE_META: TableDefinition<&str, u64> = TableDefinition::new("store_meta");
 /// `tenant/phone hash` → ms of the withdrawal.
 const PHONE_SUPPRESSIONS: TableDefinition<&str, i64> = TableDefinition::new("phone_suppressions");
 /// `tenant/id` → announcement; `tenant/ms13 created/id` → () lists them.
@@ -102,6 +104,7 @@ pub(crate) fn create_tables(txn: &redb::WriteTransaction) -> Result<(), redb::Ta
         txn.open_table(t)?;
     }
     txn.open_table(TICKET_SEQ)?;
+    txn.open_table(STORE_META)?;
     txn.open_table(COUNTERS)?;
     txn.open_table(PHONE_SUPPRESSIONS)?;
     Ok(())

@@ -252,12 +252,16 @@ fn remove_expired(
     Ok(removed)
 }
 
-/// Lists the closed dossiers of a file written before the closed index existed.
+/// Lists the closed dossiers of a file written before the closed index existed, once: a mark
+/// in `store_meta` records that it was done, so the dossiers are not read at every start.
 pub(crate) fn backfill_closed_index(txn: &redb::WriteTransaction) -> Result<(), redb::Error> {
-    let mut index = txn.open_table(CLOSED_DOSSIERS)?;
-    if !redb::ReadableTableMetadata::is_empty(&index)? {
+    const DONE: &str = "closed_index_v1";
+    let mut marks = txn.open_table(STORE_META)?;
+    if marks.get(DONE)?.is_some() {
         return Ok(());
     }
+    marks.insert(DONE, 1)?;
+    let mut index = txn.open_table(CLOSED_DOSSIERS)?;
     let dossiers = txn.open_table(DOSSIERS)?;
     for item in dossiers.iter()? {
         let (_, v) = item?;
