@@ -10,15 +10,30 @@ use crate::item::{Fields, n, s};
 use crate::keys::{self, DAY_FORMAT, DAY_PREFIX};
 
 impl DynamoStore {
-    async fn add_to_counter(&self, pk: String, sk: String, by: i64) -> StoreResult<()> {
-        self.client
+    /// `ADD n :by`, and `ttl` when the counter expires (a user's or a dossier's day counter).
+    async fn add_to_counter(
+        &self,
+        pk: String,
+        sk: String,
+        by: i64,
+        expires_at: Option<DateTime<Utc>>,
+    ) -> StoreResult<()> {
+        let update = self
+            .client
             .update_item()
             .table_name(&self.table)
             .key("PK", s(pk))
             .key("SK", s(sk))
-            .update_expression("ADD #n :by")
             .expression_attribute_names("#n", "n")
-            .expression_attribute_values(":by", n(by))
+            .expression_attribute_values(":by", n(by));
+        let update = match expires_at {
+            None => update.update_expression("ADD #n :by"),
+            Some(at) => update
+                .update_expression("ADD #n :by SET #ttl = :ttl")
+                .expression_attribute_names("#ttl", "ttl")
+                .expression_attribute_values(":ttl", n(at.timestamp())),
+        };
+        update
             .send()
             .await
             .map_err(|err| self.unavailable("UpdateItem (counter)", err))?;
@@ -37,8 +52,8 @@ impl CounterStore for DynamoStore {
     ) -> StoreResult<()> {
         let pk = keys::counter(tenant, metric);
         tokio::try_join!(
-            self.add_to_counter(pk.clone(), keys::day(day), by),
-            self.add_to_counter(pk, keys::month(day), by),
+            self.add_to_counter(pk.clone(), keys::day(day), by, None),
+            self.add_to_counter(pk, keys::month(day), by, None),
         )?;
         Ok(())
     }
@@ -51,20 +66,9 @@ impl CounterStore for DynamoStore {
         by: i64,
         expires_at: DateTime<Utc>,
     ) -> StoreResult<()> {
-        self.client
-            .update_item()
-            .table_name(&self.table)
-            .key("PK", s(keys::counter(tenant, metric)))
-            .key("SK", s(keys::day(day)))
-            .update_expression("ADD #n :by SET #ttl = :ttl")
-            .expression_attribute_names("#n", "n")
-            .expression_attribute_names("#ttl", "ttl")
-            .expression_attribute_values(":by", n(by))
-            .expression_attribute_values(":ttl", n(expires_at.timestamp()))
-            .send()
+        let pk = keys::counter(tenant, metric);
+        self.add_to_counter(pk, keys::day(day), by, Some(expires_at))
             .await
-            .map_err(|err| self.unavailable("UpdateItem (subject counter)", err))?;
-        Ok(())
     }
 
     async fn daily(

@@ -79,6 +79,18 @@ impl DynamoStore {
         }
     }
 
+    /// Writes `item` unconditionally.
+    async fn put(&self, operation: &str, item: Item) -> StoreResult<()> {
+        self.client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(item))
+            .send()
+            .await
+            .map_err(|err| self.unavailable(operation, err))?;
+        Ok(())
+    }
+
     /// Writes `item` unless an item with its key exists; returns whether it was written.
     async fn put_if_absent(&self, operation: &str, item: Item) -> StoreResult<bool> {
         let put = self

@@ -20,14 +20,7 @@ impl MessageLog for DynamoStore {
         let mut item = keyed(keys::message_ref(oa_id, message_id), META);
         item.insert(BODY.into(), body(message));
         item.insert("ttl".into(), n(expires_at.timestamp()));
-        self.client
-            .put_item()
-            .table_name(&self.table)
-            .set_item(Some(item))
-            .send()
-            .await
-            .map_err(|err| self.unavailable("PutItem (message ref)", err))?;
-        Ok(())
+        self.put("PutItem (message ref)", item).await
     }
 
     async fn get_message_ref(

@@ -23,14 +23,7 @@ impl PendingAnswerStore for DynamoStore {
         let mut item = keyed(keys::pending_answers(tenant, user_id), &sk);
         item.insert(BODY.into(), body(answer));
         item.insert("ttl".into(), n(expires_at.timestamp()));
-        self.client
-            .put_item()
-            .table_name(&self.table)
-            .set_item(Some(item))
-            .send()
-            .await
-            .map_err(|err| self.unavailable("PutItem (pending answer)", err))?;
-        Ok(())
+        self.put("PutItem (pending answer)", item).await
     }
 
     async fn pending_answers(

@@ -48,14 +48,7 @@ impl AuditLog for DynamoStore {
         let mut item = keyed(keys::audit_day(&entry.tenant, day), &sk);
         item.insert(BODY.into(), body(entry));
         item.insert("ttl".into(), n(expires_at.timestamp()));
-        self.client
-            .put_item()
-            .table_name(&self.table)
-            .set_item(Some(item))
-            .send()
-            .await
-            .map_err(|err| self.unavailable("PutItem (audit entry)", err))?;
-        Ok(())
+        self.put("PutItem (audit entry)", item).await
     }
 
     async fn audit_entries(
