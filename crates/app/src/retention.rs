@@ -64,47 +64,51 @@ impl Purge {
         let now = self.clock.now();
         let started = std::time::Instant::now();
         let batch = self.settings.batch.max(1);
-        let mut report = PurgeReport::default();
         let out_of_time = || started.elapsed() >= self.settings.time_budget;
+        let mut report = PurgeReport::default();
         for tenant in self.tenancy.directory().iter() {
             let (id, r) = (&tenant.id, tenant.retention);
-            let mut dossiers = 0;
-            loop {
-                let n = self
-                    .store
+            let dossiers = drain(batch, &out_of_time, || {
+                self.store
                     .purge_closed_dossiers(id, r.dossiers_closed_before(now), batch)
-                    .await?;
-                dossiers += n;
-                if n < batch || out_of_time() {
-                    break;
-                }
-            }
-            let mut tickets = 0;
-            loop {
-                let n = self
-                    .store
+            })
+            .await?;
+            let tickets = drain(batch, &out_of_time, || {
+                self.store
                     .purge_closed_tickets(id, r.tickets_closed_before(now), batch)
-                    .await?;
-                tickets += n;
-                if n < batch || out_of_time() {
-                    break;
-                }
-            }
+            })
+            .await?;
             let dims = [("Tenant", id.as_str())];
             self.metrics.count("PurgedDossiers", dossiers as f64, &dims);
             self.metrics.count("PurgedTickets", tickets as f64, &dims);
             report.dossiers += dossiers;
             report.tickets += tickets;
         }
-        loop {
-            let n = self.store.purge_expired(now, batch).await?;
-            report.expired += n;
-            if n < batch || out_of_time() {
-                break;
-            }
-        }
+        report.expired =
+            drain(batch, &out_of_time, || self.store.purge_expired(now, batch)).await?;
         report.unfinished = out_of_time();
         tracing::info!(?report, "purge");
         Ok(report)
+    }
+}
+
+/// Calls `purge` (one batch of at most `batch`) until a batch comes back short or the time is
+/// up; returns how many were purged.
+async fn drain<F, Fut>(
+    batch: usize,
+    out_of_time: &impl Fn() -> bool,
+    mut purge: F,
+) -> Result<usize, StoreError>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<usize, StoreError>>,
+{
+    let mut total = 0;
+    loop {
+        let n = purge().await?;
+        total += n;
+        if n < batch || out_of_time() {
+            return Ok(total);
+        }
     }
 }
