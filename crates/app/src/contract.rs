@@ -53,6 +53,7 @@ macro_rules! store_contract_tests {
             closed_dossiers_are_purged_after_their_retention,
             closed_tickets_are_purged_after_their_retention,
             pending_answers_wait_per_user_and_answers_are_marked_delivered,
+            procedure_catalogues_are_replaced_whole_per_tenant,
         );
     };
     (@each $make:expr; $($name:ident),* $(,)?) => {

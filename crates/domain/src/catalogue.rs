@@ -127,6 +127,12 @@ pub enum Msg {
     RatingThanks,
     /// `user_withdraw`: everything about this user is erased.
     DataErased,
+    /// The procedure guide's answer to a question (recorded as ticket `number`, closed unless
+    /// the citizen asks staff).
+    GuideAnswer {
+        number: u64,
+        entries: Vec<GuideEntry>,
+    },
     /// A staff member's answer to a question or complaint.
     TicketAnswer {
         number: u64,
@@ -204,6 +210,11 @@ pub const MENU: [(&str, &str); 5] = [
 /// The payload of "Hỗ trợ" (the guide, the hotline and office hours). `#huong_dan`, the
 /// button of earlier welcome messages, answers the same.
 pub const SUPPORT: &str = "#ho_tro";
+/// Under a guide answer: the citizen wants staff to answer instead (`#hoi_can_bo:{ticket}`).
+pub const GUIDE_ASK_STAFF: &str = "Hỏi cán bộ";
+pub const GUIDE_ASK_STAFF_PREFIX: &str = "#hoi_can_bo:";
+/// Under a guide answer: the best procedure's page on the province's public-service portal.
+pub const GUIDE_ONLINE: &str = "Nộp hồ sơ trực tuyến";
 /// Title of the call button under "Hỗ trợ".
 pub const SUPPORT_CALL: &str = "Gọi tổng đài";
 
@@ -593,6 +604,7 @@ impl Msg {
                 None => format!("Trả lời câu hỏi/phản ánh số {number}:\n\n{text}"),
             },
             Msg::Announcement { title, body } => format!("{title}\n\n{body}"),
+            Msg::GuideAnswer { number, entries } => render_guide(*number, entries),
         };
         text.nfc().collect()
     }
@@ -706,6 +718,31 @@ impl Msg {
                 title: "ư".repeat(MAX_TITLE),
                 body: "y".repeat(MAX_STAFF_TEXT),
             },
+            Msg::GuideAnswer {
+                number: 12345,
+                entries: vec![
+                    GuideEntry {
+                        name: "x".repeat(400),
+                        agency: "a".repeat(400),
+                        documents: vec!["d".repeat(300); 20],
+                        fees: "f".repeat(600),
+                        processing_time: "t".repeat(600),
+                        online_url: Some(format!("https://{}", "u".repeat(200))),
+                    };
+                    crate::guide::MAX_ANSWERS
+                ],
+            },
+            Msg::GuideAnswer {
+                number: 1,
+                entries: vec![GuideEntry {
+                    name: "Đăng ký khai sinh".into(),
+                    agency: "UBND cấp xã".into(),
+                    documents: vec!["Tờ khai".into()],
+                    fees: "Miễn lệ phí".into(),
+                    processing_time: "Trong ngày".into(),
+                    online_url: None,
+                }],
+            },
         ]);
         out.extend(EventKind::ALL.iter().map(|&kind| {
             Msg::Notice(Notice {
@@ -724,6 +761,63 @@ impl Msg {
         }));
         out
     }
+}
+
+/// One procedure in a guide answer, as the catalogue publishes it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GuideEntry {
+    pub name: String,
+    pub agency: String,
+    pub documents: Vec<String>,
+    pub fees: String,
+    pub processing_time: String,
+    pub online_url: Option<String>,
+}
+
+impl GuideEntry {
+    fn render(&self, n: usize, budget: usize) -> String {
+        let mut s = format!("{n}. {}", self.name);
+        if let Some(url) = &self.online_url {
+            s.push_str(&format!("\n• Nộp trực tuyến: {url}"));
+        }
+        s.push_str(&format!(
+            "\n• Nơi giải quyết: {}\n• Lệ phí: {}\n• Thời hạn: {}\n• Hồ sơ gồm: {}.",
+            self.agency,
+            self.fees,
+            self.processing_time,
+            self.documents.join("; ")
+        ));
+        clip(&s, budget)
+    }
+}
+
+/// At most `max` characters, an ellipsis marking a cut.
+fn clip(s: &str, max: usize) -> String {
+    if s.chars().count() <= max {
+        return s.to_string();
+    }
+    let mut out: String = s.chars().take(max.saturating_sub(1)).collect();
+    out.push('…');
+    out
+}
+
+fn render_guide(number: u64, entries: &[GuideEntry]) -> String {
+    let head = match entries.len() {
+        1 => "Thông tin thủ tục ông/bà có thể cần (tự động, theo danh mục thủ tục hành chính của tỉnh):".to_string(),
+        n => format!("{n} thủ tục ông/bà có thể cần (tự động, theo danh mục thủ tục hành chính của tỉnh):"),
+    };
+    let foot = format!(
+        "Nếu chưa đúng điều ông/bà cần hỏi, chọn \"{GUIDE_ASK_STAFF}\" để cán bộ trả lời (câu hỏi số {number})."
+    );
+    let room =
+        MAX_TEXT_CHARS - head.chars().count() - foot.chars().count() - 4 * (entries.len() + 1);
+    let budget = room / entries.len().max(1);
+    let body: Vec<String> = entries
+        .iter()
+        .enumerate()
+        .map(|(i, e)| e.render(i + 1, budget))
+        .collect();
+    format!("{head}\n\n{}\n\n{foot}", body.join("\n\n"))
 }
 
 #[cfg(test)]

@@ -92,6 +92,9 @@ pub struct Ticket {
     /// The answer could not reach the citizen by Zalo: staff must phone them.
     #[serde(default)]
     pub call_citizen: bool,
+    /// Answered by the procedure guide.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub guide: Option<GuideAnswer>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -103,6 +106,23 @@ pub enum Author {
     },
     /// Typed in Zalo's own OA tool (an `oa_send_*` echo).
     OaTool,
+    /// The procedure guide's automatic answer.
+    Guide,
+}
+
+/// A question the procedure guide answered: which procedures, from which catalogue version,
+/// and what came of it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GuideAnswer {
+    /// Procedure codes, best first.
+    pub procedures: Vec<String>,
+    pub catalogue_version: String,
+    /// The citizen pressed "Hỏi cán bộ": staff answer it like any ticket.
+    #[serde(default)]
+    pub asked_staff: bool,
+    /// A staff member marked the answer wrong (counted in the statistics).
+    #[serde(default)]
+    pub marked_wrong: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -165,6 +185,7 @@ impl Ticket {
             due_at: new.due_at,
             answered_at: None,
             call_citizen: false,
+            guide: None,
         }
     }
 }

@@ -177,3 +177,15 @@ pub fn day(day: NaiveDate) -> String {
 pub fn month(day: NaiveDate) -> String {
     format!("M#{:04}-{:02}", day.year(), day.month())
 }
+
+/// The tenant's procedure catalogue: `CURRENT` (its version) and the chunks of each version.
+pub fn procedures(tenant: &TenantId) -> String {
+    format!("PROC#{tenant}")
+}
+
+pub const PROCEDURES_CURRENT: &str = "CURRENT";
+
+/// Sort key prefix of one catalogue version's chunks.
+pub fn procedures_version(version: &str) -> String {
+    format!("V#{version}#")
+}

@@ -10,6 +10,7 @@ mod item;
 mod keys;
 mod messages;
 mod pending;
+mod procedures;
 mod retention;
 mod staff;
 mod tickets;

@@ -4,6 +4,7 @@ mod dossiers;
 mod idempotency;
 mod messages;
 mod pending;
+mod procedures;
 mod retention;
 mod staff;
 mod tickets;
@@ -70,6 +71,8 @@ const PHONE_SUPPRESSIONS: TableDefinition<&str, i64> = TableDefinition::new("pho
 /// `tenant/id` → announcement; `tenant/ms13 created/id` → () lists them.
 const ANNOUNCEMENTS: Json = TableDefinition::new("announcements");
 const ANNOUNCEMENT_ORDER: Index = TableDefinition::new("announcement_order");
+/// `tenant/info` → the catalogue's version; `tenant/catalogue` → the whole catalogue.
+const PROCEDURES: Json = TableDefinition::new("procedures");
 
 /// Creates every table so that read transactions never meet a missing one.
 pub(crate) fn create_tables(txn: &redb::WriteTransaction) -> Result<(), redb::TableError> {
@@ -86,6 +89,7 @@ pub(crate) fn create_tables(txn: &redb::WriteTransaction) -> Result<(), redb::Ta
         AUDIT,
         ANNOUNCEMENTS,
         PENDING_ANSWERS,
+        PROCEDURES,
     ] {
         txn.open_table(t)?;
     }

@@ -11,6 +11,7 @@ mod dossier;
 mod idempotency;
 mod message_log;
 mod pending_answer;
+mod procedure;
 mod queue;
 mod retention;
 mod ticket;
@@ -25,6 +26,7 @@ pub use dossier::{DossierStore, Upsert};
 pub use idempotency::{Claim, IdempotencyStore};
 pub use message_log::MessageLog;
 pub use pending_answer::PendingAnswerStore;
+pub use procedure::ProcedureStore;
 pub use queue::{Ack, Queue, QueueError, QueueMessage};
 pub use retention::RetentionStore;
 pub use ticket::TicketStore;
@@ -68,6 +70,7 @@ pub trait Store:
     + BudgetStore
     + RetentionStore
     + PendingAnswerStore
+    + ProcedureStore
 {
 }
 
@@ -84,6 +87,7 @@ impl<T> Store for T where
         + BudgetStore
         + RetentionStore
         + PendingAnswerStore
+        + ProcedureStore
 {
 }
 

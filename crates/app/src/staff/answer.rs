@@ -111,6 +111,7 @@ mod tests {
             due_at: now() - Duration::hours(6),
             answered_at: answered.then(|| now() - Duration::hours(1)),
             call_citizen: false,
+            guide: None,
         }
     }
 
