@@ -13,6 +13,8 @@
 //! - "Hồ sơ của tôi": the verified user's dossiers, a page at a time (`mine.rs`).
 //! - a staff answer that could not reach the user in the chat goes at their next interaction,
 //!   once, before the reply (`pending.rs`).
+//! - a question the tenant's procedure catalogue answers: the best 1-3 procedures, recorded as a
+//!   closed ticket that "Hỏi cán bộ" reopens for staff (`guide.rs`).
 //! - anything else, photos, files, locations: a question/complaint ticket, opened or appended to.
 //! - buttons: delivery choice (owner only) recorded and published for the one-stop system;
 //!   satisfaction rating. OA-tool echoes go into the ticket history, never answered. Receipts go
@@ -21,6 +23,7 @@
 mod buttons;
 mod codes;
 mod followers;
+mod guide;
 mod mine;
 mod pending;
 mod phone;
@@ -35,8 +38,8 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use motcua_domain::catalogue::{
-    DELIVERY_COUNTER_PREFIX, DELIVERY_POSTAL_PREFIX, MENU, Msg, RATING_PREFIX, SHARE_INFO_SUBTITLE,
-    SHARE_INFO_TITLE, SUPPORT,
+    DELIVERY_COUNTER_PREFIX, DELIVERY_POSTAL_PREFIX, GUIDE_ASK_STAFF_PREFIX, MENU, Msg,
+    RATING_PREFIX, SHARE_INFO_SUBTITLE, SHARE_INFO_TITLE, SUPPORT,
 };
 use motcua_domain::{DossierCode, PhoneNumber, Tenant, TenantId, TimelineEntry, time};
 
@@ -168,6 +171,8 @@ pub struct Conversation {
     pub clock: Arc<dyn Clock>,
     pub metrics: Arc<dyn Metrics>,
     pub settings: ConversationSettings,
+    /// The tenants' procedure guides, rebuilt when a catalogue changes.
+    pub guides: crate::guide::Guides,
 }
 
 const LEASE: Duration = Duration::from_secs(60);
@@ -334,6 +339,9 @@ impl Conversation {
         if let Some(rest) = trimmed.strip_prefix(RATING_PREFIX) {
             return self.rating(tenant, e, user, msg_id, rest).await;
         }
+        if let Some(rest) = trimmed.strip_prefix(GUIDE_ASK_STAFF_PREFIX) {
+            return self.ask_staff(tenant, e, user, msg_id, rest).await;
+        }
         if let Ok(code) = DossierCode::extract(trimmed) {
             return self
                 .code_card(tenant, e, user, msg_id, &code, trimmed)
@@ -345,6 +353,9 @@ impl Conversation {
         if trimmed.chars().count() <= PHONE_ONLY_MAX_CHARS && looks_like_phone(trimmed) {
             reply(Msg::PhoneTypedInChat).await?;
             return Ok("phone_not_searched");
+        }
+        if let Some(done) = self.guide_answer(tenant, e, user, msg_id, body).await? {
+            return Ok(done);
         }
         self.ticket(tenant, e, user, msg_id, Some(body.to_string()), Vec::new())
             .await

@@ -8,6 +8,7 @@ pub mod conversation;
 pub mod dead_letter;
 pub mod due;
 pub mod erasure;
+pub mod guide;
 pub mod ingest;
 pub mod lookup;
 pub mod messenger;

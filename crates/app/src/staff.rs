@@ -14,6 +14,7 @@ use serde::{Deserialize, Serialize};
 use unicode_normalization::UnicodeNormalization;
 
 mod answer;
+mod guide;
 mod reply;
 
 pub use answer::{Route, answer_counters, outside_window_route};
@@ -139,6 +140,9 @@ pub struct TicketFilter {
     pub older_than_hours: Option<u32>,
     #[serde(default)]
     pub overdue_only: bool,
+    /// Only questions the procedure guide answered, in any status (most are closed).
+    #[serde(default)]
+    pub answered_by_guide: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -156,6 +160,9 @@ pub struct TicketSummary {
     pub answered_at: Option<DateTime<Utc>>,
     pub overdue: bool,
     pub call_citizen: bool,
+    /// Answered by the procedure guide: which procedures, and whether it was asked to staff
+    /// or marked wrong.
+    pub guide: Option<motcua_domain::ticket::GuideAnswer>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -172,7 +179,7 @@ pub struct Citizen {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct MessageView {
     pub at: DateTime<Utc>,
-    /// `citizen`, `staff`, `oa_tool`.
+    /// `citizen`, `staff`, `oa_tool`, `guide`.
     pub author: &'static str,
     pub staff_name: Option<String>,
     pub text: Option<String>,
@@ -310,6 +317,7 @@ impl StaffDesk {
             answered_at: t.answered_at,
             overdue: t.is_overdue(now),
             call_citizen: t.call_citizen,
+            guide: t.guide.clone(),
         }
     }
 
@@ -331,6 +339,7 @@ impl StaffDesk {
         let now = self.clock.now();
         let statuses = match filter.status {
             Some(s) => vec![s],
+            None if filter.answered_by_guide => TicketStatus::ALL.to_vec(),
             None => vec![
                 TicketStatus::New,
                 TicketStatus::InProgress,
@@ -353,7 +362,8 @@ impl StaffDesk {
                     && filter
                         .older_than_hours
                         .is_none_or(|h| t.opened_at + chrono::Duration::hours(i64::from(h)) <= now)
-                    && (!filter.overdue_only || t.is_overdue(now));
+                    && (!filter.overdue_only || t.is_overdue(now))
+                    && (!filter.answered_by_guide || t.guide.is_some());
                 if keep {
                     out.push(self.summary(tenant, &t, now));
                 }
@@ -466,6 +476,7 @@ impl StaffDesk {
                         Author::Citizen => ("citizen", None),
                         Author::Staff { name } => ("staff", Some(name)),
                         Author::OaTool => ("oa_tool", None),
+                        Author::Guide => ("guide", None),
                     };
                     MessageView {
                         at: m.at,

@@ -73,6 +73,11 @@ pub struct Statistics {
     pub tickets_opened: i64,
     pub tickets_answered: i64,
     pub tickets_answered_late: i64,
+    /// Questions the procedure guide answered; of them, asked again to staff by the citizen,
+    /// and marked wrong by staff.
+    pub guide_answered: i64,
+    pub guide_asked_staff: i64,
+    pub guide_wrong: i64,
     /// Dossiers finished in the period, on time and late ("trễ hạn", a provincial KPI).
     pub dossiers_finished_on_time: i64,
     pub dossiers_finished_late: i64,
@@ -120,6 +125,9 @@ fn metric_names() -> Vec<String> {
         "tickets.answered".into(),
         "tickets.answered_late".into(),
         "tickets.answer_minutes".into(),
+        "guide.answered".into(),
+        "guide.asked_staff".into(),
+        "guide.wrong".into(),
         FINISHED_ON_TIME.into(),
         FINISHED_LATE.into(),
     ];
@@ -240,6 +248,9 @@ pub async fn compute(
         tickets_opened: series.total("tickets.opened"),
         tickets_answered: answered,
         tickets_answered_late: series.total("tickets.answered_late"),
+        guide_answered: series.total("guide.answered"),
+        guide_asked_staff: series.total("guide.asked_staff"),
+        guide_wrong: series.total("guide.wrong"),
         dossiers_finished_on_time: series.total(FINISHED_ON_TIME),
         dossiers_finished_late: series.total(FINISHED_LATE),
         median_answer_hours,
@@ -344,6 +355,9 @@ pub fn to_csv(s: &Statistics) -> String {
         ("phieu_moi", s.tickets_opened.to_string()),
         ("phieu_da_tra_loi", s.tickets_answered.to_string()),
         ("phieu_tra_loi_tre_han", s.tickets_answered_late.to_string()),
+        ("huong_dan_tu_dong_tra_loi", s.guide_answered.to_string()),
+        ("huong_dan_chuyen_can_bo", s.guide_asked_staff.to_string()),
+        ("huong_dan_bi_danh_dau_sai", s.guide_wrong.to_string()),
         (
             "ho_so_hoan_thanh_dung_han",
             s.dossiers_finished_on_time.to_string(),

@@ -58,6 +58,10 @@ pub fn router(state: Arc<AdminState>) -> Router {
         .route("/api/v1/admin/tickets/{number}/update", post(update))
         .route("/api/v1/admin/tickets/{number}/answer", post(answer))
         .route(
+            "/api/v1/admin/tickets/{number}/guide-wrong",
+            post(guide_wrong),
+        )
+        .route(
             "/api/v1/admin/announcements",
             get(list_announcements).post(create_announcement),
         )
@@ -352,6 +356,15 @@ async fn update(
             .update(&p, number, body.status, body.category)
             .await?
     )))
+}
+
+/// A staff member marks the procedure guide's answer wrong: the question goes to staff.
+async fn guide_wrong(
+    State(state): State<Arc<AdminState>>,
+    Staff(p): Staff,
+    Path(number): Path<u64>,
+) -> ApiResult<Json<Value>> {
+    Ok(Json(json!(state.desk.mark_guide_wrong(&p, number).await?)))
 }
 
 #[derive(Deserialize)]

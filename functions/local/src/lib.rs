@@ -152,6 +152,7 @@ fn consumers(
         clock,
         metrics,
         settings: ConversationSettings::default(),
+        guides: Default::default(),
     };
     (notifier, conversation)
 }
@@ -478,6 +479,20 @@ const DEMO_EVENTS: &str = include_str!("../../../infra/local/demo-events.json");
 
 /// Applies the demo events directly (idempotent: re-seeding changes nothing).
 pub async fn seed_demo(state: &AppState) -> Result<Vec<DossierCode>, String> {
+    // the demo tenants' procedure guide, the sample catalogue of real procedures (first, so
+    // that it sits at the start of a new file)
+    for tenant in state.tenancy.directory().iter() {
+        motcua_app::guide::import_catalogue(
+            state.store.as_ref(),
+            state.clock.as_ref(),
+            &tenant.id,
+            DEMO_PROCEDURES,
+            motcua_domain::procedure::Format::Json,
+            "procedures-tuyen-quang.json",
+        )
+        .await
+        .map_err(|e| format!("demo procedures: {e}"))?;
+    }
     let events: Vec<serde_json::Value> =
         serde_json::from_str(DEMO_EVENTS).map_err(|e| format!("demo events: {e}"))?;
     let mut codes = Vec::new();
@@ -498,6 +513,8 @@ pub async fn seed_demo(state: &AppState) -> Result<Vec<DossierCode>, String> {
     }
     Ok(codes)
 }
+
+const DEMO_PROCEDURES: &str = include_str!("../../../infra/tenants/procedures-tuyen-quang.json");
 
 /// How `serve` serves.
 #[derive(Debug, Clone, Default)]

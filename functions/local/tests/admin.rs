@@ -1023,3 +1023,91 @@ impl Drop for ChromeDriver {
         let _ = self.child.wait();
     }
 }
+
+/// Questions the procedure guide answered are listed for staff, with what it answered; a staff
+/// member marks one wrong and it comes back as a question for staff, counted in the statistics.
+/// A ticket the guide did not answer cannot be marked, and another tenant's staff see nothing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn staff_see_the_guides_answers_and_mark_a_wrong_one() {
+    let l = start().await;
+    let tq = motcua_domain::TenantId::parse("tuyen-quang").unwrap();
+    let catalogue = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../infra/tenants/procedures-tuyen-quang.json");
+    motcua_app::guide::import_catalogue(
+        l.state.store.as_ref(),
+        l.state.clock.as_ref(),
+        &tq,
+        &std::fs::read_to_string(catalogue).unwrap(),
+        motcua_domain::procedure::Format::Json,
+        "procedures-tuyen-quang.json",
+    )
+    .await
+    .unwrap();
+    l.citizen(text_event(
+        "g-1",
+        "gm-1",
+        "thu tuc dang ky ket hon",
+        chrono::Duration::zero(),
+    ))
+    .await;
+    l.citizen(text_event(
+        "g-2",
+        "gm-2",
+        "Xin hỏi lệ phí nộp ở đâu?",
+        chrono::Duration::zero(),
+    ))
+    .await;
+    let admin = l.login("admin-tq").await;
+    let (s, open) = admin.call("GET", "tickets", None).await;
+    assert_eq!(s, 200);
+    let open_numbers: Vec<u64> = open["tickets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["number"].as_u64().unwrap())
+        .collect();
+    assert_eq!(
+        open_numbers,
+        [2],
+        "the guide's answer is closed; the other is for staff"
+    );
+    let (_, by_guide) = admin
+        .call("GET", "tickets?answered_by_guide=true", None)
+        .await;
+    let listed = by_guide["tickets"].as_array().unwrap();
+    assert_eq!(listed.len(), 1);
+    assert_eq!(listed[0]["number"], 1);
+    assert_eq!(listed[0]["status"], "closed");
+    assert_eq!(listed[0]["guide"]["procedures"][0], "1.000894");
+    let (_, detail) = admin.call("GET", "tickets/1", None).await;
+    let authors: Vec<&str> = detail["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["author"].as_str().unwrap())
+        .collect();
+    assert_eq!(authors, ["citizen", "guide"]);
+
+    // another tenant's admin cannot see or mark it
+    let other = l.login("admin-bn").await;
+    let (s, _) = other.call("POST", "tickets/1/guide-wrong", None).await;
+    assert_eq!(s, 404);
+    // a ticket the guide did not answer cannot be marked
+    let (s, _) = admin.call("POST", "tickets/2/guide-wrong", None).await;
+    assert_eq!(s, 400);
+
+    let (s, marked) = admin.call("POST", "tickets/1/guide-wrong", None).await;
+    assert_eq!(s, 200, "{marked}");
+    assert_eq!(marked["status"], "new", "back to staff");
+    assert_eq!(marked["guide"]["marked_wrong"], true);
+    let (s, again) = admin.call("POST", "tickets/1/guide-wrong", None).await;
+    assert_eq!((s, &again["status"]), (200, &json!("new")));
+    let day = now().format("%Y-%m-%d");
+    let (_, stats) = admin
+        .call("GET", &format!("stats?from={day}&to={day}"), None)
+        .await;
+    assert_eq!(stats["guide_answered"], 1);
+    assert_eq!(stats["guide_wrong"], 1, "marked twice, counted once");
+    let (_, audit) = admin.call("GET", "audit", None).await;
+    assert!(audit.to_string().contains("ticket.guide_wrong"), "{audit}");
+}

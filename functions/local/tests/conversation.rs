@@ -555,7 +555,7 @@ async fn questions_open_a_ticket_and_later_messages_join_it() {
             OA_TQ,
             "asker",
             "q1",
-            "Cho tôi hỏi cấp phiếu lý lịch tư pháp cần giấy tờ gì?",
+            "Cho tôi hỏi khi nào nhận được kết quả hồ sơ nộp hôm thứ Hai?",
             1,
         ),
         None,
@@ -1426,4 +1426,161 @@ async fn support_gives_the_hotline_to_call_and_the_office_hours() {
     }
     let guide = l.replies_to("h3").pop().unwrap();
     assert!(guide.starts_with("Hướng dẫn:"), "{guide}");
+}
+
+/// The procedure guide (issue 18): a question about a procedure in the tenant's catalogue is
+/// answered at once with what to bring, fees, time and the online link, and recorded as a closed
+/// ticket; "Hỏi cán bộ" reopens it for staff, for its asker only; a complaint and an unmatched
+/// question still go to staff.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_guide_answers_procedure_questions_and_hands_the_rest_to_staff() {
+    let l = start().await;
+    let tq = motcua_domain::TenantId::parse("tuyen-quang").unwrap();
+    l.post(
+        &text(
+            OA_TQ,
+            "g1",
+            "gq1",
+            "cho em hoi lam giay khai sinh cho con can nhung gi a",
+            1,
+        ),
+        None,
+    )
+    .await;
+    l.post(
+        &text(
+            OA_BN,
+            "g2",
+            "gq2",
+            "Tôi muốn phản ánh cán bộ làm khai sinh chậm trễ",
+            2,
+        ),
+        None,
+    )
+    .await;
+    l.post(
+        &text(
+            OA_TQ,
+            "g3",
+            "gq3",
+            "Tại sao hồ sơ của tôi chưa có kết quả?",
+            3,
+        ),
+        None,
+    )
+    .await;
+    l.drain().await;
+
+    let answer = l.replies_to("gq1").pop().unwrap();
+    assert!(
+        answer.contains("Đăng ký khai sinh") || answer.contains("đăng ký khai sinh"),
+        "{answer}"
+    );
+    assert!(
+        answer.contains("Hồ sơ gồm:") && answer.contains("Lệ phí:"),
+        "{answer}"
+    );
+    let sent = l
+        .fake()
+        .delivered()
+        .into_iter()
+        .find(|r| r.recipient().as_deref() == Some("gq1"))
+        .unwrap();
+    assert!(sent.ok(), "the fake accepted the guide answer");
+    let buttons = sent.body["message"]["attachment"]["payload"]["buttons"]
+        .as_array()
+        .unwrap()
+        .clone();
+    let ask = buttons
+        .iter()
+        .find(|b| b["type"] == "oa.query.show" || b["type"] == "oa.query.hide")
+        .unwrap();
+    let payload = ask["payload"].as_str().unwrap().to_string();
+    assert!(payload.starts_with("#hoi_can_bo:"), "{payload}");
+    let number: u64 = payload["#hoi_can_bo:".len()..].parse().unwrap();
+    let (ticket, messages) = l
+        .state
+        .store
+        .get_ticket(&tq, number)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(ticket.status, motcua_app::TicketStatus::Closed);
+    let guide = ticket.guide.clone().unwrap();
+    assert!(
+        guide.procedures.contains(&"1.001193".to_string()),
+        "{guide:?}"
+    );
+    assert_eq!(messages.len(), 2, "the question and the guide's answer");
+    assert_eq!(
+        l.state.store.latest_open_ticket(&tq, "g1").await.unwrap(),
+        None
+    );
+
+    // the complaint and the unmatched question are tickets for staff, as before
+    assert!(
+        l.replies_to("gq2")
+            .pop()
+            .unwrap()
+            .starts_with("Đã tiếp nhận câu hỏi/phản ánh số")
+    );
+    assert!(
+        l.replies_to("gq3")
+            .pop()
+            .unwrap()
+            .starts_with("Đã tiếp nhận câu hỏi/phản ánh số")
+    );
+
+    // another user presses the same button: nothing changes, nothing is learned
+    l.post(&text(OA_TQ, "intruder", "gq4", &payload, 4), None)
+        .await;
+    l.post(&text(OA_TQ, "g1", "gq5", &payload, 5), None).await;
+    l.post(&text(OA_TQ, "g1", "gq6", &payload, 6), None).await;
+    l.drain().await;
+    assert!(
+        l.replies_to("gq4")
+            .pop()
+            .unwrap()
+            .starts_with("Vui lòng nhập câu hỏi")
+    );
+    assert!(
+        l.replies_to("gq5")
+            .pop()
+            .unwrap()
+            .starts_with(&format!("Đã tiếp nhận câu hỏi/phản ánh số {number}."))
+    );
+    let (reopened, _) = l
+        .state
+        .store
+        .get_ticket(&tq, number)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        reopened.status,
+        motcua_app::TicketStatus::New,
+        "staff answer it now"
+    );
+    assert!(reopened.guide.as_ref().unwrap().asked_staff);
+    assert_eq!(reopened.user_id, "g1");
+    let day = motcua_domain::time::to_vn(chrono::DateTime::from_timestamp_millis(T0_MS).unwrap())
+        .date_naive();
+    let count = |m: &'static str| {
+        let (store, tq) = (l.state.store.clone(), tq.clone());
+        async move {
+            store
+                .daily(&tq, m, day, day)
+                .await
+                .unwrap()
+                .iter()
+                .map(|(_, n)| n)
+                .sum::<i64>()
+        }
+    };
+    assert_eq!(count("guide.answered").await, 1);
+    assert_eq!(
+        count("guide.asked_staff").await,
+        1,
+        "pressing twice counts once"
+    );
 }

@@ -59,6 +59,34 @@ pub enum Command {
     /// The store: retention and upkeep.
     #[command(subcommand)]
     Store(StoreCmd),
+    /// The procedure guide's catalogue (thủ tục hành chính).
+    #[command(subcommand)]
+    Catalogue(Catalogue),
+}
+
+#[derive(Subcommand)]
+pub enum Catalogue {
+    /// Check a catalogue file (`.json` or `.csv`) without a deployment: the first bad record is
+    /// named by line and field.
+    Check { file: PathBuf },
+    /// Check a catalogue file and make it the tenant's catalogue: the chat answers from it at
+    /// the next question, on every instance.
+    Import {
+        #[arg(long)]
+        tenant: String,
+        file: PathBuf,
+    },
+    /// The tenant's current catalogue: version, source file, import time, size.
+    Show {
+        #[arg(long)]
+        tenant: String,
+    },
+    /// What the chat would answer to a question, from the tenant's current catalogue.
+    Search {
+        #[arg(long)]
+        tenant: String,
+        question: String,
+    },
 }
 
 #[derive(Subcommand)]

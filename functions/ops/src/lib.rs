@@ -8,6 +8,7 @@
 //! the environment, and shown only as SHA-256 prefixes.
 
 mod admin;
+mod catalogue;
 mod citizen;
 mod cli;
 mod config;
@@ -28,6 +29,7 @@ pub type OpsError = Box<dyn std::error::Error + Send + Sync>;
 pub async fn run(cli: Cli) -> Result<String, OpsError> {
     match &cli.command {
         Command::Config(Config::Check { file }) => return config::check(file),
+        Command::Catalogue(Catalogue::Check { file }) => return catalogue::check(file),
         Command::Admin(Admin::HashPassword) => return admin::hash_password(),
         Command::Store(StoreCmd::Compact) => return store::compact(&cli.target),
         Command::Store(StoreCmd::BackfillClosed) => {
@@ -70,6 +72,13 @@ pub async fn run(cli: Cli) -> Result<String, OpsError> {
             dry_run,
             max,
         }) => dlq::replay_command(Some(&ctx), &queue_url, &dlq_url, dry_run, max).await,
+        Command::Catalogue(Catalogue::Import { tenant, file }) => {
+            catalogue::import(&ctx, &tenant, &file).await
+        }
+        Command::Catalogue(Catalogue::Show { tenant }) => catalogue::show(&ctx, &tenant).await,
+        Command::Catalogue(Catalogue::Search { tenant, question }) => {
+            catalogue::search(&ctx, &tenant, &question).await
+        }
         Command::Store(StoreCmd::Purge { compact }) => {
             let report = store::purge(&ctx).await?;
             drop(ctx);
@@ -79,6 +88,7 @@ pub async fn run(cli: Cli) -> Result<String, OpsError> {
             }
         }
         Command::Config(_)
+        | Command::Catalogue(Catalogue::Check { .. })
         | Command::Admin(_)
         | Command::Store(StoreCmd::Compact | StoreCmd::BackfillClosed) => {
             unreachable!("handled above")

@@ -45,6 +45,7 @@ async fn main() -> Result<(), Error> {
         clock: aws.clock.clone(),
         metrics: aws.metrics.clone(),
         settings: ConversationSettings::default(),
+        guides: Default::default(),
     };
     let (conversation, events) = (&conversation, events.as_ref());
     lambda_runtime::run(service_fn(move |e: LambdaEvent<SqsEvent>| async move {

@@ -104,12 +104,13 @@ async function loadTickets() {
   if ($("#f-agency").value) q.set("agency", $("#f-agency").value);
   if ($("#f-age").value) q.set("older_than_hours", $("#f-age").value);
   if ($("#f-overdue").checked) q.set("overdue_only", "true");
+  if ($("#f-guide").checked) q.set("answered_by_guide", "true");
   const { tickets } = await api("GET", "tickets?" + q);
   const body = $("#ticket-list tbody");
   body.replaceChildren(...tickets.map((t) => {
     const tr = el("tr", { "data-number": String(t.number), class: t.overdue ? "overdue" : "" },
       el("td", {}, String(t.number)), el("td", {}, t.category_vi),
-      el("td", {}, t.status_vi + (t.call_citizen ? " · cần gọi điện" : "")),
+      el("td", {}, t.status_vi + (t.call_citizen ? " · cần gọi điện" : "") + (t.guide ? " · hướng dẫn tự động" : "")),
       el("td", {}, t.agency_name || t.agency || "(chưa giao)"),
       el("td", {}, fmt(t.opened_at)), el("td", {}, fmt(t.due_at)));
     tr.addEventListener("click", () => openTicket(t.number, false));
@@ -132,7 +133,14 @@ async function openTicket(number, reveal) {
     ` · nhắn tin lần cuối ${c.last_interaction_at ? fmt(c.last_interaction_at) : "không rõ"}` +
     (c.within_window ? "" : " · ĐÃ QUÁ 7 NGÀY: Zalo không cho gửi tin tư vấn");
   $("#reveal-btn").hidden = d.revealed;
-  const who = { citizen: "Công dân", staff: "Cán bộ", oa_tool: "OA (công cụ Zalo)" };
+  const g = t.guide;
+  $("#td-guide").hidden = !g;
+  if (g) {
+    $("#td-guide-text").textContent = `Hướng dẫn thủ tục tự động đã trả lời (thủ tục ${g.procedures.join(", ")}; danh mục ${g.catalogue_version})` +
+      (g.asked_staff ? " · công dân đã chọn hỏi cán bộ" : "") + (g.marked_wrong ? " · đã đánh dấu trả lời sai" : "");
+    $("#guide-wrong-btn").hidden = g.marked_wrong;
+  }
+  const who = { citizen: "Công dân", staff: "Cán bộ", oa_tool: "OA (công cụ Zalo)", guide: "Hướng dẫn thủ tục tự động" };
   $("#messages").replaceChildren(...d.messages.map((m) => el("li", { class: m.author },
     el("span", { class: "meta" }, `${who[m.author]}${m.staff_name ? " " + m.staff_name : ""} · ${fmt(m.at)}` +
       (m.delivery ? ` · ${({ zalo_cs: "đã gửi qua Zalo", zns: "đã báo qua ZNS", call_citizen: "cần gọi điện" })[m.delivery] || m.delivery}` : "") +
@@ -219,6 +227,7 @@ async function loadStats() {
     ["Tiết kiệm (đ)", vnd(s.saved_vnd)],
     ["Hồ sơ hoàn thành đúng hạn", s.dossiers_finished_on_time], ["Hồ sơ hoàn thành trễ hạn", s.dossiers_finished_late],
     ["Phiếu mới", s.tickets_opened], ["Phiếu đã trả lời", s.tickets_answered], ["Trả lời trễ hạn", s.tickets_answered_late],
+    ["Câu hỏi do hướng dẫn thủ tục trả lời", s.guide_answered], ["… công dân chuyển hỏi cán bộ", s.guide_asked_staff], ["… cán bộ đánh dấu sai", s.guide_wrong],
     ["Thời gian trả lời (trung vị)", s.median_answer_hours === null ? "–" : (s.median_answer_hours === 0 ? "trên 7 ngày" : `≤ ${s.median_answer_hours} giờ`)],
   ];
   $("#stats-summary tbody").replaceChildren(...rows.map(([k, v]) => el("tr", {}, el("th", {}, k), el("td", { "data-metric": k }, String(v)))));
@@ -259,6 +268,11 @@ document.addEventListener("DOMContentLoaded", () => {
   document.querySelectorAll("#tabs button").forEach((b) => b.addEventListener("click", () => showTab(b.dataset.tab)));
   on("#filters", "submit", loadTickets);
   on("#reveal-btn", "click", () => openTicket(current.ticket.number, true));
+  on("#guide-wrong-btn", "click", async () => {
+    await api("POST", `tickets/${current.ticket.number}/guide-wrong`, {});
+    await openTicket(current.ticket.number, false);
+    loadTickets();
+  });
   on("#assign-btn", "click", async () => {
     await api("POST", `tickets/${current.ticket.number}/assign`, { agency: $("#assign-agency").value });
     await openTicket(current.ticket.number, false); loadTickets();
