@@ -1,7 +1,8 @@
 //! `motcua-ops citizen erase`, the real binary on a local deployment: a request received on
 //! paper erases every Zalo account of the phone and what they wrote, stops every notice to the
 //! phone, and says so in the audit trail, without naming whom. `motcua-ops store purge`
-//! applies the tenants' retention and compacts the file.
+//! applies the tenants' retention and compacts the file. `motcua-ops catalogue` imports the
+//! procedure guide's catalogue.
 
 use std::process::Command;
 
@@ -200,4 +201,76 @@ async fn a_purge_on_demand_drops_old_closed_dossiers_and_compacts_the_file() {
             .unwrap()
             .is_some()
     );
+}
+
+/// `motcua-ops catalogue`: a bad file is refused with its line and field and changes nothing;
+/// the sample imports, shows its version, and answers as the chat would.
+#[tokio::test]
+async fn a_catalogue_is_checked_imported_shown_and_searched() {
+    let dir = tempfile::tempdir().unwrap();
+    let _ = open(dir.path()); // the data directory as the server leaves it
+    let bad = dir.path().join("bad.csv");
+    std::fs::write(
+        &bad,
+        "code,name,sector,agency,documents,fees,processing_time\n\
+         1.001193,Thủ tục đăng ký khai sinh,Hộ tịch,UBND cấp xã,Tờ khai,Miễn lệ phí,Trong ngày\n\
+         1.000894,Thủ tục đăng ký kết hôn,Hộ tịch,UBND cấp xã,Tờ khai,,Trong ngày\n",
+    )
+    .unwrap();
+    let bad = bad.to_str().unwrap();
+    let (ok, out) = ops(dir.path(), &["catalogue", "check", bad]);
+    assert!(!ok && out.contains("line 3, field `fees`: empty"), "{out}");
+    let (ok, out) = ops(
+        dir.path(),
+        &["catalogue", "import", "--tenant", "tuyen-quang", bad],
+    );
+    assert!(!ok && out.contains("line 3"), "{out}");
+    let (_, out) = ops(
+        dir.path(),
+        &["catalogue", "show", "--tenant", "tuyen-quang"],
+    );
+    assert!(
+        out.contains("no catalogue imported"),
+        "a refused file replaced nothing: {out}"
+    );
+
+    let sample = "infra/tenants/procedures-tuyen-quang.json";
+    let (ok, out) = ops(dir.path(), &["catalogue", "check", sample]);
+    assert!(ok && out.contains("52 procedure(s)"), "{out}");
+    let (ok, out) = ops(
+        dir.path(),
+        &["catalogue", "import", "--tenant", "tuyen-quang", sample],
+    );
+    assert!(ok && out.contains("imported 52 procedure(s)"), "{out}");
+    let (ok, out) = ops(
+        dir.path(),
+        &["catalogue", "show", "--tenant", "tuyen-quang"],
+    );
+    assert!(
+        ok && out.contains("52 procedure(s), from procedures-tuyen-quang.json"),
+        "{out}"
+    );
+    let (_, other) = ops(dir.path(), &["catalogue", "show", "--tenant", "bac-ninh"]);
+    assert!(
+        other.contains("no catalogue imported"),
+        "tenants are apart: {other}"
+    );
+    let (ok, out) = ops(
+        dir.path(),
+        &[
+            "catalogue",
+            "search",
+            "--tenant",
+            "tuyen-quang",
+            "lam giay khai sinh",
+        ],
+    );
+    assert!(ok && out.starts_with("1.001193"), "{out}");
+    let (ok, out) = ops(
+        dir.path(),
+        &["catalogue", "search", "--tenant", "tuyen-quang", "xin chào"],
+    );
+    assert!(ok && out.contains("goes to staff"), "{out}");
+    let (ok, out) = ops(dir.path(), &["catalogue", "show", "--tenant", "nowhere"]);
+    assert!(!ok && out.contains("no tenant nowhere"), "{out}");
 }
