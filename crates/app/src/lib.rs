@@ -14,6 +14,7 @@ pub mod lookup;
 pub mod messenger;
 pub mod metrics;
 pub mod notify;
+pub mod oa_followers;
 pub mod once;
 pub mod pii;
 pub mod ports;

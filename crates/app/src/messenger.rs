@@ -65,6 +65,9 @@ pub trait Messenger: Send + Sync {
         message: &Outgoing,
     ) -> Result<Delivered, SendError>;
 
+    /// The OA's follower count as Zalo counts it (its profile, `getoa`).
+    async fn follower_count(&self, oa_id: &str) -> Result<u64, SendError>;
+
     /// Asks the user to share their Zalo-verified phone (answer: `user_submit_info`).
     async fn request_user_info(
         &self,

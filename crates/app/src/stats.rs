@@ -23,6 +23,8 @@ pub struct DayRow {
     pub day: NaiveDate,
     pub follows: i64,
     pub unfollows: i64,
+    /// Zalo's own follower count read that day (0: not read).
+    pub zalo_followers: i64,
     /// Per channel of [`LOOKUP_CHANNELS`].
     pub lookups: BTreeMap<String, i64>,
     pub notifications_sent: i64,
@@ -61,6 +63,8 @@ pub struct Statistics {
     pub to: NaiveDate,
     pub follows: i64,
     pub unfollows: i64,
+    /// Zalo's own follower count, as last read in the period (`getoa`, daily).
+    pub zalo_followers: Option<i64>,
     pub lookups_by_channel: BTreeMap<String, i64>,
     pub lookups: i64,
     pub notifications: Vec<NotificationRow>,
@@ -120,6 +124,7 @@ fn metric_names() -> Vec<String> {
     let mut metrics: Vec<String> = vec![
         "followers.follow".into(),
         "followers.unfollow".into(),
+        crate::oa_followers::ZALO_FOLLOWERS.into(),
         "notify.undeliverable".into(),
         "tickets.opened".into(),
         "tickets.answered".into(),
@@ -185,6 +190,7 @@ fn day_rows(series: &Series, from: NaiveDate, to: NaiveDate) -> Vec<DayRow> {
             day,
             follows: series.on("followers.follow", day),
             unfollows: series.on("followers.unfollow", day),
+            zalo_followers: series.on(crate::oa_followers::ZALO_FOLLOWERS, day),
             lookups: LOOKUP_CHANNELS
                 .iter()
                 .map(|c| (c.to_string(), series.on(&format!("lookup.{c}"), day)))
@@ -237,6 +243,7 @@ pub async fn compute(
         to,
         follows: series.total("followers.follow"),
         unfollows: series.total("followers.unfollow"),
+        zalo_followers: days.iter().rev().map(|d| d.zalo_followers).find(|n| *n > 0),
         lookups: lookups_by_channel.values().sum(),
         lookups_by_channel,
         notifications,
@@ -314,15 +321,22 @@ pub fn to_csv(s: &Statistics) -> String {
     for c in LOOKUP_CHANNELS {
         out.push_str(&format!(",tra_cuu_{c}"));
     }
-    out.push_str(",thong_bao_da_gui,khong_gui_duoc,phieu_moi,phieu_da_tra_loi\n");
+    // a new column goes last, so that a province's spreadsheet keeps its columns
+    out.push_str(
+        ",thong_bao_da_gui,khong_gui_duoc,phieu_moi,phieu_da_tra_loi,nguoi_quan_tam_theo_zalo\n",
+    );
     for d in &s.days {
         out.push_str(&format!("{},{},{}", d.day, d.follows, d.unfollows));
         for c in LOOKUP_CHANNELS {
             out.push_str(&format!(",{}", d.lookups.get(c).copied().unwrap_or(0)));
         }
         out.push_str(&format!(
-            ",{},{},{},{}\n",
-            d.notifications_sent, d.undeliverable, d.tickets_opened, d.tickets_answered
+            ",{},{},{},{},{}\n",
+            d.notifications_sent,
+            d.undeliverable,
+            d.tickets_opened,
+            d.tickets_answered,
+            d.zalo_followers
         ));
     }
     out.push_str("\nloai_thong_bao,kenh,so_tin,don_gia_vnd,chi_phi_vnd\n");

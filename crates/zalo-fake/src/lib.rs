@@ -33,6 +33,7 @@ pub enum Endpoint {
     UserDetail,
     Quota,
     Token,
+    OaInfo,
 }
 
 /// An injected failure.
@@ -117,6 +118,8 @@ struct State_ {
     /// with any parameters.
     templates: HashMap<String, Vec<(String, usize)>>,
     counter: u64,
+    /// OA id → its follower count, for `getoa`.
+    followers: HashMap<String, u64>,
 }
 
 /// A running fake. Dropping it stops the server.
@@ -221,6 +224,11 @@ impl ZaloFake {
         self.with(|s| s.interactions.insert(user_id.into(), at_ms));
     }
 
+    /// Sets the OA's follower count that `getoa` answers.
+    pub fn set_followers(&self, oa_id: &str, count: u64) {
+        self.with(|s| s.followers.insert(oa_id.into(), count));
+    }
+
     pub fn records(&self) -> Vec<Record> {
         self.with(|s| s.records.clone())
     }
@@ -294,6 +302,7 @@ fn router(state: Shared) -> Router {
         .route("/v2.0/oa/message", post(broadcast))
         .route("/v2.0/oa/upload/file", post(upload_file))
         .route("/v3.0/oa/user/detail", get(user_detail))
+        .route("/v2.0/oa/getoa", get(oa_info))
         .route("/v3.0/oa/quota/message", post(quota))
         .route("/message/template", post(zns))
         .route("/v4/oa/access_token", post(token))
@@ -605,6 +614,37 @@ async fn user_detail(
             "display_name": "Người dùng thử", "user_is_follower": true}}),
         None => zalo(-201, "user_id is invalid!"),
     })
+    .await
+}
+
+/// `getoa`: the OA's profile with its follower count (`num_follower`), in the shape of Zalo's
+/// documented answer (`data.oa_id`, `name`, `oa_type` 4 for a state agency, …).
+async fn oa_info(State(state): State<Shared>, headers: HeaderMap) -> Response {
+    let oa = headers
+        .get("access_token")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|t| {
+            state
+                .lock()
+                .expect("fake state lock")
+                .access
+                .get(t)
+                .cloned()
+        });
+    handle(
+        &state,
+        Endpoint::OaInfo,
+        &headers,
+        json!({"oa_id": oa}),
+        |s, b| {
+            let oa = b["oa_id"].as_str().unwrap_or_default();
+            json!({"error": 0, "message": "Success", "data": {
+            "oa_id": oa, "name": "Dịch vụ công thử", "description": "", "oa_alias": "",
+            "is_verified": true, "oa_type": 4, "cate_name": "Cơ quan nhà nước",
+            "num_follower": s.followers.get(oa).copied().unwrap_or(0),
+            "avatar": "", "cover": ""}})
+        },
+    )
     .await
 }
 

@@ -501,6 +501,19 @@ impl ZaloClient {
         })
     }
 
+    /// The OA's follower count, from its profile (`getoa`, `data.num_follower`).
+    pub async fn oa_followers(&self, token: &str) -> Result<u64, ZaloError> {
+        const EP: &str = "getoa";
+        let request = self
+            .http
+            .get(format!("{}/v2.0/oa/getoa", self.urls.openapi))
+            .header("access_token", token);
+        let data = self.call(EP, request).await?;
+        int_field(&data, "num_follower")
+            .and_then(|n| u64::try_from(n).ok())
+            .ok_or_else(|| ZaloError::transient(EP, "no data.num_follower"))
+    }
+
     /// The user's last interaction with the OA (epoch ms), which decides the CS window.
     pub async fn last_interaction_ms(
         &self,

@@ -125,6 +125,15 @@ impl Messenger for ZaloMessenger {
         self.cs(oa_id, to, message).await
     }
 
+    async fn follower_count(&self, oa_id: &str) -> Result<u64, SendError> {
+        self.tokens
+            .call(oa_id, |token| async move {
+                self.client.oa_followers(&token).await
+            })
+            .await
+            .map_err(failure)
+    }
+
     async fn request_user_info(
         &self,
         oa_id: &str,

@@ -559,7 +559,8 @@ pub async fn serve(
     let events = tokio::spawn(worker::run_events(state.clone(), stop_rx.clone()));
     let announcer = tokio::spawn(worker::run_announcements(state.clone(), stop_rx.clone()));
     let due = tokio::spawn(scheduled::watch_due_dates(state.clone(), stop_rx.clone()));
-    let purge = tokio::spawn(scheduled::purge_daily(state.clone(), stop_rx));
+    let purge = tokio::spawn(scheduled::purge_daily(state.clone(), stop_rx.clone()));
+    let followers = tokio::spawn(scheduled::read_followers_hourly(state.clone(), stop_rx));
 
     print_urls(&state, addr, demo, &codes);
 
@@ -576,6 +577,7 @@ pub async fn serve(
     announcer.await?;
     due.await?;
     purge.await?;
+    followers.await?;
     tracing::info!("stopped cleanly");
     Ok(())
 }

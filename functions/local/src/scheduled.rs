@@ -1,6 +1,7 @@
 //! The scheduled jobs, as their Lambda runs them on AWS: the due-date watch (every 10 minutes
-//! locally) and the daily purge, which here also sweeps what DynamoDB's TTL and SQS's message
-//! retention would remove (expired records, old dead letters).
+//! locally), the daily purge, which here also sweeps what DynamoDB's TTL and SQS's message
+//! retention would remove (expired records, old dead letters), and the hourly read of Zalo's
+//! follower count (once per day; the token refresher's run on AWS).
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -73,6 +74,26 @@ pub async fn watch_due_dates(state: Arc<AppState>, stop: watch::Receiver<bool>) 
             Ok(report) => tracing::info!(?report, "due-date watch"),
             Err(e) => tracing::error!(error = %e, "due-date watch failed"),
         }
+    })
+    .await
+}
+
+/// One read of every OA's follower count (a no-op for an OA already read today).
+pub async fn read_followers_once(state: &AppState) -> motcua_app::oa_followers::FollowersReport {
+    motcua_app::oa_followers::record_followers(
+        state.store.as_ref(),
+        &state.tenancy,
+        state.conversation.messenger.as_ref(),
+        state.clock.as_ref(),
+    )
+    .await
+}
+
+/// Zalo's follower count, hourly as on AWS: the first run of each day reads it.
+pub async fn read_followers_hourly(state: Arc<AppState>, stop: watch::Receiver<bool>) {
+    every(Duration::from_secs(3600), stop, || async {
+        let report = read_followers_once(&state).await;
+        tracing::info!(?report, "Zalo follower count");
     })
     .await
 }

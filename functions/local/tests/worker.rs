@@ -229,3 +229,69 @@ async fn the_daily_purge_drops_closed_dossiers_past_their_retention() {
             .is_some()
     );
 }
+
+/// Zalo's follower count of each OA goes into the statistics once a day, however often the
+/// hourly job runs; a failed read is retried at the next run and never counted twice.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn zalo_follower_counts_are_read_once_a_day_into_the_statistics() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../infra/local/tenants.toml");
+    let clock = std::sync::Arc::new(motcua_app::ManualClock::at("2026-11-10T02:00:00Z"));
+    let state = local::open(
+        dir.path(),
+        &config,
+        None,
+        local::LOOKUPS_PER_MINUTE,
+        clock.clone(),
+    )
+    .await
+    .unwrap();
+    let fake = state.zalo_fake.clone().unwrap();
+    let (tq_oa, bn_oa) = ("0000000000000000001", "0000000000000000002");
+    fake.set_followers(tq_oa, 12_345);
+    fake.set_followers(bn_oa, 678);
+    fake.fail_next(
+        motcua_zalo_fake::Endpoint::OaInfo,
+        motcua_zalo_fake::Fault::Code(-32),
+        1,
+    );
+    let first = local::scheduled::read_followers_once(&state).await;
+    assert_eq!(first.read.len() + first.failed.len(), 2, "{first:?}");
+    assert_eq!(first.failed.len(), 1, "one read refused: {first:?}");
+    clock.set_at("2026-11-10T03:00:00Z");
+    let second = local::scheduled::read_followers_once(&state).await;
+    assert_eq!(
+        (second.read.len(), second.already.len()),
+        (1, 1),
+        "{second:?}"
+    );
+    fake.set_followers(tq_oa, 12_400);
+    let third = local::scheduled::read_followers_once(&state).await;
+    assert_eq!(third.already.len(), 2, "{third:?}");
+    clock.set_at("2026-11-11T02:00:00Z");
+    let next_day = local::scheduled::read_followers_once(&state).await;
+    assert_eq!(next_day.read.len(), 2, "{next_day:?}");
+
+    let tq = TenantId::parse("tuyen-quang").unwrap();
+    let day = |d: &str| chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").unwrap();
+    let prices = state.tenancy.directory().get(&tq).unwrap().prices.clone();
+    let stats = motcua_app::stats::compute(
+        state.store.as_ref(),
+        &tq,
+        &prices,
+        day("2026-11-10"),
+        day("2026-11-11"),
+    )
+    .await
+    .unwrap();
+    let per_day: Vec<i64> = stats.days.iter().map(|d| d.zalo_followers).collect();
+    assert_eq!(
+        per_day,
+        [12_345, 12_400],
+        "once per day, not summed over the runs"
+    );
+    assert_eq!(stats.zalo_followers, Some(12_400), "the last count read");
+    let csv = motcua_app::stats::to_csv(&stats);
+    let row = csv.lines().find(|l| l.starts_with("2026-11-11,")).unwrap();
+    assert!(row.ends_with(",12400"), "the last column: {row}");
+}

@@ -38,3 +38,33 @@ pub async fn run(manager: &TokenManager) -> Report {
     }
     report
 }
+
+/// The hourly run: every OA's tokens, then, once per Vietnam day, Zalo's follower count of each
+/// tenant's OA into the statistics (`motcua_app::oa_followers`).
+pub struct Hourly {
+    pub tokens: std::sync::Arc<TokenManager>,
+    pub store: std::sync::Arc<dyn motcua_app::Store>,
+    pub tenancy: motcua_app::tenancy::Tenancy,
+    pub messenger: std::sync::Arc<dyn motcua_app::messenger::Messenger>,
+    pub clock: std::sync::Arc<dyn motcua_app::Clock>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct HourlyReport {
+    pub tokens: Report,
+    pub followers: motcua_app::oa_followers::FollowersReport,
+}
+
+impl Hourly {
+    pub async fn run(&self) -> HourlyReport {
+        let tokens = run(&self.tokens).await;
+        let followers = motcua_app::oa_followers::record_followers(
+            self.store.as_ref(),
+            &self.tenancy,
+            self.messenger.as_ref(),
+            self.clock.as_ref(),
+        )
+        .await;
+        HourlyReport { tokens, followers }
+    }
+}

@@ -1,16 +1,23 @@
 use lambda_runtime::{Error, LambdaEvent, service_fn};
 use motcua_runtime::aws::Aws;
+use token_refresher::Hourly;
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
     lambda_runtime::tracing::init_default_subscriber();
     let aws = Aws::load().await?;
-    let manager = aws.zalo(aws.store()?).tokens;
-    let manager = manager.as_ref();
+    let store = aws.store()?;
+    let zalo = aws.zalo(store.clone());
+    let hourly = Hourly {
+        tokens: zalo.tokens,
+        store,
+        tenancy: aws.deployment.tenancy.clone(),
+        messenger: zalo.messenger,
+        clock: aws.clock.clone(),
+    };
+    let hourly = &hourly;
     lambda_runtime::run(service_fn(
-        move |_: LambdaEvent<serde_json::Value>| async move {
-            Ok::<_, Error>(token_refresher::run(manager).await)
-        },
+        move |_: LambdaEvent<serde_json::Value>| async move { Ok::<_, Error>(hourly.run().await) },
     ))
     .await
 }

@@ -220,6 +220,7 @@ async function loadStats() {
   const s = await api("GET", "stats?" + q);
   const rows = [
     ["Người quan tâm mới", s.follows], ["Bỏ quan tâm", s.unfollows],
+    ["Tổng số người quan tâm (theo Zalo, lần đọc gần nhất)", s.zalo_followers === null ? "chưa đọc được" : s.zalo_followers],
     ["Lượt tra cứu qua chat", s.lookups_by_channel.chat], ["Lượt tra cứu trên web", s.lookups_by_channel.web],
     ["Lượt mở trang quét QR", s.lookups_by_channel.qr_page], ["Lượt tra cứu qua API", s.lookups_by_channel.api],
     ["Thông báo đã gửi", s.notifications_sent], ["Không gửi được", s.undeliverable],
