@@ -8,7 +8,7 @@
 #   has built the workspace. Checks the wiring: configuration, store, queues, routing, clocks.
 # BUILD=release (the default; before a deployment and for BENCHMARKS.md): what `sam build`
 #   deploys, `cargo lambda build --release` (12-16 min on 2 cores), and every bootstrap must be
-#   at most 12 MB (they measure 9.1-11.3 MB; the target is 10 MB, see BENCHMARKS.md).
+#   at most 12 MB (they measure 8.4-10.8 MB; the target is 10 MB, see BENCHMARKS.md).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 venv=${VENV:?set VENV to the project venv}

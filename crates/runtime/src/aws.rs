@@ -27,10 +27,27 @@ pub struct Aws {
     pub metrics: Arc<dyn Metrics>,
 }
 
+/// The SDK's HTTPS client: rustls on ring (the SDK's own default is aws-lc).
+pub fn https_client() -> aws_sdk_dynamodb::config::SharedHttpClient {
+    use aws_smithy_http_client::tls::{Provider, rustls_provider::CryptoMode};
+    aws_smithy_http_client::Builder::new()
+        .tls_provider(Provider::Rustls(CryptoMode::Ring))
+        .build_https()
+}
+
+/// The SDK's default configuration (region, credentials, endpoint from the environment) with
+/// [`https_client`].
+pub async fn sdk_config() -> aws_config::SdkConfig {
+    aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .http_client(https_client())
+        .load()
+        .await
+}
+
 impl Aws {
     /// The SDK's default configuration and the deployment (SSM parameter and secret).
     pub async fn load() -> Result<Self, Error> {
-        let sdk = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
+        let sdk = sdk_config().await;
         let deployment = Deployment::from_aws(&sdk).await?;
         Ok(Aws {
             sdk,

@@ -15,6 +15,8 @@ use motcua_sqs::{QueuePairSettings, SqsQueue, create_queue_pair};
 async fn client(endpoint: &str) -> Client {
     let config = aws_config::defaults(BehaviorVersion::latest())
         .endpoint_url(endpoint)
+        // moto on loopback: plain HTTP (the SDK has no default client without its aws-lc TLS)
+        .http_client(aws_smithy_http_client::Builder::new().build_http())
         .region(Region::new("ap-southeast-1"))
         .credentials_provider(Credentials::new("test", "test", None, None, "static"))
         .load()

@@ -280,6 +280,8 @@ impl ZaloFake {
         h.update(body);
         h.update(timestamp.as_bytes());
         h.update(oa_secret.as_bytes());
+        // reqwest has no TLS crypto of its own here (see motcua_zalo::use_ring)
+        let _ = rustls::crypto::ring::default_provider().install_default();
         let mut request = reqwest::Client::new()
             .post(url)
             .header("content-type", "application/json")

@@ -134,6 +134,8 @@ async fn concurrent_refresh_is_single_flight_on_dynamodb() {
     };
     let config = aws_config::defaults(aws_config::BehaviorVersion::latest())
         .endpoint_url(endpoint)
+        // moto on loopback: plain HTTP (the SDK has no default client without its aws-lc TLS)
+        .http_client(aws_smithy_http_client::Builder::new().build_http())
         .region(aws_config::Region::new("ap-southeast-1"))
         .credentials_provider(aws_sdk_dynamodb::config::Credentials::new(
             "test", "test", None, None, "static",

@@ -115,6 +115,12 @@ impl Drop for Server {
     }
 }
 
+/// A client for the server under test (TLS crypto: ring, as the server's).
+fn http_client() -> reqwest::Client {
+    motcua_zalo::use_ring();
+    reqwest::Client::new()
+}
+
 async fn wait_for_status(client: &reqwest::Client, url: &str, want: u16) -> reqwest::Response {
     let started = Instant::now();
     loop {
@@ -134,7 +140,7 @@ async fn wait_for_status(client: &reqwest::Client, url: &str, want: u16) -> reqw
 async fn pushed_event_is_served_and_survives_restart() {
     let data = tempfile::tempdir().unwrap();
     eprintln!("server log: {}", data.path().join("server.log").display());
-    let client = reqwest::Client::new();
+    let client = http_client();
     let event = std::fs::read_to_string(
         Path::new(env!("CARGO_MANIFEST_DIR")).join("../../events/local/legacy-event-received.json"),
     )
@@ -217,7 +223,7 @@ async fn pushed_event_is_served_and_survives_restart() {
     server.stop();
 
     // a fresh client: the old one may hold a closed keep-alive connection to a reused port
-    let client = reqwest::Client::new();
+    let client = http_client();
     let server = Server::start(data.path(), &["--demo"]);
     let url = format!("{}/api/v1/dossiers/{CODE}", server.base);
     let again: serde_json::Value = wait_for_status(&client, &url, 200)
@@ -246,7 +252,7 @@ fn intake_key(data_dir: &Path, tenant: &str) -> String {
 async fn without_demo_the_demo_routes_are_absent_and_the_intake_needs_its_tenants_key() {
     let data = tempfile::tempdir().unwrap();
     eprintln!("server log: {}", data.path().join("server.log").display());
-    let client = reqwest::Client::new();
+    let client = http_client();
     let event = std::fs::read_to_string(
         Path::new(env!("CARGO_MANIFEST_DIR")).join("../../events/local/legacy-event-received.json"),
     )
@@ -326,7 +332,7 @@ fn demo_mode_is_refused_on_a_public_address() {
 
 /// Lookups answered before the first 429, each request claiming to come from another address.
 async fn lookups_before_429(server: &Server) -> usize {
-    let client = reqwest::Client::new();
+    let client = http_client();
     for i in 0..20 {
         let r = client
             .get(format!("{}/api/v1/dossiers/{CODE}", server.base))

@@ -18,6 +18,8 @@ use motcua_sqs::{QueuePairSettings, SqsQueue, create_queue_pair};
 async fn sdk(endpoint: &str) -> aws_config::SdkConfig {
     aws_config::defaults(aws_config::BehaviorVersion::latest())
         .endpoint_url(endpoint)
+        // moto on loopback: plain HTTP (the SDK has no default client without its aws-lc TLS)
+        .http_client(aws_smithy_http_client::Builder::new().build_http())
         .region(aws_config::Region::new("ap-southeast-1"))
         .credentials_provider(aws_sdk_dynamodb::config::Credentials::new(
             "test", "test", None, None, "static",

@@ -86,7 +86,7 @@ pub(crate) async fn replay_command(
     dry_run: bool,
     max: usize,
 ) -> Result<String, OpsError> {
-    let sdk = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
+    let sdk = motcua_runtime::aws::sdk_config().await;
     let client = aws_sdk_sqs::Client::new(&sdk);
     let main = motcua_sqs::SqsQueue::new(client.clone(), queue_url, dlq_url);
     let dlq = main.dead_letter_queue();
