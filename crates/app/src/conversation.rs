@@ -354,9 +354,6 @@ impl Conversation {
             reply(Msg::PhoneTypedInChat).await?;
             return Ok("phone_not_searched");
         }
-        if let Some(done) = self.guide_answer(tenant, e, user, msg_id, body).await? {
-            return Ok(done);
-        }
         self.ticket(tenant, e, user, msg_id, Some(body.to_string()), Vec::new())
             .await
     }

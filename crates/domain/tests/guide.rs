@@ -104,22 +104,30 @@ const NONE: &[&str] = &[
     "số điện thoại của ủy ban là bao nhiêu",
 ];
 
+/// What a search found, for a failure message.
+fn describe(found: &[motcua_domain::guide::Found<'_>]) -> Vec<(String, String, f32, f32, f32)> {
+    found
+        .iter()
+        .map(|f| {
+            let p = f.procedure;
+            (
+                p.code.clone(),
+                p.name.clone(),
+                f.score,
+                f.question_coverage,
+                f.name_coverage,
+            )
+        })
+        .collect()
+}
+
 fn check(g: &Guide, question: &str, code: &str) -> Result<(), String> {
     let found = g.search(question);
     match found.first() {
         Some(f) if f.procedure.code == code => Ok(()),
         Some(_) => Err(format!(
             "{question:?}: expected {code}, found {:?}",
-            found
-                .iter()
-                .map(|f| (
-                    &f.procedure.code,
-                    &f.procedure.name,
-                    f.score,
-                    f.question_coverage,
-                    f.name_coverage
-                ))
-                .collect::<Vec<_>>()
+            describe(&found)
         )),
         None => Err(format!("{question:?}: expected {code}, found nothing")),
     }
@@ -131,16 +139,7 @@ fn check_none(g: &Guide, question: &str) -> Result<(), String> {
         true => Ok(()),
         false => Err(format!(
             "{question:?}: expected nothing, found {:?}",
-            found
-                .iter()
-                .map(|f| (
-                    &f.procedure.code,
-                    &f.procedure.name,
-                    f.score,
-                    f.question_coverage,
-                    f.name_coverage
-                ))
-                .collect::<Vec<_>>()
+            describe(&found)
         )),
     }
 }

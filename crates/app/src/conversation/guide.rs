@@ -9,7 +9,8 @@ use motcua_domain::ticket::{GuideAnswer, TicketCategory, TicketStatus};
 use super::*;
 
 impl Conversation {
-    /// Answers from the guide when it can; `None` sends the message on to a ticket.
+    /// Answers from the guide when it can; `None` sends the message on to a ticket. Called by
+    /// `ticket` once it knows the message joins no open conversation with staff.
     pub(super) async fn guide_answer(
         &self,
         tenant: &Tenant,
@@ -17,15 +18,10 @@ impl Conversation {
         user: &str,
         msg_id: &str,
         body: &str,
+        category: TicketCategory,
     ) -> Result<Option<&'static str>, ConversationError> {
         let t = &tenant.id;
-        if classify(body) != TicketCategory::Question || carries_identifier(body) {
-            return Ok(None);
-        }
-        let window = chrono::Duration::from_std(self.settings.ticket_window).expect("window fits");
-        if let Some(open) = self.store.latest_open_ticket(t, user).await?
-            && open.updated_at + window >= e.at
-        {
+        if category != TicketCategory::Question || carries_identifier(body) {
             return Ok(None);
         }
         let Some(guide) = self.guides.for_tenant(&*self.store, t).await? else {
@@ -139,15 +135,10 @@ impl Conversation {
             self.store.incr(t, "guide.asked_staff", day, 1).await?;
             self.store.incr(t, "tickets.opened", day, 1).await?;
         }
-        let reads_at = tenant
-            .support
-            .as_ref()
-            .and_then(|s| s.next_opening(e.at))
-            .map(motcua_domain::support::opening_vi);
         let m = Msg::TicketOpened {
             number: ticket.number,
             hours,
-            reads_at,
+            reads_at: super::tickets::reads_at(tenant, e.at),
         };
         self.send(&e.oa_id, user, Some(msg_id), text(m.render()))
             .await?;

@@ -1,7 +1,17 @@
 //! Questions and complaints: a message that is not a code opens a ticket or joins the open
-//! one; its category is guessed from the citizen's words.
+//! one; its category is guessed from the citizen's words. A typed question outside an open
+//! conversation may be answered by the procedure guide instead (`guide.rs`).
 
 use super::*;
+
+/// Outside office hours, when staff next read (`07:30 thứ Hai, 07/12/2026`).
+pub(super) fn reads_at(tenant: &Tenant, at: DateTime<Utc>) -> Option<String> {
+    tenant
+        .support
+        .as_ref()
+        .and_then(|s| s.next_opening(at))
+        .map(motcua_domain::support::opening_vi)
+}
 
 impl Conversation {
     pub(super) async fn ticket(
@@ -15,6 +25,8 @@ impl Conversation {
     ) -> Result<&'static str, ConversationError> {
         let t = &tenant.id;
         let category = classify(body.as_deref().unwrap_or_default());
+        // a typed text (no photo, file or location) may be a question for the guide
+        let typed = attachments.is_empty();
         let message = TicketMessage {
             message_id: msg_id.to_string(),
             at: e.at,
@@ -35,6 +47,14 @@ impl Conversation {
             touched.updated_at = touched.updated_at.max(e.at);
             self.store.update_ticket(&touched).await?;
             return Ok("ticket_appended");
+        }
+        if typed
+            && let Some(text) = message.text.as_deref()
+            && let Some(done) = self
+                .guide_answer(tenant, e, user, msg_id, text, category)
+                .await?
+        {
+            return Ok(done);
         }
         let hours = tenant.answer_hours(category.as_str());
         let ticket = self
@@ -62,11 +82,7 @@ impl Conversation {
                 Msg::TicketOpened {
                     number: ticket.number,
                     hours,
-                    reads_at: tenant
-                        .support
-                        .as_ref()
-                        .and_then(|s| s.next_opening(e.at))
-                        .map(motcua_domain::support::opening_vi),
+                    reads_at: reads_at(tenant, e.at),
                 }
                 .render(),
             ),
