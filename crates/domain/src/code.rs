@@ -9,7 +9,7 @@ use std::fmt;
 use std::sync::LazyLock;
 
 use chrono::NaiveDate;
-use regex::Regex;
+use regex_lite::Regex;
 use serde::{Deserialize, Serialize};
 use unicode_normalization::UnicodeNormalization;
 
@@ -33,6 +33,8 @@ pub struct DossierCode {
 // Agency: up to three numeric groups, the level-1 group (letter + 2 digits), and up to three
 // numeric groups after it (iGate `H21.129`, DVCQG `G22.99.08`). Separators are dots or commas
 // (citizens type commas on phone keyboards); normalisation turns commas into dots.
+// regex-lite's `\d` and `\s` are ASCII: NFKC has already folded full-width digits and spaces,
+// and a digit of another script (Devanagari, Arabic-Indic) is not a receipt digit.
 const AGENCY: &str = r"(?:\d{2,3}[.,]){0,3}[A-Z]\d{2}(?:[.,]\d{1,3}){0,3}";
 
 static WHOLE: LazyLock<Regex> = LazyLock::new(|| {
@@ -445,6 +447,42 @@ mod tests {
             prop_assert_eq!(&DossierCode::parse(&typed).unwrap(), &parsed);
             let sentence = format!("Mã hồ sơ của tôi là {typed} ạ");
             prop_assert_eq!(&DossierCode::extract(&sentence).unwrap(), &parsed);
+        }
+
+        /// Chat text is anything a phone keyboard can type: no input makes the parser panic.
+        #[test]
+        fn any_text_parses_or_is_refused_without_panicking(text in any::<String>()) {
+            let _ = DossierCode::parse(&text);
+            let _ = DossierCode::extract(&text);
+        }
+    }
+
+    /// A QR link on a Vietnamese domain name still carries its code (the IDNA back end maps
+    /// the host; see idna_adapter in Cargo.toml).
+    #[test]
+    fn links_on_vietnamese_domain_names_carry_their_code() {
+        let url = "https://dịchvụcông.tuyênquang.vn/tra-cuu?ma=000.00.04.H60-230215-0028";
+        assert_eq!(DossierCode::extract(url).unwrap().as_str(), CANONICAL);
+        let host = url::Url::parse(url).unwrap().host_str().unwrap().to_owned();
+        assert!(host.starts_with("xn--") && host.is_ascii(), "{host}");
+    }
+
+    /// Digits of other scripts are not receipt digits (NFKC keeps them): Devanagari digits are
+    /// three bytes each, and a Unicode `\d` once let them reach the byte-offset date split.
+    #[test]
+    fn digits_of_other_scripts_are_not_a_code() {
+        for text in [
+            "000.00.04.H60-२३०२१५-0028",
+            "000.00.04.H60-230215-००२८",
+            "०००.00.04.H60-230215-0028",
+            "000.00.04.H60-٢٣٠٢١٥-0028",
+        ] {
+            assert_eq!(DossierCode::parse(text), Err(CodeError::NotFound), "{text}");
+            assert_eq!(
+                DossierCode::extract(text),
+                Err(CodeError::NotFound),
+                "{text}"
+            );
         }
     }
 }

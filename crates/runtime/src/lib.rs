@@ -9,6 +9,8 @@ pub mod budget;
 mod emf;
 #[cfg(feature = "http")]
 pub mod http;
+#[cfg(feature = "aws")]
+pub mod logging;
 
 use std::collections::HashMap;
 use std::sync::Arc;

@@ -12,7 +12,7 @@ use motcua_runtime::aws::{Aws, env};
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
-    lambda_runtime::tracing::init_default_subscriber();
+    motcua_runtime::logging::init();
     let aws = Aws::load().await?;
     let store = aws.store()?;
     let desk = Arc::new(StaffDesk {

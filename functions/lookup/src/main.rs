@@ -5,7 +5,7 @@ use motcua_runtime::aws::Aws;
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
-    lambda_http::tracing::init_default_subscriber();
+    motcua_runtime::logging::init();
     let aws = Aws::load().await?;
     let per_minute = std::env::var("MOTCUA_LOOKUPS_PER_MINUTE")
         .ok()

@@ -5,7 +5,7 @@ use motcua_runtime::aws::Aws;
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
-    lambda_runtime::tracing::init_default_subscriber();
+    motcua_runtime::logging::init();
     let aws = Aws::load().await?;
     let store = aws.store()?;
     let queue = aws.queue("INBOUND_QUEUE_URL", "INBOUND_DLQ_URL")?;

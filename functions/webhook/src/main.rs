@@ -12,7 +12,7 @@ use motcua_runtime::aws::{Aws, env};
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
-    lambda_runtime::tracing::init_default_subscriber();
+    motcua_runtime::logging::init();
     let aws = Aws::load().await?;
     let events = aws.queue("ZALO_EVENTS_QUEUE_URL", "ZALO_EVENTS_DLQ_URL")?;
     if env("MOTCUA_ROLE").as_deref().ok() != Some("events") {
