@@ -44,13 +44,15 @@ smoke() {
     "$(bootstrap "$1")" "$2" "${@:3}"
 }
 smoke_all() {
-  smoke notifier events/notifier/sqs-batch-with-poison.json INBOUND_QUEUE_URL=$q INBOUND_DLQ_URL=$d
+  smoke notifier events/notifier/sqs-batch-with-poison.json INBOUND_QUEUE_URL=$q INBOUND_DLQ_URL=$d \
+    OUTBOUND_QUEUE_URL=$q OUTBOUND_DLQ_URL=$d
   smoke webhook events/webhook/apigw-get-check.json ZALO_EVENTS_QUEUE_URL=$q ZALO_EVENTS_DLQ_URL=$d
   smoke webhook events/webhook/sqs-empty-batch.json MOTCUA_ROLE=events ZALO_EVENTS_QUEUE_URL=$q \
     ZALO_EVENTS_DLQ_URL=$d OUTBOUND_QUEUE_URL=$q OUTBOUND_DLQ_URL=$d
   smoke lookup events/lookup/apigw-openapi.json
   smoke qr events/qr/apigw-receipt-svg-iam.json MOTCUA_QR_AUTH=iam
-  smoke due-watch events/due-watch/scheduled.json
+  smoke due-watch events/due-watch/scheduled.json OUTBOUND_QUEUE_URL=$q OUTBOUND_DLQ_URL=$d
+  smoke due-watch events/due-watch/sweep.json OUTBOUND_QUEUE_URL=$q OUTBOUND_DLQ_URL=$d
   smoke token-refresher events/token-refresher/scheduled.json
   smoke admin events/admin/apigw-me-jwt.json ANNOUNCEMENTS_QUEUE_URL=$q ANNOUNCEMENTS_DLQ_URL=$d
   smoke admin events/admin/sqs-announcement-job.json MOTCUA_ROLE=announcer \

@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use motcua_app::metrics::RecordingMetrics;
 use motcua_app::notify::{Notifier, NotifierSettings};
-use motcua_app::{ManualClock, Queue, Store, TenantFile};
+use motcua_app::{ManualClock, Queue, RecordingQueue, Store, TenantFile};
 use motcua_config::{Deployment, Secrets, TenantSecrets};
 use motcua_embedded::{EmbeddedDb, EmbeddedQueue, QueueSettings};
 use motcua_zalo::{
@@ -116,6 +116,8 @@ pub struct Rig {
     pub notifier: Notifier,
     pub store: Arc<dyn Store>,
     pub queue: EmbeddedQueue,
+    /// The outbound queue: what the one-stop system would read.
+    pub outbound: Arc<RecordingQueue>,
     pub clock: Arc<ManualClock>,
     _dir: tempfile::TempDir,
 }
@@ -180,7 +182,9 @@ impl Rig {
             )
             .await
             .unwrap();
+        let outbound = Arc::new(RecordingQueue::default());
         let notifier = Notifier {
+            outbound: outbound.clone(),
             store: store.clone(),
             tenancy: deployment.tenancy,
             messenger: Arc::new(ZaloMessenger::new(client, tokens)),
@@ -196,6 +200,7 @@ impl Rig {
             notifier,
             store,
             queue,
+            outbound,
             clock,
             _dir: dir,
         }

@@ -54,6 +54,8 @@ macro_rules! store_contract_tests {
             closed_tickets_are_purged_after_their_retention,
             pending_answers_wait_per_user_and_answers_are_marked_delivered,
             procedure_catalogues_are_replaced_whole_per_tenant,
+            deliveries_are_written_conditionally_and_swept_in_time,
+            deliveries_go_with_their_purged_dossier,
         );
     };
     (@each $make:expr; $($name:ident),* $(,)?) => {

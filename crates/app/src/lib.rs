@@ -6,6 +6,7 @@ pub mod client;
 pub mod clock;
 pub mod conversation;
 pub mod dead_letter;
+pub mod delivery;
 pub mod due;
 pub mod erasure;
 pub mod guide;

@@ -21,11 +21,14 @@ use motcua_domain::{
     Dossier, DossierEvent, Protected, Tenant, TimelineEntry, WithoutConsent, dvcqg, time,
 };
 
+use crate::delivery::LedgerError;
 use crate::ingest::{IngestError, apply_event_with};
 use crate::messenger::{Messenger, SendError, SendFailure};
 use crate::metrics::Metrics;
 pub use message::tracking_id;
 use message::{chat_message, notice, notice_digest};
+use motcua_domain::delivery::DeliveryState;
+mod ledger;
 mod message;
 mod plan;
 
@@ -33,7 +36,7 @@ pub use plan::{Attempt, channel_plan};
 
 use crate::once::{Once, Terms, exactly_once};
 use crate::pii::PiiKeys;
-use crate::ports::{Clock, MessageRef, Store, StoreError};
+use crate::ports::{Clock, MessageRef, Queue, Store, StoreError};
 use crate::tenancy::Tenancy;
 
 /// How a notification went out (or why not). The string forms are stable: they are stored in
@@ -146,6 +149,8 @@ pub struct Notifier {
     pub clock: Arc<dyn Clock>,
     pub metrics: Arc<dyn Metrics>,
     pub settings: NotifierSettings,
+    /// The queue to the one-stop system: each notice's `notification_status` messages.
+    pub outbound: Arc<dyn Queue>,
 }
 
 enum Step {
@@ -239,6 +244,7 @@ impl Notifier {
             }
             Once::Before(result) => {
                 tracing::info!(event_id = %event.event_id, result = ?result, "duplicate event skipped");
+                self.ledger_report(tenant, event).await;
                 Ok(decision_from_label(result.as_deref()))
             }
             Once::Busy => Err(Step::Retry(
@@ -317,7 +323,22 @@ impl Notifier {
         Ok(Ok(users))
     }
 
+    /// The notice on the first channel that takes it, in the delivery ledger either way.
     async fn deliver(
+        &self,
+        tenant: &Tenant,
+        keys: &PiiKeys,
+        event: &DossierEvent,
+        dossier: &Dossier,
+        now: DateTime<Utc>,
+    ) -> Result<Decision, Step> {
+        let decision = self.on_channels(tenant, keys, event, dossier, now).await?;
+        self.ledger_failed(tenant, event, dossier, &decision, now)
+            .await;
+        Ok(decision)
+    }
+
+    async fn on_channels(
         &self,
         tenant: &Tenant,
         keys: &PiiKeys,
@@ -356,6 +377,7 @@ impl Notifier {
                 self.outside_quiet_hours(tenant, now)?;
             }
             let decision = attempt.decision();
+            let pending = self.pending(tenant, keys, event, dossier, phone, &attempt);
             let sent = match attempt {
                 Attempt::Cs { user_id, .. } => self.messenger.send_cs(oa, user_id, &message).await,
                 Attempt::ZbsUid { user_id, template } => {
@@ -381,6 +403,7 @@ impl Notifier {
                 Ok(sent) => {
                     self.log_message(oa, &sent.message_id, tenant, event, &decision)
                         .await;
+                    self.ledger_accepted(pending, &sent.message_id, now).await;
                     return Ok(decision);
                 }
                 Err(e) => fall_through(&e, &mut tried, decision.label())?,
@@ -523,6 +546,23 @@ impl Notifier {
             let day = time::to_vn(at).date_naive();
             self.store.incr(&r.tenant, metric, day, 1).await?;
         }
+        let state = match kind {
+            ReceiptKind::Delivered => DeliveryState::Delivered,
+            ReceiptKind::Seen => DeliveryState::Seen,
+        };
+        let ledger = self.ledger();
+        match ledger
+            .receipt(&r.tenant, &r.code, &r.event_id, state, at)
+            .await
+        {
+            Ok(_) => {}
+            Err(LedgerError::Store(e)) => return Err(e),
+            Err(LedgerError::Contended(why)) => return Err(StoreError::Conflict(why)),
+            // The move is stored; its status waits in the sweep index.
+            Err(e @ LedgerError::Queue(_)) => {
+                tracing::warn!(event_id = %r.event_id, error = %e, "receipt status not sent; the sweep retries");
+            }
+        }
         Ok(added)
     }
 
@@ -553,6 +593,7 @@ impl Notifier {
         if matches!(decision, Decision::Stale) {
             return;
         }
+        self.ledger_report(tenant, event).await;
         let note = match decision {
             Decision::Undeliverable(why) => format!("undeliverable: {why}"),
             d => d.label().to_string(),

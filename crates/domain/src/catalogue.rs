@@ -242,6 +242,36 @@ pub struct Notice {
     pub fee_amount: Option<u64>,
 }
 
+/// The version of a notice's wording: a digest of its text rendered with placeholders in
+/// every field (the template's source, as the catalogue holds it). It changes exactly when
+/// the catalogue's words for `kind` change, so the delivery ledger can say which text went out.
+pub fn text_version(kind: EventKind) -> String {
+    use sha2::{Digest, Sha256};
+    let placeholder = |name: &str| format!("{{{name}}}");
+    let source = Notice {
+        kind,
+        code: placeholder("code"),
+        procedure: placeholder("procedure"),
+        status: NationalStatus::Processing,
+        step: Some(placeholder("step")),
+        unit: Some(placeholder("unit")),
+        due: Some(placeholder("due")),
+        new_due: Some(placeholder("new_due")),
+        reason: Some(placeholder("reason")),
+        missing_papers: vec![placeholder("missing_papers")],
+        fee_amount: Some(0),
+    };
+    let mut h = Sha256::new();
+    h.update(source.render().as_bytes());
+    for (label, action) in source.buttons() {
+        h.update([0]);
+        h.update(label.as_bytes());
+        h.update([0]);
+        h.update(action.as_bytes());
+    }
+    hex::encode(&h.finalize()[..6])
+}
+
 /// How a timeline entry reads to a citizen; `None` for internal entries (notifications sent,
 /// receipts, staff flags).
 pub fn timeline_label(kind: &str, step: Option<&str>) -> Option<String> {
@@ -823,6 +853,22 @@ fn render_guide(number: u64, entries: &[GuideEntry]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn each_kind_has_its_own_text_version() {
+        let versions: std::collections::BTreeSet<String> =
+            EventKind::ALL.into_iter().map(text_version).collect();
+        assert_eq!(versions.len(), EventKind::ALL.len());
+        assert!(
+            versions
+                .iter()
+                .all(|v| v.len() == 12 && v.bytes().all(|b| b.is_ascii_hexdigit()))
+        );
+        assert_eq!(
+            text_version(EventKind::Received),
+            text_version(EventKind::Received)
+        );
+    }
     use unicode_normalization::is_nfc;
 
     #[test]

@@ -5,6 +5,7 @@ pub mod announcement;
 pub mod audit;
 pub mod catalogue;
 pub mod code;
+pub mod delivery;
 pub mod dossier;
 pub mod dvcqg;
 pub mod event;

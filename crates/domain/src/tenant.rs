@@ -269,6 +269,13 @@ pub struct NotifyPolicy {
     /// every DVCQG payload).
     #[serde(default)]
     pub without_consent: WithoutConsent,
+    /// A template message (ZNS, ZBS) with no delivery receipt after this many hours is
+    /// `expired` in the delivery ledger (the sweep counts it, and staff see it as not reached).
+    #[serde(default = "default_template_receipt_hours")]
+    pub template_receipt_hours: u32,
+    /// The same for a consultation message in the chat.
+    #[serde(default = "default_cs_receipt_hours")]
+    pub cs_receipt_hours: u32,
 }
 
 /// Notices for a dossier whose payload records no consent.
@@ -291,8 +298,18 @@ impl Default for NotifyPolicy {
             quiet_hours: default_quiet_hours(),
             vendor_status_map: Default::default(),
             without_consent: WithoutConsent::default(),
+            template_receipt_hours: default_template_receipt_hours(),
+            cs_receipt_hours: default_cs_receipt_hours(),
         }
     }
+}
+
+fn default_template_receipt_hours() -> u32 {
+    72
+}
+
+fn default_cs_receipt_hours() -> u32 {
+    7 * 24
 }
 
 fn all_kinds() -> Vec<EventKind> {

@@ -19,6 +19,7 @@ pub const TIMELINE_PREFIX: &str = "T#";
 pub const MESSAGE_PREFIX: &str = "M#";
 pub const DOSSIER_PREFIX: &str = "D#";
 pub const USER_PREFIX: &str = "U#";
+pub const DELIVERY_PREFIX: &str = "N#";
 
 pub fn ms13(t: DateTime<Utc>) -> String {
     format!("{:013}", t.timestamp_millis().max(0))
@@ -34,6 +35,16 @@ pub fn dossier(tenant: &TenantId, code: &DossierCode) -> String {
 
 pub fn timeline_entry(at: DateTime<Utc>, event_id: &str, kind: &str) -> String {
     format!("{TIMELINE_PREFIX}{}#{event_id}#{kind}", ms13(at))
+}
+
+/// Sort key of a notice's ledger record in its dossier's partition.
+pub fn delivery(event_id: &str) -> String {
+    format!("{DELIVERY_PREFIX}{event_id}")
+}
+
+/// GSI3 partition of a tenant's notices the sweep must look at.
+pub fn deliveries_to_sweep(tenant: &TenantId) -> String {
+    format!("DLV#{tenant}")
 }
 
 /// GSI partition of everything matched by a phone: dossiers and Zalo users.

@@ -4,6 +4,7 @@
 
 mod budgets;
 mod counters;
+mod deliveries;
 mod dossiers;
 mod idempotency;
 mod item;

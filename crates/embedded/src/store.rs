@@ -1,5 +1,6 @@
 mod budgets;
 mod counters;
+mod deliveries;
 mod dossiers;
 mod idempotency;
 mod messages;
@@ -24,8 +25,8 @@ pub(crate) use retention::backfill_closed_index;
 use retention::{Expiring, expire_at};
 
 use crate::db::{
-    EmbeddedDb, Index, Json, get_json, json_with_prefix, key, keys_with_prefix, put_json,
-    unavailable,
+    EmbeddedDb, Index, Json, SEP, get_json, json_with_prefix, key, keys_with_prefix, put_json,
+    remove_prefix, unavailable,
 };
 
 const DOSSIERS: Json = TableDefinition::new("dossiers");
@@ -111,6 +112,7 @@ pub(crate) fn create_tables(txn: &redb::WriteTransaction) -> Result<(), redb::Ta
     txn.open_table(STORE_META)?;
     txn.open_table(COUNTERS)?;
     txn.open_table(PHONE_SUPPRESSIONS)?;
+    deliveries::create(txn)?;
     Ok(())
 }
 

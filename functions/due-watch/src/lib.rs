@@ -1,22 +1,29 @@
-//! The scheduled jobs: the due-date watch (hourly, see `motcua_app::due`) and the purge
-//! (daily, see `motcua_app::retention`). The schedule's input names the job:
-//! `{"job": "purge"}`; an input without `job` is the due watch.
+//! The scheduled jobs: the due-date watch (hourly, see `motcua_app::due`), the purge (daily,
+//! see `motcua_app::retention`) and the delivery sweep (every 15 minutes, see
+//! `motcua_app::delivery`). The schedule's input names the job: `{"job": "purge"}`,
+//! `{"job": "sweep"}`; an input without `job` is the due watch.
 
+pub use motcua_app::delivery::{Sweep, Swept};
 pub use motcua_app::due::{DueReport, DueSettings, DueWatch};
 pub use motcua_app::retention::{Purge, PurgeReport, PurgeSettings};
 
-/// One function, two schedules.
+/// One function, three schedules.
 pub struct Scheduled {
     pub watch: DueWatch,
     pub purge: Purge,
+    pub sweep: Sweep,
 }
 
 #[derive(Debug, thiserror::Error)]
 pub enum JobError {
-    #[error("unknown job {0:?} in the schedule's input (expected \"due_watch\" or \"purge\")")]
+    #[error(
+        "unknown job {0:?} in the schedule's input (expected \"due_watch\", \"purge\" or \"sweep\")"
+    )]
     Unknown(String),
     #[error(transparent)]
     Store(#[from] motcua_app::StoreError),
+    #[error(transparent)]
+    Ledger(#[from] motcua_app::delivery::LedgerError),
 }
 
 impl Scheduled {
@@ -25,6 +32,7 @@ impl Scheduled {
         let report = match input.get("job").and_then(|j| j.as_str()) {
             None | Some("due_watch") => serde_json::to_value(self.watch.run().await?),
             Some("purge") => serde_json::to_value(self.purge.run().await?),
+            Some("sweep") => serde_json::to_value(self.sweep.run().await?),
             Some(other) => return Err(JobError::Unknown(other.to_string())),
         };
         Ok(report.expect("reports serialise"))

@@ -1,4 +1,4 @@
-use due_watch::{DueSettings, DueWatch, Purge, PurgeSettings, Scheduled};
+use due_watch::{DueSettings, DueWatch, Purge, PurgeSettings, Scheduled, Sweep};
 use lambda_runtime::{Error, LambdaEvent, service_fn};
 use motcua_runtime::aws::Aws;
 
@@ -15,6 +15,13 @@ async fn main() -> Result<(), Error> {
             clock: aws.clock.clone(),
             metrics: aws.metrics.clone(),
             settings: DueSettings::from_env(),
+        },
+        sweep: Sweep {
+            store: store.clone(),
+            tenancy: tenancy.clone(),
+            outbound: aws.queue("OUTBOUND_QUEUE_URL", "OUTBOUND_DLQ_URL")?,
+            clock: aws.clock.clone(),
+            metrics: aws.metrics.clone(),
         },
         purge: Purge {
             store,

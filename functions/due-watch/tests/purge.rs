@@ -53,6 +53,13 @@ fn jobs(store: Arc<dyn Store>, clock: Arc<ManualClock>, settings: PurgeSettings)
             metrics: metrics.clone(),
             settings: DueSettings::default(),
         },
+        sweep: due_watch::Sweep {
+            store: store.clone(),
+            tenancy: tenancy.clone(),
+            outbound: Arc::new(motcua_app::RecordingQueue::default()),
+            clock: clock.clone(),
+            metrics: metrics.clone(),
+        },
         purge: Purge {
             store,
             tenancy,
@@ -193,9 +200,13 @@ async fn the_schedule_input_names_the_job() {
     let watch = jobs.run(&json!({})).await.unwrap();
     assert_eq!(watch, json!({"due_soon": 0, "overdue": 0}));
     assert_eq!(jobs.run(&json!({"job": "due_watch"})).await.unwrap(), watch);
+    assert_eq!(
+        jobs.run(&json!({"job": "sweep"})).await.unwrap(),
+        json!({"expired": 0, "reported": 0, "left": 0})
+    );
     let err = jobs.run(&json!({"job": "purge-all"})).await.unwrap_err();
     assert_eq!(
         err.to_string(),
-        "unknown job \"purge-all\" in the schedule's input (expected \"due_watch\" or \"purge\")"
+        "unknown job \"purge-all\" in the schedule's input (expected \"due_watch\", \"purge\" or \"sweep\")"
     );
 }

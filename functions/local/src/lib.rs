@@ -142,6 +142,7 @@ fn consumers(
         clock: clock.clone(),
         metrics: metrics.clone(),
         settings: NotifierSettings::default(),
+        outbound: outbound.clone(),
     });
     let conversation = Conversation {
         store,
@@ -560,7 +561,11 @@ pub async fn serve(
     let announcer = tokio::spawn(worker::run_announcements(state.clone(), stop_rx.clone()));
     let due = tokio::spawn(scheduled::watch_due_dates(state.clone(), stop_rx.clone()));
     let purge = tokio::spawn(scheduled::purge_daily(state.clone(), stop_rx.clone()));
-    let followers = tokio::spawn(scheduled::read_followers_hourly(state.clone(), stop_rx));
+    let followers = tokio::spawn(scheduled::read_followers_hourly(
+        state.clone(),
+        stop_rx.clone(),
+    ));
+    let sweep = tokio::spawn(scheduled::sweep_deliveries(state.clone(), stop_rx));
 
     print_urls(&state, addr, demo, &codes);
 
@@ -577,6 +582,7 @@ pub async fn serve(
     announcer.await?;
     due.await?;
     purge.await?;
+    sweep.await?;
     followers.await?;
     tracing::info!("stopped cleanly");
     Ok(())

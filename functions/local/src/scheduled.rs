@@ -1,7 +1,7 @@
 //! The scheduled jobs, as their Lambda runs them on AWS: the due-date watch (every 10 minutes
 //! locally), the daily purge, which here also sweeps what DynamoDB's TTL and SQS's message
 //! retention would remove (expired records, old dead letters), and the hourly read of Zalo's
-//! follower count (once per day; the token refresher's run on AWS).
+//! follower count (once per day; the token refresher's run on AWS), and the delivery sweep.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -73,6 +73,31 @@ pub async fn watch_due_dates(state: Arc<AppState>, stop: watch::Receiver<bool>) 
         match watch.run().await {
             Ok(report) => tracing::info!(?report, "due-date watch"),
             Err(e) => tracing::error!(error = %e, "due-date watch failed"),
+        }
+    })
+    .await
+}
+
+/// One delivery sweep: overdue receipts expire, unreported statuses go to the outbound queue.
+pub async fn sweep_once(
+    state: &AppState,
+) -> Result<motcua_app::delivery::Swept, motcua_app::delivery::LedgerError> {
+    motcua_app::delivery::Sweep {
+        store: state.store.clone(),
+        tenancy: state.tenancy.clone(),
+        outbound: Arc::new(state.outbound.clone()),
+        clock: state.clock.clone(),
+        metrics: state.metrics.clone(),
+    }
+    .run()
+    .await
+}
+
+/// The delivery sweep every 15 minutes, as on AWS.
+pub async fn sweep_deliveries(state: Arc<AppState>, stop: watch::Receiver<bool>) {
+    every(Duration::from_secs(900), stop, || async {
+        if let Err(e) = sweep_once(&state).await {
+            tracing::error!(error = %e, "delivery sweep failed");
         }
     })
     .await

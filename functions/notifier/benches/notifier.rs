@@ -85,6 +85,7 @@ async fn setup(limiter: Arc<dyn RateLimiter>, linked: u32) -> Setup {
             .unwrap();
     }
     let notifier = Notifier {
+        outbound: Arc::new(motcua_app::RecordingQueue::default()),
         store,
         tenancy: deployment.tenancy,
         messenger: Arc::new(ZaloMessenger::new(client, tokens)),

@@ -16,6 +16,7 @@ async fn main() -> Result<(), Error> {
         clock: aws.clock.clone(),
         metrics: aws.metrics.clone(),
         settings: NotifierSettings::default(),
+        outbound: aws.queue("OUTBOUND_QUEUE_URL", "OUTBOUND_DLQ_URL")?,
     };
     let (notifier, queue) = (&notifier, queue.as_ref());
     lambda_runtime::run(service_fn(move |e: LambdaEvent<SqsEvent>| async move {

@@ -15,19 +15,6 @@ use motcua_app::contract::moto_endpoint;
 use motcua_domain::{DossierCode, NationalStatus};
 use motcua_sqs::{QueuePairSettings, SqsQueue, create_queue_pair};
 
-async fn sdk(endpoint: &str) -> aws_config::SdkConfig {
-    aws_config::defaults(aws_config::BehaviorVersion::latest())
-        .endpoint_url(endpoint)
-        // moto on loopback: plain HTTP (the SDK has no default client without its aws-lc TLS)
-        .http_client(aws_smithy_http_client::Builder::new().build_http())
-        .region(aws_config::Region::new("ap-southeast-1"))
-        .credentials_provider(aws_sdk_dynamodb::config::Credentials::new(
-            "test", "test", None, None, "static",
-        ))
-        .load()
-        .await
-}
-
 /// Receives what is visible on the real queue and hands it to the Lambda handler as an SqsEvent.
 async fn lambda_round(h: &Harness, q: &SqsQueue) -> Vec<String> {
     let msgs = q.receive(10, Duration::from_secs(1)).await.unwrap();
@@ -114,6 +101,19 @@ async fn dossier_life_on_dynamodb_and_sqs() {
         7,
         "the re-sent life sent nothing more"
     );
+    // one `accepted` status per notice, none repeated by the re-sent life or redeliveries
+    let statuses: Vec<serde_json::Value> = h
+        .outbound
+        .sent()
+        .iter()
+        .map(|b| serde_json::from_str(b).unwrap())
+        .collect();
+    let ids: std::collections::BTreeSet<&str> = statuses
+        .iter()
+        .map(|m| m["message_id"].as_str().unwrap())
+        .collect();
+    assert_eq!((statuses.len(), ids.len()), (7, 7));
+    assert!(statuses.iter().all(|m| m["state"] == "accepted"));
     let view = h
         .store
         .load_dossier(

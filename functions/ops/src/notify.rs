@@ -23,6 +23,8 @@ pub(crate) async fn resend(ctx: &Ctx, code: &str) -> Result<String, OpsError> {
         clock: ctx.clock.clone(),
         metrics: motcua_runtime::metrics(),
         settings: motcua_app::notify::NotifierSettings::default(),
+        // The CLI has no outbound queue: the statuses of what it sends wait for the sweep.
+        outbound: std::sync::Arc::new(motcua_app::delivery::LeaveToSweep),
     };
     let (kind, decision) = notifier.resend_last(&tenant, &code).await?;
     let outcome = match &decision {

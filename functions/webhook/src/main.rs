@@ -28,6 +28,7 @@ async fn main() -> Result<(), Error> {
     }
     let store = aws.store()?;
     let messenger = aws.zalo(store.clone()).messenger;
+    let outbound = aws.queue("OUTBOUND_QUEUE_URL", "OUTBOUND_DLQ_URL")?;
     let notifier = Arc::new(Notifier {
         store: store.clone(),
         tenancy: aws.deployment.tenancy.clone(),
@@ -35,13 +36,14 @@ async fn main() -> Result<(), Error> {
         clock: aws.clock.clone(),
         metrics: aws.metrics.clone(),
         settings: NotifierSettings::default(),
+        outbound: outbound.clone(),
     });
     let conversation = Conversation {
         store,
         tenancy: aws.deployment.tenancy.clone(),
         messenger,
         notifier,
-        outbound: aws.queue("OUTBOUND_QUEUE_URL", "OUTBOUND_DLQ_URL")?,
+        outbound,
         clock: aws.clock.clone(),
         metrics: aws.metrics.clone(),
         settings: ConversationSettings::default(),

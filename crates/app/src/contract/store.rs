@@ -1,6 +1,7 @@
 //! The store contract: every case runs against each adapter (`store_contract_tests!`).
 
 mod counters;
+mod deliveries;
 mod dossiers;
 mod idempotency;
 mod messages;
@@ -12,6 +13,7 @@ mod tokens;
 mod users;
 
 pub use counters::*;
+pub use deliveries::*;
 pub use dossiers::*;
 pub use idempotency::*;
 pub use messages::*;

@@ -7,6 +7,7 @@ mod announcement;
 mod audit;
 mod budget;
 mod counter;
+mod delivery;
 mod dossier;
 mod idempotency;
 mod message_log;
@@ -22,12 +23,13 @@ pub use announcement::AnnouncementStore;
 pub use audit::AuditLog;
 pub use budget::BudgetStore;
 pub use counter::CounterStore;
+pub use delivery::DeliveryLedger;
 pub use dossier::{DossierStore, Upsert};
 pub use idempotency::{Claim, IdempotencyStore};
 pub use message_log::MessageLog;
 pub use pending_answer::PendingAnswerStore;
 pub use procedure::ProcedureStore;
-pub use queue::{Ack, Queue, QueueError, QueueMessage};
+pub use queue::{Ack, Queue, QueueError, QueueMessage, RecordingQueue};
 pub use retention::RetentionStore;
 pub use ticket::TicketStore;
 pub use token::TokenStore;
@@ -71,6 +73,7 @@ pub trait Store:
     + RetentionStore
     + PendingAnswerStore
     + ProcedureStore
+    + DeliveryLedger
 {
 }
 
@@ -88,6 +91,7 @@ impl<T> Store for T where
         + RetentionStore
         + PendingAnswerStore
         + ProcedureStore
+        + DeliveryLedger
 {
 }
 

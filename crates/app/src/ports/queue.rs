@@ -56,3 +56,49 @@ pub trait Queue: Send + Sync {
     /// Puts a message that can never succeed on the dead-letter queue with its reason.
     async fn dead_letter(&self, body: &str, reason: &str) -> Result<(), QueueError>;
 }
+
+/// A queue that keeps what is sent to it, in order, and refuses sends while `failing` is set:
+/// the outbound queue of tests and benches.
+#[derive(Default)]
+pub struct RecordingQueue {
+    sent: std::sync::Mutex<Vec<String>>,
+    pub failing: std::sync::atomic::AtomicBool,
+}
+
+impl RecordingQueue {
+    /// Every body sent so far, oldest first.
+    pub fn sent(&self) -> Vec<String> {
+        self.sent.lock().expect("queue lock").clone()
+    }
+
+    pub fn fail(&self, failing: bool) {
+        self.failing
+            .store(failing, std::sync::atomic::Ordering::SeqCst);
+    }
+}
+
+#[async_trait]
+impl Queue for RecordingQueue {
+    async fn send(&self, body: &str) -> Result<String, QueueError> {
+        if self.failing.load(std::sync::atomic::Ordering::SeqCst) {
+            return Err(QueueError::Unavailable(
+                "recording queue set to fail".into(),
+            ));
+        }
+        let mut sent = self.sent.lock().expect("queue lock");
+        sent.push(body.to_string());
+        Ok(format!("m{}", sent.len()))
+    }
+    async fn receive(&self, _max: usize, _wait: Duration) -> Result<Vec<QueueMessage>, QueueError> {
+        Ok(Vec::new())
+    }
+    async fn delete(&self, _receipt: &str) -> Result<(), QueueError> {
+        Ok(())
+    }
+    async fn retry_later(&self, _receipt: &str, _delay: Duration) -> Result<(), QueueError> {
+        Ok(())
+    }
+    async fn dead_letter(&self, body: &str, _reason: &str) -> Result<(), QueueError> {
+        self.send(body).await.map(|_| ())
+    }
+}

@@ -103,6 +103,9 @@ impl RetentionStore for EmbeddedStore {
                     let mut timeline = txn.open_table(TIMELINE).map_err(unavailable)?;
                     remove_prefix(&mut timeline, &format!("{k}{SEP}"))?;
                     drop(timeline);
+                    if let Ok(code) = code.parse::<DossierCode>() {
+                        super::deliveries::remove_of_dossier(txn, &tenant, &code)?;
+                    }
                     if let Some(old) = &old {
                         super::dossiers::unindex(txn, old)?;
                     }

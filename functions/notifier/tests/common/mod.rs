@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use motcua_app::metrics::RecordingMetrics;
 use motcua_app::notify::{Notifier, NotifierSettings};
-use motcua_app::{Clock, ManualClock, Store, TenantFile};
+use motcua_app::{Clock, ManualClock, RecordingQueue, Store, TenantFile};
 use motcua_config::{Deployment, Secrets, TenantSecrets};
 use motcua_domain::{PhoneNumber, TenantId};
 use motcua_zalo::*;
@@ -40,6 +40,8 @@ pub struct Harness {
     pub clock: Arc<ManualClock>,
     pub metrics: Arc<RecordingMetrics>,
     pub tenant: TenantId,
+    /// The outbound queue: the notices' `notification_status` messages.
+    pub outbound: Arc<RecordingQueue>,
     _dir: Option<tempfile::TempDir>,
 }
 
@@ -145,7 +147,9 @@ impl Harness {
             )
             .await
             .unwrap();
+        let outbound = Arc::new(RecordingQueue::default());
         let notifier = Notifier {
+            outbound: outbound.clone(),
             store: store.clone(),
             tenancy: deployment.tenancy,
             messenger: Arc::new(ZaloMessenger::new(client, tokens)),
@@ -162,6 +166,7 @@ impl Harness {
             store,
             clock,
             metrics,
+            outbound,
             tenant: TenantId::parse("tuyen-quang").unwrap(),
             _dir: None,
         }
@@ -185,4 +190,28 @@ impl Harness {
             .await
             .unwrap();
     }
+}
+
+/// The SDK configuration for moto on loopback: plain HTTP (the SDK has no default client
+/// without its aws-lc TLS).
+pub async fn sdk(endpoint: &str) -> aws_config::SdkConfig {
+    aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .endpoint_url(endpoint)
+        .http_client(aws_smithy_http_client::Builder::new().build_http())
+        .region(aws_config::Region::new("ap-southeast-1"))
+        .credentials_provider(aws_sdk_dynamodb::config::Credentials::new(
+            "test", "test", None, None, "static",
+        ))
+        .load()
+        .await
+}
+
+/// A fresh DynamoDB table on moto.
+pub async fn moto_store(endpoint: &str) -> Arc<dyn Store> {
+    let dynamo = aws_sdk_dynamodb::Client::new(&sdk(endpoint).await);
+    let table = format!("motcua-notifier-{}", uuid::Uuid::new_v4().simple());
+    motcua_dynamodb::create_table(&dynamo, &table)
+        .await
+        .unwrap();
+    Arc::new(motcua_dynamodb::DynamoStore::new(dynamo, table))
 }

@@ -1,0 +1,142 @@
+//! Store contract: the delivery ledger and its sweep index.
+
+use motcua_domain::EventKind;
+use motcua_domain::delivery::{Delivery, DeliveryState, NewDelivery, Recipient};
+
+use super::*;
+
+fn notice(tenant_id: &str, c: &str, event_id: &str) -> NewDelivery {
+    NewDelivery {
+        tenant: tenant(tenant_id),
+        code: code(c),
+        event_id: event_id.into(),
+        kind: EventKind::Received,
+        recipient: Recipient::Phone("hash-a".into()),
+        channel: "zns".into(),
+        price_class: "zns".into(),
+        template: Some("300001".into()),
+        text_version: "0123456789ab".into(),
+    }
+}
+
+fn accepted(c: &str, event_id: &str, at: &str) -> Delivery {
+    Delivery::accepted(
+        notice("tq", c, event_id),
+        format!("msg-{event_id}"),
+        Some(format!("hs-{event_id}")),
+        t(at),
+        chrono::Duration::hours(72),
+    )
+}
+
+async fn to_sweep<S: Store>(s: &S, tenant_id: &str, at: &str) -> Vec<String> {
+    s.deliveries_to_sweep(&tenant(tenant_id), t(at), 50)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|d| d.event_id)
+        .collect()
+}
+
+pub async fn deliveries_are_written_conditionally_and_swept_in_time<S: Store + 'static>(s: Arc<S>) {
+    let tq = tenant("tq");
+    let mut a = accepted(C1, "e1", "2026-03-03T02:00:00Z");
+    assert!(s.put_delivery(&a, None).await.unwrap());
+    assert!(
+        !s.put_delivery(&a, None).await.unwrap(),
+        "one record per event"
+    );
+    assert_eq!(
+        s.get_delivery(&tq, &code(C1), "e1").await.unwrap(),
+        Some(a.clone())
+    );
+    assert_eq!(
+        s.get_delivery(&tenant("bn"), &code(C1), "e1")
+            .await
+            .unwrap(),
+        None
+    );
+    // unreported: due at once
+    assert_eq!(to_sweep(&*s, "tq", "2026-03-03T02:00:00Z").await, ["e1"]);
+    assert!(to_sweep(&*s, "tq", "2026-03-03T01:59:59Z").await.is_empty());
+    assert!(to_sweep(&*s, "bn", "2027-01-01T00:00:00Z").await.is_empty());
+
+    // a write against a stale revision loses
+    let before = a.revision();
+    a.reported = 1;
+    assert!(s.put_delivery(&a, Some(before)).await.unwrap());
+    assert!(!s.put_delivery(&a, Some(before)).await.unwrap());
+    // reported and awaiting a receipt: due when the receipt is
+    assert!(to_sweep(&*s, "tq", "2026-03-06T01:59:59Z").await.is_empty());
+    assert_eq!(to_sweep(&*s, "tq", "2026-03-06T02:00:00Z").await, ["e1"]);
+
+    // delivered and reported: out of the index
+    let r = a.revision();
+    assert!(a.advance(DeliveryState::Delivered, t("2026-03-03T02:01:00Z")));
+    a.reported = 2;
+    assert!(s.put_delivery(&a, Some(r)).await.unwrap());
+    assert!(to_sweep(&*s, "tq", "2027-01-01T00:00:00Z").await.is_empty());
+
+    // earliest first, at most `limit`
+    let b = accepted(C1, "e2", "2026-03-04T02:00:00Z");
+    let c = accepted(C2, "e3", "2026-03-03T05:00:00Z");
+    let failed = Delivery::failed(
+        notice("tq", C2, "e4"),
+        t("2026-03-03T04:00:00Z"),
+        "no phone".into(),
+    );
+    for d in [&b, &c, &failed] {
+        assert!(s.put_delivery(d, None).await.unwrap());
+    }
+    assert_eq!(
+        to_sweep(&*s, "tq", "2026-03-05T00:00:00Z").await,
+        ["e4", "e3", "e2"]
+    );
+    let first = s
+        .deliveries_to_sweep(&tq, t("2026-03-05T00:00:00Z"), 1)
+        .await
+        .unwrap();
+    assert_eq!(first.len(), 1);
+    assert_eq!(first[0].event_id, "e4");
+
+    // a dossier's notices, oldest first
+    let of_c1: Vec<String> = s
+        .deliveries_of(&tq, &code(C1))
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|d| d.event_id)
+        .collect();
+    assert_eq!(of_c1, ["e1", "e2"]);
+    assert!(
+        s.deliveries_of(&tenant("bn"), &code(C1))
+            .await
+            .unwrap()
+            .is_empty()
+    );
+}
+
+pub async fn deliveries_go_with_their_purged_dossier<S: Store + 'static>(s: Arc<S>) {
+    let tq = tenant("tq");
+    let mut d = dossier("tq", C1, 1);
+    d.status = NationalStatus::Returned;
+    d.returned_at = Some(t("2025-01-10T03:00:00Z"));
+    d.updated_at = t("2025-01-10T03:00:00Z");
+    assert_eq!(
+        s.upsert_dossier_if_newer(&d).await.unwrap(),
+        Upsert::Applied
+    );
+    let notice = accepted(C1, "e1", "2025-01-10T03:00:00Z");
+    assert!(s.put_delivery(&notice, None).await.unwrap());
+    let kept = accepted(C2, "e2", "2025-01-10T03:00:00Z");
+    assert!(s.put_delivery(&kept, None).await.unwrap());
+    assert_eq!(
+        s.purge_closed_dossiers(&tq, t("2026-01-01T00:00:00Z"), 10)
+            .await
+            .unwrap(),
+        1
+    );
+    assert!(s.deliveries_of(&tq, &code(C1)).await.unwrap().is_empty());
+    assert_eq!(s.get_delivery(&tq, &code(C1), "e1").await.unwrap(), None);
+    assert_eq!(to_sweep(&*s, "tq", "2027-01-01T00:00:00Z").await, ["e2"]);
+}

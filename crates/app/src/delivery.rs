@@ -1,0 +1,269 @@
+//! Every notice accounted for: the ledger's use cases. A notice's record is written when the
+//! notifier decides (accepted by Zalo, or failed), moved by Zalo's receipts, and expired by
+//! the sweep when no receipt came in time. Every transition goes to the one-stop system as a
+//! `notification_status` message, in order, once.
+//!
+//! Reporting is an outbox on the record itself: a transition is committed first (a write
+//! conditional on the record's revision), then the unreported transitions are sent oldest
+//! first and `reported` moves up with another conditional write. A transition the queue did
+//! not take stays in the sweep index (`Delivery::sweep_at` is its time), so the next sweep
+//! sends it; a redelivered receipt or event finds nothing new and sends nothing. Only a crash
+//! between the send and the `reported` write sends a status twice, with the same `message_id`
+//! (the consumer's de-duplication key, infra/events/README.md).
+
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use motcua_domain::delivery::{Delivery, DeliveryState};
+use motcua_domain::{DossierCode, TenantId, time};
+
+use crate::metrics::Metrics;
+use crate::ports::{Queue, QueueError, Store, StoreError};
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum LedgerError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("notification status not sent: {0}")]
+    Queue(#[from] QueueError),
+    #[error("delivery record of event {0} kept changing under us")]
+    Contended(String),
+}
+
+/// What one sweep did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+pub struct Swept {
+    /// Notices that got no receipt in time.
+    pub expired: usize,
+    /// Statuses sent (expiries, and transitions an earlier send left behind).
+    pub reported: usize,
+    /// Records whose status could not be sent this time (they stay due).
+    pub left: usize,
+}
+
+/// How many times a write that lost its condition is retried on a fresh read.
+const ATTEMPTS: usize = 5;
+
+pub struct Ledger {
+    pub store: Arc<dyn Store>,
+    /// The queue to the one-stop system.
+    pub outbound: Arc<dyn Queue>,
+    pub metrics: Arc<dyn Metrics>,
+}
+
+impl Ledger {
+    /// Writes a new notice's record; a record already there (the same event processed again
+    /// after a crash) is kept as it is.
+    pub async fn create(&self, delivery: &Delivery) -> Result<(), LedgerError> {
+        if self.store.put_delivery(delivery, None).await? {
+            self.count(delivery).await;
+        }
+        Ok(())
+    }
+
+    /// Reports the unreported transitions of the notice of `event_id`; how many went.
+    pub async fn flush(
+        &self,
+        tenant: &TenantId,
+        code: &DossierCode,
+        event_id: &str,
+    ) -> Result<usize, LedgerError> {
+        let Some(d) = self.store.get_delivery(tenant, code, event_id).await? else {
+            return Ok(0);
+        };
+        let before = d.reported;
+        Ok(self.report(d).await?.reported.saturating_sub(before))
+    }
+
+    /// A receipt for the notice of `event_id`: moves it forward and reports the move. Returns
+    /// whether it moved (a repeated or late receipt does not).
+    pub async fn receipt(
+        &self,
+        tenant: &TenantId,
+        code: &DossierCode,
+        event_id: &str,
+        to: DeliveryState,
+        at: DateTime<Utc>,
+    ) -> Result<bool, LedgerError> {
+        for _ in 0..ATTEMPTS {
+            let Some(stored) = self.store.get_delivery(tenant, code, event_id).await? else {
+                return Ok(false);
+            };
+            let mut moved = stored.clone();
+            if !moved.advance(to, at) {
+                self.report(stored).await?;
+                return Ok(false);
+            }
+            if self
+                .store
+                .put_delivery(&moved, Some(stored.revision()))
+                .await?
+            {
+                self.count(&moved).await;
+                self.report(moved).await?;
+                return Ok(true);
+            }
+        }
+        Err(LedgerError::Contended(event_id.to_string()))
+    }
+
+    /// Sends the record's unreported transitions, oldest first, then records that they went.
+    /// Returns the record as stored.
+    async fn report(&self, mut d: Delivery) -> Result<Delivery, LedgerError> {
+        for _ in 0..ATTEMPTS {
+            if d.reported >= d.history.len() {
+                return Ok(d);
+            }
+            let expected = d.revision();
+            let pending: Vec<usize> = d.unreported().map(|(i, _)| i).collect();
+            for i in pending {
+                let status = d.status(i).expect("an unreported transition exists");
+                let body = serde_json::to_string(&status).expect("a status serialises");
+                self.outbound.send_in_group(&body, d.code.as_str()).await?;
+            }
+            let mut sent = d.clone();
+            sent.reported = sent.history.len();
+            if self.store.put_delivery(&sent, Some(expected)).await? {
+                return Ok(sent);
+            }
+            // Someone moved it meanwhile (a receipt, the sweep): what they added is reported
+            // on the next round; what we sent is sent again with the same message ids.
+            d = self
+                .store
+                .get_delivery(&d.tenant, &d.code, &d.event_id)
+                .await?
+                .ok_or_else(|| LedgerError::Contended(d.event_id.clone()))?;
+        }
+        Err(LedgerError::Contended(d.event_id))
+    }
+
+    /// Expires the tenant's accepted notices whose receipt is overdue at `now` and sends
+    /// whatever earlier sends left unreported, `batch` records at a time.
+    pub async fn sweep(
+        &self,
+        tenant: &TenantId,
+        now: DateTime<Utc>,
+        batch: usize,
+    ) -> Result<Swept, LedgerError> {
+        let mut swept = Swept::default();
+        loop {
+            let due = self.store.deliveries_to_sweep(tenant, now, batch).await?;
+            let full = due.len() == batch;
+            let mut progress = false;
+            for stored in due {
+                let mut d = stored.clone();
+                if d.expire_if_due(now) {
+                    if !self.store.put_delivery(&d, Some(stored.revision())).await? {
+                        continue; // a receipt came meanwhile; the next sweep sees it
+                    }
+                    swept.expired += 1;
+                    self.count(&d).await;
+                }
+                let before = d.reported;
+                match self.report(d).await {
+                    Ok(after) => {
+                        swept.reported += after.reported.saturating_sub(before);
+                        progress = true;
+                    }
+                    Err(LedgerError::Queue(e)) => {
+                        tracing::warn!(error = %e, "notification status not sent; the next sweep retries");
+                        swept.left += 1;
+                    }
+                    Err(e) => return Err(e),
+                }
+            }
+            if !full || !progress {
+                return Ok(swept);
+            }
+        }
+    }
+
+    /// The day counter and the metric of a notice's new state (statistics: a failed increment
+    /// is logged, never a reason to retry).
+    async fn count(&self, d: &Delivery) {
+        let Some(last) = d.history.last() else {
+            return;
+        };
+        let state = last.state.as_str();
+        self.metrics.count(
+            "NotificationState",
+            1.0,
+            &[("Tenant", d.tenant.as_str()), ("State", state)],
+        );
+        let metric = format!("delivery.{state}");
+        let day = time::to_vn(last.at).date_naive();
+        if let Err(e) = self.store.incr(&d.tenant, &metric, day, 1).await {
+            tracing::warn!(metric, error = %e, "counter not incremented");
+        }
+    }
+}
+
+/// The scheduled sweep over every tenant (due-watch's `{"job": "sweep"}`).
+pub struct Sweep {
+    pub store: Arc<dyn Store>,
+    pub tenancy: crate::tenancy::Tenancy,
+    pub outbound: Arc<dyn Queue>,
+    pub clock: Arc<dyn crate::ports::Clock>,
+    pub metrics: Arc<dyn Metrics>,
+}
+
+/// Records read per round of the sweep.
+pub const SWEEP_BATCH: usize = 100;
+
+impl Sweep {
+    pub async fn run(&self) -> Result<Swept, LedgerError> {
+        let now = self.clock.now();
+        let ledger = Ledger {
+            store: self.store.clone(),
+            outbound: self.outbound.clone(),
+            metrics: self.metrics.clone(),
+        };
+        let mut total = Swept::default();
+        for tenant in self.tenancy.directory().iter() {
+            let s = ledger.sweep(&tenant.id, now, SWEEP_BATCH).await?;
+            let dims = [("Tenant", tenant.id.as_str())];
+            self.metrics
+                .count("NotificationsExpired", s.expired as f64, &dims);
+            self.metrics
+                .count("NotificationStatusesPending", s.left as f64, &dims);
+            total.expired += s.expired;
+            total.reported += s.reported;
+            total.left += s.left;
+        }
+        tracing::info!(?total, "delivery sweep");
+        Ok(total)
+    }
+}
+
+/// The outbound queue of a process that has none (the operator CLI): every status waits in
+/// the sweep index, and the next scheduled sweep sends it.
+pub struct LeaveToSweep;
+
+#[async_trait::async_trait]
+impl Queue for LeaveToSweep {
+    async fn send(&self, _body: &str) -> Result<String, QueueError> {
+        Err(QueueError::Unavailable(
+            "no outbound queue here; the next sweep reports this status".into(),
+        ))
+    }
+    async fn receive(
+        &self,
+        _max: usize,
+        _wait: std::time::Duration,
+    ) -> Result<Vec<crate::ports::QueueMessage>, QueueError> {
+        Ok(Vec::new())
+    }
+    async fn delete(&self, _receipt: &str) -> Result<(), QueueError> {
+        Err(QueueError::BadReceipt)
+    }
+    async fn retry_later(
+        &self,
+        _receipt: &str,
+        _delay: std::time::Duration,
+    ) -> Result<(), QueueError> {
+        Err(QueueError::BadReceipt)
+    }
+    async fn dead_letter(&self, body: &str, _reason: &str) -> Result<(), QueueError> {
+        self.send(body).await.map(|_| ())
+    }
+}

@@ -1,0 +1,39 @@
+//! The delivery ledger: one record per notice, and the sweep's index of records that still
+//! await a receipt or have a transition to report.
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use motcua_domain::delivery::Delivery;
+use motcua_domain::{DossierCode, TenantId};
+
+use super::StoreResult;
+
+#[async_trait]
+pub trait DeliveryLedger: Send + Sync {
+    /// Writes `delivery` if the stored record's revision is `expected` (`None`: there is no
+    /// record of this event yet). Returns whether it was written. The sweep index follows the
+    /// record (`Delivery::sweep_at`) in the same write.
+    async fn put_delivery(&self, delivery: &Delivery, expected: Option<u64>) -> StoreResult<bool>;
+
+    async fn get_delivery(
+        &self,
+        tenant: &TenantId,
+        code: &DossierCode,
+        event_id: &str,
+    ) -> StoreResult<Option<Delivery>>;
+
+    /// A dossier's notices, oldest first. They are deleted with the dossier.
+    async fn deliveries_of(
+        &self,
+        tenant: &TenantId,
+        code: &DossierCode,
+    ) -> StoreResult<Vec<Delivery>>;
+
+    /// Up to `limit` records whose `sweep_at` is at or before `now`, earliest first.
+    async fn deliveries_to_sweep(
+        &self,
+        tenant: &TenantId,
+        now: DateTime<Utc>,
+        limit: usize,
+    ) -> StoreResult<Vec<Delivery>>;
+}

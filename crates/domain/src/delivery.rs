@@ -1,0 +1,377 @@
+//! The delivery ledger: one record per notice the product decided to send, with a life of its
+//! own (GOV.UK Notify's model). A notice Zalo accepted is `accepted`; a receipt moves it to
+//! `delivered` and `seen`; a notice no channel could take is `failed` with the reason; one
+//! that got no receipt in time is `expired` (the sweep's verdict). States only move forward:
+//!
+//! ```text
+//! accepted ──> expired ──> delivered ──> seen
+//!    │  └───────────────────────┘          ↑
+//!    └─────────────────────────────────────┘        failed: only at creation, final
+//! ```
+//!
+//! `expired` is the sweep's verdict for want of news, so a receipt that comes later still
+//! moves it on; nothing moves a notice back, and a `delivered` after `seen` changes nothing.
+//! Every transition is reported once to the one-stop system (`NotificationStatus`), in order:
+//! `reported` counts the transitions already on the outbound queue.
+//!
+//! The recipient is a keyed digest (the phone's hash, or the Zalo user's tag), never a
+//! phone number or a user id.
+
+use chrono::{DateTime, Duration, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::{DossierCode, EventKind, TenantId};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DeliveryState {
+    Accepted,
+    Delivered,
+    Seen,
+    Failed,
+    Expired,
+}
+
+impl DeliveryState {
+    pub const ALL: [DeliveryState; 5] = [
+        DeliveryState::Accepted,
+        DeliveryState::Delivered,
+        DeliveryState::Seen,
+        DeliveryState::Failed,
+        DeliveryState::Expired,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DeliveryState::Accepted => "accepted",
+            DeliveryState::Delivered => "delivered",
+            DeliveryState::Seen => "seen",
+            DeliveryState::Failed => "failed",
+            DeliveryState::Expired => "expired",
+        }
+    }
+
+    /// Whether a notice in state `self` may move to `to`.
+    pub fn may_become(self, to: DeliveryState) -> bool {
+        use DeliveryState::*;
+        let rank = |s: DeliveryState| match s {
+            Accepted => 0,
+            Expired => 1,
+            Delivered => 2,
+            Seen => 3,
+            Failed => 4,
+        };
+        match (self, to) {
+            (Failed, _) | (_, Failed) => false,
+            (from, to) => rank(to) > rank(from),
+        }
+    }
+
+    /// The citizen was not reached (the not-reached worklist's states).
+    pub fn not_reached(self) -> bool {
+        matches!(self, DeliveryState::Failed | DeliveryState::Expired)
+    }
+}
+
+/// Who the notice was for, as a keyed digest.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", content = "digest", rename_all = "snake_case")]
+pub enum Recipient {
+    /// A Zalo user (CS message, ZBS template by user id): `PiiKeys::user_tag`.
+    ZaloUser(String),
+    /// A phone (ZNS): the phone's keyed hash.
+    Phone(String),
+    /// Nobody could be addressed (no phone on the dossier).
+    Nobody,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Transition {
+    pub state: DeliveryState,
+    pub at: DateTime<Utc>,
+    /// Why it failed (channel refusals, no phone); no personal data.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Delivery {
+    pub tenant: TenantId,
+    pub code: DossierCode,
+    /// The dossier event the notice tells of: one notice per event.
+    pub event_id: String,
+    pub kind: EventKind,
+    pub recipient: Recipient,
+    /// `zalo_cs_free`, `zalo_cs_paid`, `zbs_uid`, `zns`, or `undeliverable`.
+    pub channel: String,
+    /// `free`, `cs_paid`, `zbs_uid`, `zns`, `none`.
+    pub price_class: String,
+    /// The Zalo template id, for template channels.
+    #[serde(default)]
+    pub template: Option<String>,
+    /// The wording's version (`catalogue::text_version`): with the dossier's timeline it says
+    /// exactly what the citizen was sent.
+    pub text_version: String,
+    /// Zalo's message id, when Zalo accepted the message.
+    #[serde(default)]
+    pub message_id: Option<String>,
+    /// The ZNS tracking id.
+    #[serde(default)]
+    pub tracking_id: Option<String>,
+    /// Oldest first; never empty.
+    pub history: Vec<Transition>,
+    /// How many transitions are on the outbound queue (a prefix of `history`).
+    #[serde(default)]
+    pub reported: usize,
+    /// An accepted notice with no receipt by then is expired.
+    #[serde(default)]
+    pub receipt_due: Option<DateTime<Utc>>,
+}
+
+/// What a new ledger record needs besides the first state.
+#[derive(Debug, Clone)]
+pub struct NewDelivery {
+    pub tenant: TenantId,
+    pub code: DossierCode,
+    pub event_id: String,
+    pub kind: EventKind,
+    pub recipient: Recipient,
+    pub channel: String,
+    pub price_class: String,
+    pub template: Option<String>,
+    pub text_version: String,
+}
+
+impl Delivery {
+    /// A notice Zalo accepted at `at`, expecting a receipt within `receipt_within`.
+    pub fn accepted(
+        new: NewDelivery,
+        message_id: String,
+        tracking_id: Option<String>,
+        at: DateTime<Utc>,
+        receipt_within: Duration,
+    ) -> Self {
+        let mut d = Self::start(new, DeliveryState::Accepted, at, None);
+        d.message_id = Some(message_id);
+        d.tracking_id = tracking_id;
+        d.receipt_due = Some(at + receipt_within);
+        d
+    }
+
+    /// A notice no channel could take.
+    pub fn failed(new: NewDelivery, at: DateTime<Utc>, reason: String) -> Self {
+        Self::start(new, DeliveryState::Failed, at, Some(reason))
+    }
+
+    fn start(
+        new: NewDelivery,
+        state: DeliveryState,
+        at: DateTime<Utc>,
+        reason: Option<String>,
+    ) -> Self {
+        Delivery {
+            tenant: new.tenant,
+            code: new.code,
+            event_id: new.event_id,
+            kind: new.kind,
+            recipient: new.recipient,
+            channel: new.channel,
+            price_class: new.price_class,
+            template: new.template,
+            text_version: new.text_version,
+            message_id: None,
+            tracking_id: None,
+            history: vec![Transition { state, at, reason }],
+            reported: 0,
+            receipt_due: None,
+        }
+    }
+
+    pub fn state(&self) -> DeliveryState {
+        self.history
+            .last()
+            .map_or(DeliveryState::Failed, |t| t.state)
+    }
+
+    /// Changes with every write: conditional writes compare it.
+    pub fn revision(&self) -> u64 {
+        (self.history.len() + self.reported) as u64
+    }
+
+    /// Moves the notice to `to` at `at` if that is forward; whether it moved.
+    pub fn advance(&mut self, to: DeliveryState, at: DateTime<Utc>) -> bool {
+        if !self.state().may_become(to) {
+            return false;
+        }
+        self.history.push(Transition {
+            state: to,
+            at,
+            reason: None,
+        });
+        true
+    }
+
+    /// The sweep's verdict: accepted and no receipt by its due time.
+    pub fn expire_if_due(&mut self, now: DateTime<Utc>) -> bool {
+        match self.receipt_due {
+            Some(due) if self.state() == DeliveryState::Accepted && due <= now => {
+                self.advance(DeliveryState::Expired, now)
+            }
+            _ => false,
+        }
+    }
+
+    /// The transitions not yet reported, with their sequence numbers (0-based).
+    pub fn unreported(&self) -> impl Iterator<Item = (usize, &Transition)> {
+        self.history.iter().enumerate().skip(self.reported)
+    }
+
+    /// When the sweep must look at this record: at once while a transition is unreported,
+    /// at the receipt's due time while accepted, never after.
+    pub fn sweep_at(&self) -> Option<DateTime<Utc>> {
+        if let Some(t) = self.history.get(self.reported) {
+            return Some(t.at);
+        }
+        self.receipt_due
+            .filter(|_| self.state() == DeliveryState::Accepted)
+    }
+
+    /// The outbound message for transition `sequence`.
+    pub fn status(&self, sequence: usize) -> Option<NotificationStatus> {
+        let t = self.history.get(sequence)?;
+        Some(NotificationStatus {
+            schema_version: 1,
+            kind: NotificationStatus::TYPE.into(),
+            message_id: format!("ns-{}-{}", self.event_id, sequence),
+            tenant: self.tenant.to_string(),
+            code: self.code.to_string(),
+            event_id: self.event_id.clone(),
+            event_type: self.kind.as_str().into(),
+            channel: self.channel.clone(),
+            state: t.state,
+            reason: t.reason.clone(),
+            at: t.at,
+            sequence,
+        })
+    }
+}
+
+/// `notification_status` on the outbound queue: one per transition of a notice, so that the
+/// one-stop system's record shows "told by Zalo at 09:12, seen at 09:40". Schema:
+/// `infra/events/outbound.v1.schema.json`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NotificationStatus {
+    pub schema_version: u8,
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// `ns-{event_id}-{sequence}`: a repeated delivery of the same transition has the same id.
+    pub message_id: String,
+    pub tenant: String,
+    pub code: String,
+    /// The dossier event the notice told of.
+    pub event_id: String,
+    /// The event's type (`received`, `supplement_requested`, ...).
+    pub event_type: String,
+    pub channel: String,
+    pub state: DeliveryState,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    pub at: DateTime<Utc>,
+    /// 0 for the first state; the order of this notice's transitions.
+    pub sequence: usize,
+}
+
+impl NotificationStatus {
+    pub const TYPE: &'static str = "notification_status";
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn new() -> NewDelivery {
+        NewDelivery {
+            tenant: TenantId::parse("tuyen-quang").unwrap(),
+            code: "000.00.04.H60-230215-0028".parse().unwrap(),
+            event_id: "e1".into(),
+            kind: EventKind::Received,
+            recipient: Recipient::Phone("ab".into()),
+            channel: "zns".into(),
+            price_class: "zns".into(),
+            template: Some("t1".into()),
+            text_version: "v".into(),
+        }
+    }
+
+    fn t0() -> DateTime<Utc> {
+        "2026-03-03T02:00:00Z".parse().unwrap()
+    }
+
+    #[test]
+    fn a_late_delivered_after_seen_changes_nothing() {
+        let mut d = Delivery::accepted(new(), "m".into(), None, t0(), Duration::hours(72));
+        assert!(d.advance(DeliveryState::Seen, t0() + Duration::minutes(5)));
+        assert!(!d.advance(DeliveryState::Delivered, t0() + Duration::minutes(6)));
+        assert!(!d.advance(DeliveryState::Seen, t0() + Duration::minutes(7)));
+        assert_eq!(d.history.len(), 2);
+        assert_eq!(d.state(), DeliveryState::Seen);
+    }
+
+    #[test]
+    fn failed_is_final_and_only_a_start() {
+        let mut d = Delivery::failed(new(), t0(), "no phone".into());
+        for to in DeliveryState::ALL {
+            assert!(!d.advance(to, t0()), "{to:?}");
+        }
+        let mut a = Delivery::accepted(new(), "m".into(), None, t0(), Duration::hours(1));
+        assert!(!a.advance(DeliveryState::Failed, t0()));
+        assert_eq!(d.sweep_at(), Some(t0()), "unreported failure is swept");
+        d.reported = 1;
+        assert_eq!(d.sweep_at(), None);
+    }
+
+    #[test]
+    fn expiry_comes_at_the_due_time_and_a_late_receipt_still_counts() {
+        let mut d = Delivery::accepted(new(), "m".into(), None, t0(), Duration::hours(72));
+        d.reported = 1;
+        let due = t0() + Duration::hours(72);
+        assert_eq!(d.sweep_at(), Some(due));
+        assert!(!d.expire_if_due(due - Duration::seconds(1)));
+        assert!(d.expire_if_due(due));
+        assert!(!d.expire_if_due(due + Duration::hours(1)), "once");
+        assert_eq!(d.sweep_at(), Some(due), "the expiry is still to report");
+        d.reported = 2;
+        assert_eq!(d.sweep_at(), None);
+        assert!(d.advance(DeliveryState::Delivered, due + Duration::hours(2)));
+        assert_eq!(d.status(2).unwrap().state, DeliveryState::Delivered);
+        assert!(!d.expire_if_due(due + Duration::hours(9)));
+    }
+
+    fn arb_state() -> impl Strategy<Value = DeliveryState> {
+        prop::sample::select(DeliveryState::ALL.to_vec())
+    }
+
+    proptest! {
+        /// Whatever order receipts and sweeps come in, the history only moves forward, holds
+        /// each state at most once, and a seen notice stays seen.
+        #[test]
+        fn any_sequence_of_news_only_moves_forward(news in prop::collection::vec(arb_state(), 0..12)) {
+            let mut d = Delivery::accepted(new(), "m".into(), None, t0(), Duration::hours(1));
+            let mut seen = false;
+            for (i, s) in news.into_iter().enumerate() {
+                let at = t0() + Duration::minutes(i as i64 * 30);
+                if s == DeliveryState::Expired { d.expire_if_due(at); } else { d.advance(s, at); }
+                seen |= d.state() == DeliveryState::Seen;
+                prop_assert!(!seen || d.state() == DeliveryState::Seen);
+            }
+            for w in d.history.windows(2) {
+                prop_assert!(w[0].state.may_become(w[1].state));
+                prop_assert!(w[0].at <= w[1].at);
+            }
+            let statuses: Vec<_> = (0..d.history.len()).map(|i| d.status(i).unwrap().message_id).collect();
+            let unique: std::collections::BTreeSet<_> = statuses.iter().collect();
+            prop_assert_eq!(unique.len(), statuses.len());
+        }
+    }
+}

@@ -1,0 +1,113 @@
+//! The delivery ledger: `N#{event id}` items in the dossier's partition (so the retention purge
+//! deletes them with it), with the sparse sweep index `GSI3PK = DLV#{tenant}`,
+//! `GSI3SK = {ms13 sweep_at}#{code}#{event id}` on the same item: one conditional `PutItem`
+//! writes the record and its index entry.
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use motcua_app::{DeliveryLedger, StoreResult};
+use motcua_domain::delivery::Delivery;
+use motcua_domain::{DossierCode, TenantId};
+
+use crate::DynamoStore;
+use crate::item::{BODY, Fields, Item, body, keyed, n, s};
+use crate::keys::{self, GSI3};
+
+const REVISION: &str = "revision";
+
+fn delivery_item(d: &Delivery) -> Item {
+    let mut item = keyed(
+        keys::dossier(&d.tenant, &d.code),
+        &keys::delivery(&d.event_id),
+    );
+    item.insert(REVISION.into(), n(d.revision()));
+    item.insert(BODY.into(), body(d));
+    if let Some(at) = d.sweep_at() {
+        item.insert(format!("{GSI3}PK"), s(keys::deliveries_to_sweep(&d.tenant)));
+        item.insert(
+            format!("{GSI3}SK"),
+            s(format!("{}#{}#{}", keys::ms13(at), d.code, d.event_id)),
+        );
+    }
+    item
+}
+
+#[async_trait]
+impl DeliveryLedger for DynamoStore {
+    async fn put_delivery(&self, delivery: &Delivery, expected: Option<u64>) -> StoreResult<bool> {
+        let put = self
+            .client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(delivery_item(delivery)));
+        let put = match expected {
+            None => put.condition_expression("attribute_not_exists(PK)"),
+            Some(r) => put
+                .condition_expression("#r = :e")
+                .expression_attribute_names("#r", REVISION)
+                .expression_attribute_values(":e", n(r)),
+        };
+        self.put_conditionally("PutItem (delivery)", put).await
+    }
+
+    async fn get_delivery(
+        &self,
+        tenant: &TenantId,
+        code: &DossierCode,
+        event_id: &str,
+    ) -> StoreResult<Option<Delivery>> {
+        let out = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .key("PK", s(keys::dossier(tenant, code)))
+            .key("SK", s(keys::delivery(event_id)))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(|err| self.unavailable("GetItem (delivery)", err))?;
+        out.item().map(|item| Fields(item).body()).transpose()
+    }
+
+    async fn deliveries_of(
+        &self,
+        tenant: &TenantId,
+        code: &DossierCode,
+    ) -> StoreResult<Vec<Delivery>> {
+        let query = self
+            .query()
+            .key_condition_expression("PK = :pk AND begins_with(SK, :prefix)")
+            .expression_attribute_values(":pk", s(keys::dossier(tenant, code)))
+            .expression_attribute_values(":prefix", s(keys::DELIVERY_PREFIX));
+        let items = self
+            .query_all("Query (dossier's deliveries)", query)
+            .await?;
+        let mut all = items
+            .iter()
+            .map(|item| Fields(item).body())
+            .collect::<StoreResult<Vec<Delivery>>>()?;
+        all.sort_by_key(|d| d.history.first().map(|t| t.at));
+        Ok(all)
+    }
+
+    async fn deliveries_to_sweep(
+        &self,
+        tenant: &TenantId,
+        now: DateTime<Utc>,
+        limit: usize,
+    ) -> StoreResult<Vec<Delivery>> {
+        let limit = i32::try_from(limit).unwrap_or(i32::MAX);
+        let out = self
+            .query()
+            .index_name(GSI3)
+            .key_condition_expression("GSI3PK = :pk AND GSI3SK <= :to")
+            .expression_attribute_values(":pk", s(keys::deliveries_to_sweep(tenant)))
+            // every code sorts before '~'
+            .expression_attribute_values(":to", s(format!("{}#~", keys::ms13(now))))
+            .limit(limit)
+            .send()
+            .await
+            .map_err(|err| self.unavailable("Query GSI3 (deliveries to sweep)", err))?;
+        out.items().iter().map(|item| Fields(item).body()).collect()
+    }
+}
