@@ -56,6 +56,7 @@ macro_rules! store_contract_tests {
             procedure_catalogues_are_replaced_whole_per_tenant,
             deliveries_are_written_conditionally_and_swept_in_time,
             deliveries_go_with_their_purged_dossier,
+            notices_not_reached_are_listed_until_followed_up,
         );
     };
     (@each $make:expr; $($name:ident),* $(,)?) => {

@@ -15,9 +15,11 @@ use unicode_normalization::UnicodeNormalization;
 
 mod answer;
 mod guide;
+mod notices;
 mod reply;
 
 pub use answer::{Route, answer_counters, outside_window_route};
+pub use notices::{NOT_REACHED_PAGE, NoticeRow};
 
 use crate::messenger::{Messenger, Outgoing, SendFailure};
 use crate::once::{Once, Terms, exactly_once};

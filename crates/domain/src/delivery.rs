@@ -126,6 +126,27 @@ pub struct Delivery {
     /// An accepted notice with no receipt by then is expired.
     #[serde(default)]
     pub receipt_due: Option<DateTime<Utc>>,
+    /// Staff reached the citizen another way (the not-reached worklist).
+    #[serde(default)]
+    pub follow_up: Option<FollowUp>,
+}
+
+/// How staff reached a citizen whom a notice did not.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FollowUpHow {
+    /// A telephone call.
+    Called,
+    /// An SMS sent by hand (or by the province's SMS gateway).
+    Sms,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FollowUp {
+    pub how: FollowUpHow,
+    /// The staff member's user name.
+    pub by: String,
+    pub at: DateTime<Utc>,
 }
 
 /// What a new ledger record needs besides the first state.
@@ -184,6 +205,7 @@ impl Delivery {
             history: vec![Transition { state, at, reason }],
             reported: 0,
             receipt_due: None,
+            follow_up: None,
         }
     }
 
@@ -195,7 +217,30 @@ impl Delivery {
 
     /// Changes with every write: conditional writes compare it.
     pub fn revision(&self) -> u64 {
-        (self.history.len() + self.reported) as u64
+        (self.history.len() + self.reported + usize::from(self.follow_up.is_some())) as u64
+    }
+
+    /// A notice of a deadline-bearing kind that failed or expired, and nobody followed up yet.
+    pub fn needs_follow_up(&self) -> bool {
+        self.kind.bears_deadline() && self.state().not_reached() && self.follow_up.is_none()
+    }
+
+    /// When it joined the not-reached worklist (the time of its failure or expiry), while it
+    /// needs a follow-up.
+    pub fn not_reached_since(&self) -> Option<DateTime<Utc>> {
+        self.history
+            .last()
+            .filter(|_| self.needs_follow_up())
+            .map(|t| t.at)
+    }
+
+    /// Records staff's follow-up; refused (false) when the notice does not need one.
+    pub fn follow_up(&mut self, follow_up: FollowUp) -> bool {
+        if !self.needs_follow_up() {
+            return false;
+        }
+        self.follow_up = Some(follow_up);
+        true
     }
 
     /// Moves the notice to `to` at `at` if that is forward; whether it moved.
@@ -346,6 +391,39 @@ mod tests {
         assert!(d.advance(DeliveryState::Delivered, due + Duration::hours(2)));
         assert_eq!(d.status(2).unwrap().state, DeliveryState::Delivered);
         assert!(!d.expire_if_due(due + Duration::hours(9)));
+    }
+
+    #[test]
+    fn only_unreached_deadline_notices_need_a_follow_up_and_get_one_once() {
+        let by = |at| FollowUp {
+            how: FollowUpHow::Called,
+            by: "mc-tq".into(),
+            at,
+        };
+        let mut received = Delivery::failed(new(), t0(), "no phone".into());
+        assert!(
+            !received.needs_follow_up(),
+            "a receipt notice bears no deadline"
+        );
+        let mut papers = new();
+        papers.kind = EventKind::SupplementRequested;
+        let mut d = Delivery::failed(papers.clone(), t0(), "no phone".into());
+        assert_eq!(d.not_reached_since(), Some(t0()));
+        let r = d.revision();
+        assert!(d.follow_up(by(t0())));
+        assert!(d.revision() > r);
+        assert!(!d.follow_up(by(t0())), "once");
+        assert_eq!(d.not_reached_since(), None);
+        assert!(!received.follow_up(by(t0())));
+        let mut a = Delivery::accepted(papers, "m".into(), None, t0(), Duration::hours(1));
+        assert!(!a.needs_follow_up());
+        a.expire_if_due(t0() + Duration::hours(1));
+        assert_eq!(a.not_reached_since(), Some(t0() + Duration::hours(1)));
+        a.advance(DeliveryState::Delivered, t0() + Duration::hours(2));
+        assert!(
+            !a.needs_follow_up(),
+            "a late receipt takes it off the worklist"
+        );
     }
 
     fn arb_state() -> impl Strategy<Value = DeliveryState> {

@@ -48,6 +48,18 @@ impl EventKind {
         Self::ResultReturned,
     ];
 
+    /// The citizen must act by a date or lose time (papers, a fee, a result to collect, a new
+    /// appointment): a notice of these that did not reach them goes on staff's worklist.
+    pub fn bears_deadline(self) -> bool {
+        matches!(
+            self,
+            Self::SupplementRequested
+                | Self::FeeRequested
+                | Self::ResultReady
+                | Self::OverdueApology
+        )
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Submitted => "submitted",

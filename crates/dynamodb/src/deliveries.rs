@@ -1,7 +1,8 @@
 //! The delivery ledger: `N#{event id}` items in the dossier's partition (so the retention purge
 //! deletes them with it), with the sparse sweep index `GSI3PK = DLV#{tenant}`,
 //! `GSI3SK = {ms13 sweep_at}#{code}#{event id}` on the same item: one conditional `PutItem`
-//! writes the record and its index entry.
+//! writes the record and its index entry. Notices that need a follow-up are listed the same way
+//! in GSI2: `GSI2PK = NR#{tenant}`, `GSI2SK = {ms13 not_reached_since}#{code}#{event id}`.
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -11,7 +12,7 @@ use motcua_domain::{DossierCode, TenantId};
 
 use crate::DynamoStore;
 use crate::item::{BODY, Fields, Item, body, keyed, n, s};
-use crate::keys::{self, GSI3};
+use crate::keys::{self, GSI2, GSI3};
 
 const REVISION: &str = "revision";
 
@@ -22,12 +23,18 @@ fn delivery_item(d: &Delivery) -> Item {
     );
     item.insert(REVISION.into(), n(d.revision()));
     item.insert(BODY.into(), body(d));
-    if let Some(at) = d.sweep_at() {
-        item.insert(format!("{GSI3}PK"), s(keys::deliveries_to_sweep(&d.tenant)));
-        item.insert(
-            format!("{GSI3}SK"),
-            s(format!("{}#{}#{}", keys::ms13(at), d.code, d.event_id)),
-        );
+    let listed = [
+        (GSI3, keys::deliveries_to_sweep(&d.tenant), d.sweep_at()),
+        (GSI2, keys::not_reached(&d.tenant), d.not_reached_since()),
+    ];
+    for (index, pk, at) in listed {
+        if let Some(at) = at {
+            item.insert(format!("{index}PK"), s(pk));
+            item.insert(
+                format!("{index}SK"),
+                s(format!("{}#{}#{}", keys::ms13(at), d.code, d.event_id)),
+            );
+        }
     }
     item
 }
@@ -96,7 +103,6 @@ impl DeliveryLedger for DynamoStore {
         now: DateTime<Utc>,
         limit: usize,
     ) -> StoreResult<Vec<Delivery>> {
-        let limit = i32::try_from(limit).unwrap_or(i32::MAX);
         let out = self
             .query()
             .index_name(GSI3)
@@ -104,10 +110,23 @@ impl DeliveryLedger for DynamoStore {
             .expression_attribute_values(":pk", s(keys::deliveries_to_sweep(tenant)))
             // every code sorts before '~'
             .expression_attribute_values(":to", s(format!("{}#~", keys::ms13(now))))
-            .limit(limit)
+            .limit(i32::try_from(limit).unwrap_or(i32::MAX))
             .send()
             .await
             .map_err(|err| self.unavailable("Query GSI3 (deliveries to sweep)", err))?;
+        out.items().iter().map(|item| Fields(item).body()).collect()
+    }
+
+    async fn not_reached(&self, tenant: &TenantId, limit: usize) -> StoreResult<Vec<Delivery>> {
+        let out = self
+            .query()
+            .index_name(GSI2)
+            .key_condition_expression("GSI2PK = :pk")
+            .expression_attribute_values(":pk", s(keys::not_reached(tenant)))
+            .limit(i32::try_from(limit).unwrap_or(i32::MAX))
+            .send()
+            .await
+            .map_err(|err| self.unavailable("Query GSI2 (notices not reached)", err))?;
         out.items().iter().map(|item| Fields(item).body()).collect()
     }
 }

@@ -47,6 +47,11 @@ pub fn deliveries_to_sweep(tenant: &TenantId) -> String {
     format!("DLV#{tenant}")
 }
 
+/// GSI2 partition of a tenant's notices that need a follow-up by staff.
+pub fn not_reached(tenant: &TenantId) -> String {
+    format!("NR#{tenant}")
+}
+
 /// GSI partition of everything matched by a phone: dossiers and Zalo users.
 pub fn phone(tenant: &TenantId, phone_hash: &str) -> String {
     format!("PH#{tenant}#{phone_hash}")

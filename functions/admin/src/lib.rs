@@ -74,6 +74,15 @@ pub fn router(state: Arc<AdminState>) -> Router {
         .route("/api/v1/admin/stats", get(statistics))
         .route("/api/v1/admin/stats.csv", get(statistics_csv))
         .route("/api/v1/admin/audit", get(audit))
+        .route(
+            "/api/v1/admin/dossiers/{code}/notifications",
+            get(dossier_notices),
+        )
+        .route(
+            "/api/v1/admin/dossiers/{code}/notifications/{event_id}/follow-up",
+            post(follow_up),
+        )
+        .route("/api/v1/admin/not-reached", get(not_reached))
         .with_state(state)
 }
 
@@ -365,6 +374,42 @@ async fn guide_wrong(
     Path(number): Path<u64>,
 ) -> ApiResult<Json<Value>> {
     Ok(Json(json!(state.desk.mark_guide_wrong(&p, number).await?)))
+}
+
+/// A dossier's notices and what became of each (the delivery ledger).
+async fn dossier_notices(
+    State(state): State<Arc<AdminState>>,
+    Staff(p): Staff,
+    Path(code): Path<String>,
+) -> ApiResult<Json<Value>> {
+    let notices = state.desk.dossier_notices(&p, &code).await?;
+    Ok(Json(json!({ "code": code, "notifications": notices })))
+}
+
+/// Deadline-bearing notices that did not reach the citizen: the follow-up worklist.
+async fn not_reached(
+    State(state): State<Arc<AdminState>>,
+    Staff(p): Staff,
+) -> ApiResult<Json<Value>> {
+    Ok(Json(
+        json!({ "notices": state.desk.not_reached(&p).await? }),
+    ))
+}
+
+#[derive(Deserialize)]
+struct FollowUpBody {
+    how: motcua_domain::delivery::FollowUpHow,
+}
+
+async fn follow_up(
+    State(state): State<Arc<AdminState>>,
+    Staff(p): Staff,
+    Path((code, event_id)): Path<(String, String)>,
+    Json(body): Json<FollowUpBody>,
+) -> ApiResult<Json<Value>> {
+    Ok(Json(json!(
+        state.desk.follow_up(&p, &code, &event_id, body.how).await?
+    )))
 }
 
 #[derive(Deserialize)]

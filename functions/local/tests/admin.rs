@@ -866,19 +866,118 @@ async fn statistics_add_up_for_a_seeded_scenario() {
     );
 }
 
-/// A headless Chromium (Debian's `chromium` + `chromium-driver`) signs in, opens a ticket a
-/// citizen sent through the webhook, answers it; the answer must reach the Zalo fake. The
-/// screenshot is saved in `target/screenshots/`.
+/// A headless Chromium (Debian's `chromium` + `chromium-driver`) on a fresh profile, or `None`
+/// off CI when the driver is missing.
+struct Browser {
+    client: fantoccini::Client,
+    _driver: ChromeDriver,
+    _profile: tempfile::TempDir,
+}
+
+const BROWSER_WAIT: Duration = Duration::from_secs(20);
+
+impl Browser {
+    async fn start() -> Option<Browser> {
+        let Some(driver) = ChromeDriver::start() else {
+            assert!(
+                std::env::var_os("CI").is_none(),
+                "chromedriver is missing: infra/test.sh installs Debian's chromium-driver"
+            );
+            eprintln!("skipped: no chromedriver on this machine");
+            return None;
+        };
+        let profile = tempfile::tempdir().unwrap();
+        let mut caps = serde_json::Map::new();
+        caps.insert(
+            "goog:chromeOptions".into(),
+            json!({"binary": "/usr/bin/chromium", "args": [
+                "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                "--disable-quic", "--no-first-run", "--disable-background-networking",
+                "--disable-component-update", "--disable-sync", "--window-size=1280,1000",
+                format!("--user-data-dir={}", profile.path().display())]}),
+        );
+        let client = fantoccini::ClientBuilder::new(
+            hyper_util::client::legacy::connect::HttpConnector::new(),
+        )
+        .capabilities(caps)
+        .connect(&driver.url)
+        .await
+        .expect("a Chromium session");
+        Some(Browser {
+            client,
+            _driver: driver,
+            _profile: profile,
+        })
+    }
+
+    /// Opens the console and signs in as `user`.
+    async fn sign_in(&self, l: &Local, user: &str) {
+        self.client
+            .goto(&format!("{}/admin", l.base))
+            .await
+            .unwrap();
+        self.wait_for("#username")
+            .await
+            .send_keys(user)
+            .await
+            .unwrap();
+        self.find("#password")
+            .await
+            .send_keys(&password(user))
+            .await
+            .unwrap();
+        self.find("#login-btn").await.click().await.unwrap();
+        // signed in: the header names the staff member
+        self.wait_text("#who", user).await;
+    }
+
+    async fn wait_for(&self, css: &str) -> fantoccini::elements::Element {
+        self.client
+            .wait()
+            .at_most(BROWSER_WAIT)
+            .for_element(fantoccini::Locator::Css(css))
+            .await
+            .unwrap_or_else(|e| panic!("{css}: {e}"))
+    }
+
+    async fn find(&self, css: &str) -> fantoccini::elements::Element {
+        self.client
+            .find(fantoccini::Locator::Css(css))
+            .await
+            .unwrap_or_else(|e| panic!("{css}: {e}"))
+    }
+
+    /// Waits until the element's text contains `wanted`.
+    async fn wait_text(&self, css: &str, wanted: &str) {
+        let deadline = std::time::Instant::now() + BROWSER_WAIT;
+        loop {
+            let text = self.wait_for(css).await.text().await.unwrap_or_default();
+            if text.contains(wanted) {
+                return;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "{css} never said {wanted:?} (it says {text:?})"
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// Saves a screenshot in `target/screenshots/` and closes the session.
+    async fn finish(self, name: &str) {
+        let png = self.client.screenshot().await.unwrap();
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/screenshots");
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join(name), png).unwrap();
+        self.client.close().await.unwrap();
+    }
+}
+
+/// A headless Chromium signs in, opens a ticket a citizen sent through the webhook, answers it;
+/// the answer must reach the Zalo fake. The screenshot is saved in `target/screenshots/`.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_staff_member_answers_a_ticket_in_the_browser() {
-    use fantoccini::{ClientBuilder, Locator};
-
-    let Some(driver) = ChromeDriver::start() else {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "chromedriver is missing: infra/test.sh installs Debian's chromium-driver"
-        );
-        eprintln!("skipped: no chromedriver on this machine");
+    let Some(browser) = Browser::start().await else {
         return;
     };
     let l = start().await;
@@ -889,92 +988,24 @@ async fn a_staff_member_answers_a_ticket_in_the_browser() {
         chrono::Duration::zero(),
     ))
     .await;
-
-    let profile = tempfile::tempdir().unwrap();
-    let mut caps = serde_json::Map::new();
-    caps.insert(
-        "goog:chromeOptions".into(),
-        json!({"binary": "/usr/bin/chromium", "args": [
-            "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-            "--disable-quic", "--no-first-run", "--disable-background-networking",
-            "--disable-component-update", "--disable-sync", "--window-size=1280,1000",
-            format!("--user-data-dir={}", profile.path().display())]}),
-    );
-    let browser = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
-        .capabilities(caps)
-        .connect(&driver.url)
-        .await
-        .expect("a Chromium session");
-    let wait = Duration::from_secs(20);
-    browser.goto(&format!("{}/admin", l.base)).await.unwrap();
+    browser.sign_in(&l, "admin-tq").await;
     browser
-        .wait()
-        .at_most(wait)
-        .for_element(Locator::Css("#username"))
+        .wait_for("#ticket-list tbody tr[data-number='1']")
         .await
-        .unwrap()
-        .send_keys("admin-tq")
-        .await
-        .unwrap();
-    browser
-        .find(Locator::Css("#password"))
-        .await
-        .unwrap()
-        .send_keys(&password("admin-tq"))
-        .await
-        .unwrap();
-    browser
-        .find(Locator::Css("#login-btn"))
-        .await
-        .unwrap()
         .click()
         .await
         .unwrap();
-    browser
-        .wait()
-        .at_most(wait)
-        .for_element(Locator::Css("#ticket-list tbody tr[data-number='1']"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    let title = browser
-        .wait()
-        .at_most(wait)
-        .for_element(Locator::Css("#td-title"))
-        .await
-        .unwrap();
-    assert!(title.text().await.unwrap().contains("Phiếu số 1"));
+    browser.wait_text("#td-title", "Phiếu số 1").await;
     let answer = "Thời hạn cấp Phiếu lý lịch tư pháp là 10 ngày làm việc.";
     browser
-        .find(Locator::Css("#answer-text"))
+        .find("#answer-text")
         .await
-        .unwrap()
         .send_keys(answer)
         .await
         .unwrap();
-    browser
-        .find(Locator::Css("#answer-btn"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    let result = browser.find(Locator::Css("#answer-result")).await.unwrap();
-    let deadline = std::time::Instant::now() + wait;
-    while !result.text().await.unwrap().contains("Đã trả lời") {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "no confirmation on the page"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    let png = browser.screenshot().await.unwrap();
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/screenshots");
-    std::fs::create_dir_all(&dir).unwrap();
-    std::fs::write(dir.join("admin-answer.png"), png).unwrap();
-    browser.close().await.unwrap();
+    browser.find("#answer-btn").await.click().await.unwrap();
+    browser.wait_text("#answer-result", "Đã trả lời").await;
+    browser.finish("admin-answer.png").await;
 
     let sent: Vec<String> = l
         .texts_to("u-web")
@@ -982,6 +1013,182 @@ async fn a_staff_member_answers_a_ticket_in_the_browser() {
         .filter(|t| t.contains(answer))
         .collect();
     assert_eq!(sent.len(), 1, "{:?}", l.texts_to("u-web"));
+}
+
+const NOTICE_CODE: &str = "000.00.04.H60-261110-0028";
+const NOTICE_EVENT: &str = "tq-xd-0028-5";
+
+/// A supplement request (a deadline for the citizen) whose ZNS Zalo refuses for good: no
+/// channel takes it, so it is `failed` and on Tuyên Quang's worklist.
+async fn failed_supplement_notice(l: &Local) {
+    l.fake().fail_recipient("84906591985", -118);
+    let fixture = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../events/notifier/life/05-supplement_requested.json");
+    let mut event: Value =
+        serde_json::from_str(&std::fs::read_to_string(fixture).unwrap()).unwrap();
+    event["dossier"]["zalo_opt_in"] = true.into();
+    let done = l.state.notifier.process_message(&event.to_string()).await;
+    assert!(
+        matches!(&done, motcua_app::notify::Disposition::Done(d) if d[0].1.label() == "undeliverable"),
+        "{done:?}"
+    );
+}
+
+/// The worklist is the tenant's: another province's staff see nothing, cannot read the
+/// dossier's notices, cannot follow one up. A follow-up by the tenant's staff is audited, takes
+/// the notice off the worklist, and cannot be given twice.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn staff_follow_up_the_notices_that_did_not_reach_the_citizen() {
+    let l = start().await;
+    failed_supplement_notice(&l).await;
+    let admin = l.login("admin-tq").await;
+    let (status, list) = admin.call("GET", "not-reached", None).await;
+    assert_eq!(status, 200, "{list}");
+    let notices = list["notices"].as_array().unwrap();
+    assert_eq!(notices.len(), 1, "{list}");
+    let n = &notices[0];
+    assert_eq!(
+        (
+            n["code"].as_str(),
+            n["kind"].as_str(),
+            n["state"].as_str(),
+            n["channel"].as_str()
+        ),
+        (
+            Some(NOTICE_CODE),
+            Some("supplement_requested"),
+            Some("failed"),
+            Some("undeliverable")
+        )
+    );
+    assert!(n["reason"].as_str().unwrap().contains("zns"), "{n}");
+    assert!(
+        !list.to_string().contains("906591985"),
+        "no phone on the worklist"
+    );
+    let follow = format!("dossiers/{NOTICE_CODE}/notifications/{NOTICE_EVENT}/follow-up");
+    let notices_of = format!("dossiers/{NOTICE_CODE}/notifications");
+
+    let other = l.login("admin-bn").await;
+    let (_, theirs) = other.call("GET", "not-reached", None).await;
+    assert_eq!(theirs["notices"], json!([]));
+    assert_eq!(other.call("GET", &notices_of, None).await.0, 404);
+    let called = Some(json!({"how": "called"}));
+    assert_eq!(other.call("POST", &follow, called.clone()).await.0, 404);
+
+    let staff = l.login("tuphap").await;
+    let (status, row) = staff
+        .call("POST", &follow, Some(json!({"how": "sms"})))
+        .await;
+    assert_eq!(status, 200, "{row}");
+    assert_eq!(
+        (
+            row["follow_up"]["how"].as_str(),
+            row["follow_up"]["by"].as_str()
+        ),
+        (Some("sms"), Some("tuphap"))
+    );
+    assert_eq!(admin.call("POST", &follow, called).await.0, 409, "once");
+    let (_, after) = admin.call("GET", "not-reached", None).await;
+    assert_eq!(after["notices"], json!([]));
+    let (status, of) = admin.call("GET", &notices_of, None).await;
+    assert_eq!(status, 200);
+    assert_eq!(of["notifications"][0]["follow_up"]["how"], "sms");
+
+    let (_, audit) = admin.call("GET", "audit?day=2026-11-24", None).await;
+    let outcomes: Vec<(String, String)> = audit["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["action"] == "notice.follow_up")
+        .map(|e| {
+            (
+                e["actor"].as_str().unwrap().into(),
+                e["outcome"].as_str().unwrap().into(),
+            )
+        })
+        .collect();
+    for expected in [("tuphap", "ok"), ("admin-tq", "refused")] {
+        assert!(
+            outcomes.contains(&(expected.0.into(), expected.1.into())),
+            "{expected:?} in {outcomes:?}"
+        );
+    }
+    // the other province's attempt is in its own trail
+    let (_, theirs) = other.call("GET", "audit?day=2026-11-24", None).await;
+    assert!(
+        theirs["entries"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["action"] == "notice.follow_up" && e["outcome"] == "not_found"),
+        "{theirs}"
+    );
+    assert_eq!(
+        admin
+            .call("GET", "dossiers/not-a-code/notifications", None)
+            .await
+            .0,
+        400
+    );
+    let (status, _) = admin
+        .call("POST", &follow, Some(json!({"how": "carrier pigeon"})))
+        .await;
+    assert!((400..500).contains(&status), "{status}");
+}
+
+/// The same in the browser, in Vietnamese: the worklist row, "Đã gọi điện", the empty list,
+/// then the dossier's notices with the follow-up.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_staff_member_follows_up_a_notice_in_the_browser() {
+    let Some(browser) = Browser::start().await else {
+        return;
+    };
+    let l = start().await;
+    failed_supplement_notice(&l).await;
+    browser.sign_in(&l, "admin-tq").await;
+    browser
+        .wait_for("#tabs button[data-tab='notices']")
+        .await
+        .click()
+        .await
+        .unwrap();
+    let row = format!("#nr-list tbody tr[data-event='{NOTICE_EVENT}']");
+    browser.wait_text(&row, "Yêu cầu bổ sung giấy tờ").await;
+    browser.wait_text(&row, "Không gửi được").await;
+    browser
+        .wait_for(&format!("{row} button.fu-called"))
+        .await
+        .click()
+        .await
+        .unwrap();
+    browser
+        .wait_text("#nr-empty", "Không có thông báo nào cần liên hệ lại")
+        .await;
+    browser
+        .find("#dn-code")
+        .await
+        .send_keys(NOTICE_CODE)
+        .await
+        .unwrap();
+    browser.find("#dn-btn").await.click().await.unwrap();
+    browser
+        .wait_text(
+            &format!("#dn-list tbody tr[data-event='{NOTICE_EVENT}']"),
+            "Đã gọi điện · admin-tq",
+        )
+        .await;
+    browser.finish("admin-not-reached.png").await;
+    let (_, of) = l
+        .login("admin-tq")
+        .await
+        .call(
+            "GET",
+            &format!("dossiers/{NOTICE_CODE}/notifications"),
+            None,
+        )
+        .await;
+    assert_eq!(of["notifications"][0]["follow_up"]["how"], "called");
 }
 
 /// `chromedriver` on a free loopback port, killed on drop.

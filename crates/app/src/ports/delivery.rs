@@ -1,5 +1,5 @@
-//! The delivery ledger: one record per notice, and the sweep's index of records that still
-//! await a receipt or have a transition to report.
+//! The delivery ledger: one record per notice, the sweep's index of records that still await a
+//! receipt or have a transition to report, and staff's index of notices that need a follow-up.
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -11,8 +11,8 @@ use super::StoreResult;
 #[async_trait]
 pub trait DeliveryLedger: Send + Sync {
     /// Writes `delivery` if the stored record's revision is `expected` (`None`: there is no
-    /// record of this event yet). Returns whether it was written. The sweep index follows the
-    /// record (`Delivery::sweep_at`) in the same write.
+    /// record of this event yet). Returns whether it was written. Both indexes follow the record
+    /// (`Delivery::sweep_at`, `Delivery::not_reached_since`) in the same write.
     async fn put_delivery(&self, delivery: &Delivery, expected: Option<u64>) -> StoreResult<bool>;
 
     async fn get_delivery(
@@ -36,4 +36,8 @@ pub trait DeliveryLedger: Send + Sync {
         now: DateTime<Utc>,
         limit: usize,
     ) -> StoreResult<Vec<Delivery>>;
+
+    /// Up to `limit` notices that need a follow-up (`Delivery::not_reached_since`), oldest
+    /// first.
+    async fn not_reached(&self, tenant: &TenantId, limit: usize) -> StoreResult<Vec<Delivery>>;
 }

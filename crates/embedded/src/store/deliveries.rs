@@ -1,5 +1,6 @@
-//! The delivery ledger: `tenant/code/event` → the record, and the sweep index
-//! `tenant/{ms13 sweep_at}/code/event`, written in one transaction with it.
+//! The delivery ledger: `tenant/code/event` → the record, with two indexes written in the same
+//! transaction: `delivery_sweep` `tenant/{ms13 sweep_at}/code/event` and `not_reached`
+//! `tenant/{ms13 not_reached_since}/code/event`.
 
 use motcua_domain::delivery::Delivery;
 
@@ -7,10 +8,22 @@ use super::*;
 
 const DELIVERIES: Json = TableDefinition::new("deliveries");
 const SWEEP: Index = TableDefinition::new("delivery_sweep");
+const NOT_REACHED: Index = TableDefinition::new("not_reached");
+
+/// When a record is listed in an index (`None`: not listed).
+type ListedAt = fn(&Delivery) -> Option<DateTime<Utc>>;
+
+/// Each index and the time a record is listed at in it.
+const INDEXES: [(Index, ListedAt); 2] = [
+    (SWEEP, Delivery::sweep_at),
+    (NOT_REACHED, Delivery::not_reached_since),
+];
 
 pub(super) fn create(txn: &redb::WriteTransaction) -> Result<(), redb::TableError> {
     txn.open_table(DELIVERIES)?;
-    txn.open_table(SWEEP)?;
+    for (index, _) in INDEXES {
+        txn.open_table(index)?;
+    }
     Ok(())
 }
 
@@ -18,8 +31,8 @@ fn record_key(tenant: &TenantId, code: &DossierCode, event_id: &str) -> String {
     key(&[tenant.as_str(), code.as_str(), event_id])
 }
 
-fn sweep_key(d: &Delivery) -> Option<String> {
-    let at = d.sweep_at()?;
+fn index_key(d: &Delivery, at: Option<DateTime<Utc>>) -> Option<String> {
+    let at = at?;
     Some(key(&[
         d.tenant.as_str(),
         &ms13(at),
@@ -38,11 +51,58 @@ pub(super) fn remove_of_dossier(
     let mut records = txn.open_table(DELIVERIES).map_err(unavailable)?;
     let gone: Vec<Delivery> = json_with_prefix(&records, &prefix)?;
     remove_prefix(&mut records, &prefix)?;
-    let mut sweep = txn.open_table(SWEEP).map_err(unavailable)?;
-    for k in gone.iter().filter_map(sweep_key) {
-        sweep.remove(k.as_str()).map_err(unavailable)?;
+    drop(records);
+    for d in &gone {
+        reindex(txn, Some(d), None)?;
     }
     Ok(())
+}
+
+/// Moves the record's index entries from what `old` was listed at to what `new` is.
+fn reindex(
+    txn: &redb::WriteTransaction,
+    old: Option<&Delivery>,
+    new: Option<&Delivery>,
+) -> StoreResult<()> {
+    for (index, at) in INDEXES {
+        let mut t = txn.open_table(index).map_err(unavailable)?;
+        if let Some(k) = old.and_then(|d| index_key(d, at(d))) {
+            t.remove(k.as_str()).map_err(unavailable)?;
+        }
+        if let Some(k) = new.and_then(|d| index_key(d, at(d))) {
+            t.insert(k.as_str(), ()).map_err(unavailable)?;
+        }
+    }
+    Ok(())
+}
+
+/// Up to `limit` records listed in `index` before `hi`, in index order.
+fn listed(
+    txn: &redb::ReadTransaction,
+    index: Index,
+    tenant: &TenantId,
+    hi: &str,
+    limit: usize,
+) -> StoreResult<Vec<Delivery>> {
+    let lo = key(&[tenant.as_str(), ""]);
+    let entries = txn.open_table(index).map_err(unavailable)?;
+    let records = txn.open_table(DELIVERIES).map_err(unavailable)?;
+    let mut out = Vec::new();
+    for item in entries.range(lo.as_str()..hi).map_err(unavailable)? {
+        if out.len() == limit {
+            break;
+        }
+        let entry = item.map_err(unavailable)?.0.value().to_string();
+        let mut parts = entry.split(SEP).skip(2);
+        let (Some(code), Some(event_id)) = (parts.next(), parts.next()) else {
+            continue;
+        };
+        let k = key(&[tenant.as_str(), code, event_id]);
+        if let Some(d) = get_json::<Delivery>(&records, &k)? {
+            out.push(d);
+        }
+    }
+    Ok(out)
 }
 
 #[async_trait]
@@ -59,13 +119,7 @@ impl DeliveryLedger for EmbeddedStore {
                 }
                 put_json(&mut records, &k, &delivery)?;
                 drop(records);
-                let mut sweep = txn.open_table(SWEEP).map_err(unavailable)?;
-                if let Some(old) = old.as_ref().and_then(sweep_key) {
-                    sweep.remove(old.as_str()).map_err(unavailable)?;
-                }
-                if let Some(new) = sweep_key(&delivery) {
-                    sweep.insert(new.as_str(), ()).map_err(unavailable)?;
-                }
+                reindex(txn, old.as_ref(), Some(&delivery))?;
                 Ok(true)
             })
             .await
@@ -105,7 +159,6 @@ impl DeliveryLedger for EmbeddedStore {
         now: DateTime<Utc>,
         limit: usize,
     ) -> StoreResult<Vec<Delivery>> {
-        let lo = key(&[tenant.as_str(), ""]);
         // every key of a time at or before `now` sorts below `{ms13 now + 1}`
         let hi = key(&[
             tenant.as_str(),
@@ -113,26 +166,15 @@ impl DeliveryLedger for EmbeddedStore {
         ]);
         let tenant = tenant.clone();
         self.db
-            .read(move |txn| {
-                let sweep = txn.open_table(SWEEP).map_err(unavailable)?;
-                let records = txn.open_table(DELIVERIES).map_err(unavailable)?;
-                let mut out = Vec::new();
-                for item in sweep.range(lo.as_str()..hi.as_str()).map_err(unavailable)? {
-                    if out.len() == limit {
-                        break;
-                    }
-                    let entry = item.map_err(unavailable)?.0.value().to_string();
-                    let mut parts = entry.split(SEP).skip(2);
-                    let (Some(code), Some(event_id)) = (parts.next(), parts.next()) else {
-                        continue;
-                    };
-                    let k = key(&[tenant.as_str(), code, event_id]);
-                    if let Some(d) = get_json::<Delivery>(&records, &k)? {
-                        out.push(d);
-                    }
-                }
-                Ok(out)
-            })
+            .read(move |txn| listed(txn, SWEEP, &tenant, &hi, limit))
+            .await
+    }
+
+    async fn not_reached(&self, tenant: &TenantId, limit: usize) -> StoreResult<Vec<Delivery>> {
+        let hi = key(&[tenant.as_str(), "~"]);
+        let tenant = tenant.clone();
+        self.db
+            .read(move |txn| listed(txn, NOT_REACHED, &tenant, &hi, limit))
             .await
     }
 }

@@ -92,6 +92,7 @@ function showTab(name) {
   document.querySelectorAll(".tab").forEach((t) => (t.hidden = t.id !== name));
   document.querySelectorAll("#tabs button").forEach((b) => b.classList.toggle("active", b.dataset.tab === name));
   if (name === "tickets") loadTickets();
+  if (name === "notices") loadNotReached();
   if (name === "announcements") loadAnnouncements();
   if (name === "stats") loadStats();
   if (name === "audit") loadAudit();
@@ -245,6 +246,64 @@ async function loadAudit() {
     el("td", {}, fmt(e.at)), el("td", {}, e.actor), el("td", {}, e.action), el("td", {}, e.target), el("td", {}, e.outcome))));
 }
 
+const KIND_VI = {
+  submitted: "Đã nộp hồ sơ", received: "Đã tiếp nhận", step_changed: "Chuyển bước xử lý",
+  supplement_requested: "Yêu cầu bổ sung giấy tờ", fee_requested: "Yêu cầu nộp phí, lệ phí",
+  rejected: "Không tiếp nhận", withdrawn: "Rút hồ sơ", processing_stopped: "Dừng xử lý",
+  overdue_apology: "Xin lỗi trễ hạn, hẹn ngày mới", result_ready: "Đã có kết quả",
+  result_returned: "Đã trả kết quả",
+};
+const STATE_VI = {
+  accepted: "Zalo đã nhận gửi", delivered: "Đã đến máy", seen: "Công dân đã xem",
+  failed: "Không gửi được", expired: "Không có xác nhận đã đến",
+};
+const CHANNEL_VI = {
+  zalo_cs_free: "Tin nhắn OA (miễn phí)", zalo_cs_paid: "Tin nhắn OA (có phí)",
+  zbs_uid: "Tin mẫu ZBS", zns: "Tin ZNS", undeliverable: "Không có kênh",
+};
+const FOLLOW_VI = { called: "Đã gọi điện", sms: "Đã nhắn SMS" };
+
+function followUpCell(n, reload) {
+  if (n.follow_up) return el("td", {}, `${FOLLOW_VI[n.follow_up.how]} · ${n.follow_up.by} · ${fmt(n.follow_up.at)}`);
+  if (!n.needs_follow_up) return el("td", {}, "");
+  const button = (how) => {
+    const b = el("button", { type: "button", "class": "fu-" + how, "data-event": n.event_id }, FOLLOW_VI[how]);
+    b.addEventListener("click", async () => {
+      try {
+        await api("POST", `dossiers/${encodeURIComponent(n.code)}/notifications/${encodeURIComponent(n.event_id)}/follow-up`, { how });
+      } catch (err) { alert(err.message); }
+      reload();
+    });
+    return b;
+  };
+  return el("td", {}, button("called"), " ", button("sms"));
+}
+
+async function loadNotReached() {
+  const { notices } = await api("GET", "not-reached");
+  $("#nr-empty").hidden = notices.length > 0;
+  $("#nr-list tbody").replaceChildren(...notices.map((n) => {
+    const last = n.history[n.history.length - 1];
+    return el("tr", { "data-event": n.event_id },
+      el("td", {}, n.code), el("td", {}, KIND_VI[n.kind] || n.kind), el("td", {}, CHANNEL_VI[n.channel] || n.channel),
+      el("td", {}, STATE_VI[n.state] || n.state), el("td", {}, fmt(last.at)), el("td", {}, n.reason || ""),
+      followUpCell(n, loadNotReached));
+  }));
+}
+
+async function loadDossierNotices() {
+  $("#dn-error").textContent = "";
+  const code = $("#dn-code").value.trim();
+  try {
+    const { notifications } = await api("GET", `dossiers/${encodeURIComponent(code)}/notifications`);
+    $("#dn-list tbody").replaceChildren(...notifications.map((n) => el("tr", { "data-event": n.event_id },
+      el("td", {}, KIND_VI[n.kind] || n.kind), el("td", {}, CHANNEL_VI[n.channel] || n.channel),
+      el("td", {}, n.history.map((t) => `${STATE_VI[t.state] || t.state} ${fmt(t.at)}`).join(" → ")),
+      followUpCell(n, loadDossierNotices))));
+    if (!notifications.length) $("#dn-error").textContent = "Hồ sơ này chưa có thông báo nào.";
+  } catch (e) { $("#dn-list tbody").replaceChildren(); $("#dn-error").textContent = e.message; }
+}
+
 function on(sel, ev, f) {
   $(sel).addEventListener(ev, async (e) => {
     if (ev === "submit") e.preventDefault();
@@ -300,5 +359,6 @@ document.addEventListener("DOMContentLoaded", () => {
   });
   on("#stats-form", "submit", loadStats);
   on("#audit-form", "submit", loadAudit);
+  on("#dn-form", "submit", loadDossierNotices);
   start();
 });

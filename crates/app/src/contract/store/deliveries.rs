@@ -1,7 +1,9 @@
 //! Store contract: the delivery ledger and its sweep index.
 
 use motcua_domain::EventKind;
-use motcua_domain::delivery::{Delivery, DeliveryState, NewDelivery, Recipient};
+use motcua_domain::delivery::{
+    Delivery, DeliveryState, FollowUp, FollowUpHow, NewDelivery, Recipient,
+};
 
 use super::*;
 
@@ -139,4 +141,49 @@ pub async fn deliveries_go_with_their_purged_dossier<S: Store + 'static>(s: Arc<
     assert!(s.deliveries_of(&tq, &code(C1)).await.unwrap().is_empty());
     assert_eq!(s.get_delivery(&tq, &code(C1), "e1").await.unwrap(), None);
     assert_eq!(to_sweep(&*s, "tq", "2027-01-01T00:00:00Z").await, ["e2"]);
+}
+
+pub async fn notices_not_reached_are_listed_until_followed_up<S: Store + 'static>(s: Arc<S>) {
+    let tq = tenant("tq");
+    let deadline = |c: &str, event_id: &str, at: &str| {
+        let mut n = notice("tq", c, event_id);
+        n.kind = EventKind::SupplementRequested;
+        Delivery::failed(n, t(at), "no phone".into())
+    };
+    let mut later = deadline(C1, "e2", "2026-03-04T02:00:00Z");
+    let earlier = deadline(C2, "e3", "2026-03-03T02:00:00Z");
+    // a receipt notice bears no deadline; another tenant's is its own
+    let receipt_notice = Delivery::failed(
+        notice("tq", C1, "e1"),
+        t("2026-03-01T00:00:00Z"),
+        "x".into(),
+    );
+    let mut elsewhere = deadline(C1, "e9", "2026-03-01T00:00:00Z");
+    elsewhere.tenant = tenant("bn");
+    for d in [&later, &earlier, &receipt_notice, &elsewhere] {
+        assert!(s.put_delivery(d, None).await.unwrap());
+    }
+    let listed = |v: Vec<Delivery>| v.into_iter().map(|d| d.event_id).collect::<Vec<_>>();
+    assert_eq!(listed(s.not_reached(&tq, 10).await.unwrap()), ["e3", "e2"]);
+    assert_eq!(listed(s.not_reached(&tq, 1).await.unwrap()), ["e3"]);
+    assert_eq!(
+        listed(s.not_reached(&tenant("bn"), 10).await.unwrap()),
+        ["e9"]
+    );
+    let r = later.revision();
+    assert!(later.follow_up(FollowUp {
+        how: FollowUpHow::Sms,
+        by: "mc-tq".into(),
+        at: t("2026-03-04T03:00:00Z"),
+    }));
+    assert!(s.put_delivery(&later, Some(r)).await.unwrap());
+    assert_eq!(listed(s.not_reached(&tq, 10).await.unwrap()), ["e3"]);
+    assert_eq!(
+        s.get_delivery(&tq, &code(C1), "e2")
+            .await
+            .unwrap()
+            .unwrap()
+            .follow_up,
+        later.follow_up
+    );
 }
