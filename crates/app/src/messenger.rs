@@ -39,6 +39,9 @@ pub struct SendError {
     pub failure: SendFailure,
     /// Operator English; no token, no phone number.
     pub detail: String,
+    /// Zalo's error code, when Zalo answered one (`-115` out of ZNS balance, `-144` daily
+    /// ZNS quota): the notifier raises their alarms.
+    pub zalo_code: Option<i64>,
 }
 
 /// Zalo's id of a message it accepted.

@@ -28,9 +28,14 @@ use crate::metrics::Metrics;
 pub use message::tracking_id;
 use message::{chat_message, notice, notice_digest};
 use motcua_domain::delivery::DeliveryState;
+mod decision;
 mod ledger;
 mod message;
 mod plan;
+mod spend;
+
+pub use decision::Decision;
+use decision::decision_from_label;
 
 pub use plan::{Attempt, channel_plan};
 
@@ -38,67 +43,6 @@ use crate::once::{Once, Terms, exactly_once};
 use crate::pii::PiiKeys;
 use crate::ports::{Clock, MessageRef, Queue, Store, StoreError};
 use crate::tenancy::Tenancy;
-
-/// How a notification went out (or why not). The string forms are stable: they are stored in
-/// timelines, counters and idempotency records.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Decision {
-    /// Free consultation message (user interacted within 48 h).
-    CsFree,
-    /// Billed consultation message (48 h – 7 days).
-    CsPaid,
-    /// ZBS template by user id.
-    ZbsUid,
-    /// ZNS template by phone.
-    Zns,
-    /// The applicant opted out of Zalo notifications.
-    OptedOut,
-    /// No consent recorded, and the tenant notifies only citizens who proved the phone.
-    NoConsent,
-    /// The tenant does not notify this kind of event.
-    NotNotified,
-    /// An older event, or one decided before: timeline only.
-    Stale,
-    /// The recipient was last told exactly this (another event, same content): not sent again.
-    Repeated,
-    /// Nothing reaches the citizen.
-    Undeliverable(String),
-}
-
-impl Decision {
-    pub fn label(&self) -> &'static str {
-        match self {
-            Decision::CsFree => "zalo_cs_free",
-            Decision::CsPaid => "zalo_cs_paid",
-            Decision::ZbsUid => "zbs_uid",
-            Decision::Zns => "zns",
-            Decision::OptedOut => "opted_out",
-            Decision::NoConsent => "no_consent",
-            Decision::NotNotified => "not_notified",
-            Decision::Stale => "stale",
-            Decision::Repeated => "repeated",
-            Decision::Undeliverable(_) => "undeliverable",
-        }
-    }
-
-    /// Price class, for the money-saved statistics.
-    pub fn price_class(&self) -> &'static str {
-        match self {
-            Decision::CsFree => "free",
-            Decision::CsPaid => "cs_paid",
-            Decision::ZbsUid => "zbs_uid",
-            Decision::Zns => "zns",
-            _ => "none",
-        }
-    }
-
-    pub fn sent(&self) -> bool {
-        matches!(
-            self,
-            Decision::CsFree | Decision::CsPaid | Decision::ZbsUid | Decision::Zns
-        )
-    }
-}
 
 /// A delivery receipt from Zalo (`user_received_message`, `user_seen_message`, ZNS receipts).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -338,6 +282,31 @@ impl Notifier {
         Ok(decision)
     }
 
+    /// The OA, the phone to tell (the authorised representative's, when one acts) and its
+    /// Zalo users, or why nobody may be told.
+    async fn recipients<'d>(
+        &self,
+        tenant: &'d Tenant,
+        dossier: &'d Dossier,
+    ) -> Result<Result<(&'d str, &'d Protected, Vec<ZaloUser>), Decision>, Step> {
+        let Some(oa) = tenant.oa_id.as_deref() else {
+            return Ok(Err(Decision::Undeliverable("tenant has no Zalo OA".into())));
+        };
+        let target = dossier
+            .representative_phone
+            .as_ref()
+            .or(dossier.applicant_phone.as_ref());
+        let Some(phone) = target else {
+            return Ok(Err(Decision::Undeliverable(
+                "no phone on the dossier".into(),
+            )));
+        };
+        Ok(self
+            .audience(tenant, dossier, phone)
+            .await?
+            .map(|users| (oa, phone, users)))
+    }
+
     async fn on_channels(
         &self,
         tenant: &Tenant,
@@ -348,20 +317,9 @@ impl Notifier {
     ) -> Result<Decision, Step> {
         let notice = notice(event, dossier);
         let kind = event.kind.as_str();
-        let Some(oa) = tenant.oa_id.as_deref() else {
-            return Ok(Decision::Undeliverable("tenant has no Zalo OA".into()));
-        };
-        // The authorised representative, when one acts, is the person to tell.
-        let target = dossier
-            .representative_phone
-            .as_ref()
-            .or(dossier.applicant_phone.as_ref());
-        let Some(phone) = target else {
-            return Ok(Decision::Undeliverable("no phone on the dossier".into()));
-        };
-        let users = match self.audience(tenant, dossier, phone).await? {
-            Ok(users) => users,
-            Err(withheld) => return Ok(withheld),
+        let (oa, phone, users) = match self.recipients(tenant, dossier).await? {
+            Ok(found) => found,
+            Err(decision) => return Ok(decision),
         };
         let zbs = tenant.zalo.zbs_uid_templates.get(kind).map(String::as_str);
         let zns = tenant.zalo.zns_templates.get(kind).map(String::as_str);
@@ -377,6 +335,10 @@ impl Notifier {
                 self.outside_quiet_hours(tenant, now)?;
             }
             let decision = attempt.decision();
+            let tester = |p: &motcua_domain::PhoneNumber| keys.phone_hash(p);
+            if !plan::trial_allows(tenant.trial.as_ref(), &phone.hash, tester, &attempt) {
+                return Ok(Decision::Withheld(decision.label().into()));
+            }
             let pending = self.pending(tenant, keys, event, dossier, phone, &attempt);
             let sent = match attempt {
                 Attempt::Cs { user_id, .. } => self.messenger.send_cs(oa, user_id, &message).await,
@@ -385,19 +347,22 @@ impl Notifier {
                         .send_template_uid(oa, user_id, template, &params)
                         .await
                 }
-                Attempt::Zns { template } => match keys.open_phone(phone) {
-                    Err(e) => {
-                        tried.push(format!("zns: stored phone unusable ({e})"));
-                        continue;
+                Attempt::Zns { template } => {
+                    let tracking = tracking_id(event, dossier);
+                    let zns = spend::ZnsNotice {
+                        template,
+                        params: &params,
+                        tracking: &tracking,
+                        now,
+                    };
+                    match self.zns_within_cap(tenant, keys, phone, zns).await? {
+                        Ok(sent) => sent,
+                        Err(skipped) => {
+                            tried.push(skipped);
+                            continue;
+                        }
                     }
-                    Ok(number) => {
-                        let tracking = tracking_id(event, dossier);
-                        let development = tenant.zalo.zns_development;
-                        self.messenger
-                            .send_zns(oa, &number, template, &params, &tracking, development)
-                            .await
-                    }
-                },
+                }
             };
             match sent {
                 Ok(sent) => {
@@ -406,7 +371,10 @@ impl Notifier {
                     self.ledger_accepted(pending, &sent.message_id, now).await;
                     return Ok(decision);
                 }
-                Err(e) => fall_through(&e, &mut tried, decision.label())?,
+                Err(e) => {
+                    self.billing_alarm(tenant, &e);
+                    fall_through(&e, &mut tried, decision.label())?
+                }
             }
         }
         if zns.is_none() {
@@ -596,6 +564,7 @@ impl Notifier {
         self.ledger_report(tenant, event).await;
         let note = match decision {
             Decision::Undeliverable(why) => format!("undeliverable: {why}"),
+            Decision::Withheld(channel) => format!("trial_withheld: would have sent {channel}"),
             d => d.label().to_string(),
         };
         let entry = TimelineEntry {
@@ -658,20 +627,6 @@ fn fall_through(e: &SendError, tried: &mut Vec<String>, channel: &str) -> Result
             format!("{channel} rate limited"),
         )),
         SendFailure::Transient => Err(Step::Retry(None, format!("{channel}: {}", e.detail))),
-    }
-}
-
-fn decision_from_label(label: Option<&str>) -> Decision {
-    match label {
-        Some("zalo_cs_free") => Decision::CsFree,
-        Some("zalo_cs_paid") => Decision::CsPaid,
-        Some("zbs_uid") => Decision::ZbsUid,
-        Some("zns") => Decision::Zns,
-        Some("opted_out") => Decision::OptedOut,
-        Some("not_notified") => Decision::NotNotified,
-        Some("stale") => Decision::Stale,
-        Some("repeated") => Decision::Repeated,
-        _ => Decision::Undeliverable("recorded earlier".into()),
     }
 }
 

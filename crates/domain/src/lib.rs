@@ -36,6 +36,6 @@ pub use retention::Retention;
 pub use status::NationalStatus;
 pub use tenant::{
     AnswerFallback, NotifyPolicy, Prices, QuietHours, Tenant, TenantDirectory, TenantId,
-    TicketPolicy, WithoutConsent, ZaloSettings,
+    TicketPolicy, Trial, WithoutConsent, ZaloSettings,
 };
 pub use window::CsWindow;

@@ -88,6 +88,8 @@ pub enum TenantError {
         tenant: String,
         error: crate::support::BadSupport,
     },
+    #[error("tenant {tenant}: {error}")]
+    BadTrial { tenant: String, error: String },
 }
 
 /// What the domain needs to know about a tenant. Secrets are referenced, never inlined.
@@ -135,6 +137,32 @@ pub struct Tenant {
     /// The hotline and office hours ("Hỗ trợ"); without it, no office-hours note.
     #[serde(default)]
     pub support: Option<crate::support::Support>,
+    /// Onboarding in production: while set, notices reach only these staff testers, and every
+    /// other notice is recorded as withheld ("would have sent").
+    #[serde(default)]
+    pub trial: Option<Trial>,
+}
+
+/// The staff testers of a tenant in trial mode.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Trial {
+    /// Testers' phones, as typed (`0906 591 985`, `+84906591985`).
+    #[serde(default)]
+    pub phones: Vec<String>,
+    /// Testers' Zalo user ids (as this OA sees them).
+    #[serde(default)]
+    pub zalo_users: Vec<String>,
+}
+
+impl Trial {
+    /// The testers' phones, parsed; the first that is not a Vietnamese phone number refuses.
+    pub fn parsed_phones(&self) -> Result<Vec<crate::PhoneNumber>, String> {
+        self.phones
+            .iter()
+            .map(|p| crate::PhoneNumber::parse(p).map_err(|e| format!("trial phone {p:?}: {e}")))
+            .collect()
+    }
 }
 
 /// Whether an IAM caller (`userArn` of API Gateway's IAM authorizer: a role session
@@ -276,6 +304,12 @@ pub struct NotifyPolicy {
     /// The same for a consultation message in the chat.
     #[serde(default = "default_cs_receipt_hours")]
     pub cs_receipt_hours: u32,
+    /// The most the tenant spends on ZNS notices in a Vietnam day (VND, at `[tenant.prices]
+    /// zns`): an alarm past 80 %, no ZNS notice past 100 % (the notice falls to the next
+    /// channel, or is undeliverable and on staff's worklist). Consultation messages in the
+    /// chat are never stopped. Without it, no cap.
+    #[serde(default)]
+    pub zns_daily_cap_vnd: Option<u64>,
 }
 
 /// Notices for a dossier whose payload records no consent.
@@ -300,6 +334,7 @@ impl Default for NotifyPolicy {
             without_consent: WithoutConsent::default(),
             template_receipt_hours: default_template_receipt_hours(),
             cs_receipt_hours: default_cs_receipt_hours(),
+            zns_daily_cap_vnd: None,
         }
     }
 }
@@ -414,6 +449,14 @@ impl TenantDirectory {
                 support
                     .validate()
                     .map_err(|error| TenantError::BadSupport {
+                        tenant: t.id.to_string(),
+                        error,
+                    })?;
+            }
+            if let Some(trial) = &t.trial {
+                trial
+                    .parsed_phones()
+                    .map_err(|error| TenantError::BadTrial {
                         tenant: t.id.to_string(),
                         error,
                     })?;
@@ -534,7 +577,21 @@ mod tests {
             qr_invokers: Vec::new(),
             retention: Default::default(),
             support: None,
+            trial: None,
         }
+    }
+
+    #[test]
+    fn a_trial_with_a_phone_that_is_not_one_is_refused() {
+        let mut t = tenant("tq", &["H60"], None);
+        t.trial = Some(Trial {
+            phones: vec!["0906 591 985".into(), "12345".into()],
+            zalo_users: vec![],
+        });
+        let err = TenantDirectory::new(vec![t.clone()]).unwrap_err();
+        assert!(err.to_string().contains("trial phone \"12345\""), "{err}");
+        t.trial.as_mut().unwrap().phones.pop();
+        assert!(TenantDirectory::new(vec![t]).is_ok());
     }
 
     #[test]

@@ -72,6 +72,10 @@ impl ZaloMessenger {
 }
 
 fn failure(e: CallError) -> SendError {
+    let zalo_code = match &e {
+        CallError::Zalo(z) if z.code != 0 => Some(z.code),
+        _ => None,
+    };
     let (failure, detail) = match e {
         CallError::Zalo(z) => {
             let failure = match z.class {
@@ -92,7 +96,11 @@ fn failure(e: CallError) -> SendError {
         }
         CallError::Grant(g) => (SendFailure::Configuration, g.to_string()),
     };
-    SendError { failure, detail }
+    SendError {
+        failure,
+        detail,
+        zalo_code,
+    }
 }
 
 #[async_trait]

@@ -43,6 +43,31 @@ impl Attempt<'_> {
     }
 }
 
+/// Whether a tenant in trial mode lets `attempt` go out: to a tester's Zalo user id, or to
+/// the Zalo users and the ZNS of a tester's phone (`phone_hash` is the dossier phone's keyed
+/// hash, `hash` hashes a tester's phone the same way). Without a trial, everything goes.
+pub fn trial_allows(
+    trial: Option<&motcua_domain::Trial>,
+    phone_hash: &str,
+    hash: impl Fn(&motcua_domain::PhoneNumber) -> String,
+    attempt: &Attempt<'_>,
+) -> bool {
+    let Some(trial) = trial else {
+        return true;
+    };
+    let tester_phone = trial
+        .parsed_phones()
+        .unwrap_or_default()
+        .iter()
+        .any(|p| hash(p) == phone_hash);
+    match attempt {
+        Attempt::Cs { user_id, .. } | Attempt::ZbsUid { user_id, .. } => {
+            tester_phone || trial.zalo_users.iter().any(|u| u == user_id)
+        }
+        Attempt::Zns { .. } => tester_phone,
+    }
+}
+
 /// The attempts for a notice, in order. `zbs` and `zns` are the tenant's templates for the
 /// notice's kind, if registered.
 pub fn channel_plan<'a>(
@@ -101,6 +126,39 @@ mod tests {
             updated_at: now(),
             phone_claim: None,
         }
+    }
+
+    #[test]
+    fn trial_mode_lets_only_testers_through() {
+        let trial = motcua_domain::Trial {
+            phones: vec!["0987123456".into()],
+            zalo_users: vec!["u-tester".into()],
+        };
+        let hash = |p: &motcua_domain::PhoneNumber| format!("h:{}", p.international());
+        let tester = hash(&motcua_domain::PhoneNumber::parse("0987123456").unwrap());
+        let cs = |id| Attempt::Cs {
+            user_id: id,
+            decision: Decision::CsFree,
+        };
+        let zns = Attempt::Zns { template: "1" };
+        assert!(
+            trial_allows(None, "h:other", hash, &zns),
+            "no trial: all goes"
+        );
+        let t = Some(&trial);
+        assert!(trial_allows(t, &tester, hash, &zns));
+        assert!(
+            trial_allows(t, &tester, hash, &cs("u-anyone")),
+            "a tester's phone's users"
+        );
+        assert!(trial_allows(t, "h:other", hash, &cs("u-tester")));
+        assert!(!trial_allows(t, "h:other", hash, &cs("u-anyone")));
+        assert!(!trial_allows(t, "h:other", hash, &zns));
+        let zbs = Attempt::ZbsUid {
+            user_id: "u-anyone",
+            template: "2",
+        };
+        assert!(!trial_allows(t, "h:other", hash, &zbs));
     }
 
     #[test]

@@ -93,6 +93,22 @@ impl Harness {
     }
 
     pub async fn with_store(store: Arc<dyn Store>, zalo_timeout: Duration) -> Harness {
+        Self::with_tenants(store, zalo_timeout, TENANTS).await
+    }
+
+    /// On the embedded store, with another tenants file.
+    pub async fn embedded_with(tenants: &str) -> Harness {
+        let (store, dir) = embedded_store().await;
+        let mut h = Self::with_tenants(store, Duration::from_secs(2), tenants).await;
+        h._dir = Some(dir);
+        h
+    }
+
+    pub async fn with_tenants(
+        store: Arc<dyn Store>,
+        zalo_timeout: Duration,
+        tenants: &str,
+    ) -> Harness {
         let fake = ZaloFake::start().await;
         fake.add_app(APP, "app-secret");
         // a Tuesday, 10:00 in Vietnam; the tests' events and users are dated from it
@@ -121,7 +137,7 @@ impl Harness {
             .into(),
         };
         let deployment =
-            Deployment::new(TenantFile::parse(TENANTS).unwrap().tenant, secrets).unwrap();
+            Deployment::new(TenantFile::parse(tenants).unwrap().tenant, secrets).unwrap();
         let client = ZaloClient::with_timeout(
             BaseUrls::all(&fake.base_url),
             Arc::new(Unlimited),
