@@ -338,6 +338,10 @@ impl Announcements {
             Self::admin_only(p)?;
             let a = self.load(p, id).await?;
             if a.status == AnnouncementStatus::Draft {
+                // four eyes: a second admin's send is the approval
+                if a.created_by == p.username {
+                    return Err(StaffError::NeedsSecondAdmin);
+                }
                 let now = self.desk.clock.now();
                 let recipients = match since(&a, now) {
                     None => 1,

@@ -80,6 +80,9 @@ pub enum StaffError {
     NotYours,
     #[error("forbidden: {0}")]
     Forbidden(&'static str),
+    /// Four eyes: what one admin wrote, a second admin approves.
+    #[error("forbidden: the author cannot approve their own announcement")]
+    NeedsSecondAdmin,
     #[error("invalid: {0}")]
     Invalid(String),
     /// The citizen's last interaction is older than 7 days: confirm a fallback first.
@@ -102,6 +105,7 @@ impl StaffError {
                 "Không tìm thấy (hoặc không thuộc đơn vị của bạn).".into()
             }
             StaffError::Forbidden(_) => "Tài khoản của bạn không có quyền thực hiện việc này.".into(),
+            StaffError::NeedsSecondAdmin => "Thông báo cần một quản trị viên khác (không phải người soạn) duyệt và gửi.".into(),
             StaffError::Invalid(m) => m.clone(),
             StaffError::OutsideWindow { fallback, .. } => match fallback {
                 AnswerFallback::Zns => "Công dân đã quá 7 ngày không nhắn tin với OA nên Zalo không cho gửi tin tư vấn. Có thể gửi tin ZNS \"đã có trả lời\" tới số điện thoại đã xác thực.".into(),
@@ -115,7 +119,9 @@ impl StaffError {
     fn outcome(&self) -> &'static str {
         match self {
             StaffError::NotFound => "not_found",
-            StaffError::NotYours | StaffError::Forbidden(_) => "denied",
+            StaffError::NotYours | StaffError::Forbidden(_) | StaffError::NeedsSecondAdmin => {
+                "denied"
+            }
             StaffError::Invalid(_) | StaffError::OutsideWindow { .. } | StaffError::Conflict(_) => {
                 "refused"
             }

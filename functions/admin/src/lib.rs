@@ -131,7 +131,9 @@ impl From<StaffError> for ApiError {
         let message = e.message_vi();
         let (status, code) = match &e {
             StaffError::NotFound | StaffError::NotYours => (StatusCode::NOT_FOUND, "not_found"),
-            StaffError::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden"),
+            StaffError::Forbidden(_) | StaffError::NeedsSecondAdmin => {
+                (StatusCode::FORBIDDEN, "forbidden")
+            }
             StaffError::Invalid(_) => (StatusCode::BAD_REQUEST, "invalid"),
             StaffError::OutsideWindow {
                 last_interaction_at,

@@ -1,5 +1,5 @@
 //! Staff accounts of the local server: `<data-dir>/staff.toml` (Argon2 hashes). On first start
-//! one administrator per tenant is created with a random password, written once to
+//! two administrators per tenant are created with a random password, written once to
 //! `<data-dir>/staff-passwords.txt` (owner-only) for the operator to hand over and delete.
 //! The session-signing key is generated into `<data-dir>/session.key` the same way.
 
@@ -40,17 +40,21 @@ pub fn accounts(data_dir: &Path, deployment: &Deployment) -> Result<LocalAuth, S
         let (mut toml, mut passwords) = (String::new(), String::new());
         toml.push_str("# Staff accounts of the local server. Hash a password with\n");
         toml.push_str("# `motcua-ops admin hash-password`; roles: admin (whole tenant) or staff (one agency).\n");
+        // Two administrators per tenant: an announcement one of them writes, the other
+        // approves by sending it (four eyes).
         for tenant in deployment.tenancy.directory().iter() {
-            let username = format!("admin-{}", tenant.id);
-            let password = random_hex(8);
-            let _ = write!(
-                toml,
-                "\n[[staff]]\nusername = \"{username}\"\nname = \"Quản trị {}\"\ntenant = \"{}\"\nrole = \"admin\"\npassword_hash = \"{}\"\n",
-                tenant.name,
-                tenant.id,
-                hash_password(&password)
-            );
-            let _ = writeln!(passwords, "{username} {password}");
+            for (prefix, label) in [("admin", ""), ("admin2", " (2)")] {
+                let username = format!("{prefix}-{}", tenant.id);
+                let password = random_hex(8);
+                let _ = write!(
+                    toml,
+                    "\n[[staff]]\nusername = \"{username}\"\nname = \"Quản trị {}{label}\"\ntenant = \"{}\"\nrole = \"admin\"\npassword_hash = \"{}\"\n",
+                    tenant.name,
+                    tenant.id,
+                    hash_password(&password)
+                );
+                let _ = writeln!(passwords, "{username} {password}");
+            }
         }
         write_private(&staff_path, &toml).map_err(|e| io(&staff_path, e))?;
         let pw_path = data_dir.join(PASSWORDS_FILE);

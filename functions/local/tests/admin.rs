@@ -22,8 +22,9 @@ pub struct Local {
 }
 
 /// Staff of the demo tenants; every password is "mật-khẩu-<username>".
-const STAFF: [(&str, &str, &str, Option<&str>); 5] = [
+const STAFF: [(&str, &str, &str, Option<&str>); 6] = [
     ("admin-tq", "tuyen-quang", "admin", None),
+    ("admin2-tq", "tuyen-quang", "admin", None),
     ("tuphap", "tuyen-quang", "staff", Some("so-tu-phap")),
     ("xaydung", "tuyen-quang", "staff", Some("so-xay-dung")),
     ("admin-bn", "bac-ninh", "admin", None),
@@ -744,12 +745,31 @@ async fn an_announcement_reaches_each_recent_user_once_however_often_send_is_pre
     );
     let id = created["id"].as_str().unwrap().to_string();
     let path = format!("announcements/{id}/send");
+    // four eyes: the author cannot approve it; a second admin's send is the approval
+    let (s, refused) = admin.call("POST", &path, None).await;
+    assert_eq!(s, 403, "{refused}");
+    assert!(
+        refused["message"]
+            .as_str()
+            .unwrap()
+            .contains("quản trị viên khác")
+    );
+    let (_, still) = admin
+        .call("GET", &format!("announcements/{id}"), None)
+        .await;
+    assert_eq!(still["status"], "draft");
+    let second = l.login("admin2-tq").await;
     let (a, b) = tokio::join!(
-        admin.call("POST", &path, None),
-        admin.call("POST", &path, None)
+        second.call("POST", &path, None),
+        second.call("POST", &path, None)
     );
     assert_eq!((a.0, b.0), (200, 200));
-    assert_eq!(admin.call("POST", &path, None).await.0, 200);
+    assert_eq!(second.call("POST", &path, None).await.0, 200);
+    assert_eq!(
+        admin.call("POST", &path, None).await.0,
+        200,
+        "sending already: no approval asked"
+    );
     l.run_announcements().await;
     for u in ["u-10", "u-11"] {
         let got: Vec<String> = l
