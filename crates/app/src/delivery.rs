@@ -39,6 +39,8 @@ pub struct Swept {
     pub reported: usize,
     /// Records whose status could not be sent this time (they stay due).
     pub left: usize,
+    /// The time budget ran out: the next sweep goes on.
+    pub unfinished: bool,
 }
 
 /// How many times a write that lost its condition is retried on a fresh read.
@@ -138,44 +140,66 @@ impl Ledger {
     }
 
     /// Expires the tenant's accepted notices whose receipt is overdue at `now` and sends
-    /// whatever earlier sends left unreported, `batch` records at a time.
+    /// whatever earlier sends left unreported: `batch` records a round, `SWEEP_CONCURRENCY` at
+    /// a time (each record is its own), and no new round after `budget` (the next sweep goes
+    /// on: a record leaves the index only once it is done).
     pub async fn sweep(
         &self,
         tenant: &TenantId,
         now: DateTime<Utc>,
         batch: usize,
+        budget: std::time::Duration,
     ) -> Result<Swept, LedgerError> {
+        use futures_util::StreamExt;
+        let started = std::time::Instant::now();
         let mut swept = Swept::default();
         loop {
             let due = self.store.deliveries_to_sweep(tenant, now, batch).await?;
             let full = due.len() == batch;
+            let results: Vec<Result<Swept, LedgerError>> = futures_util::stream::iter(due)
+                .map(|stored| self.sweep_one(stored, now))
+                .buffer_unordered(SWEEP_CONCURRENCY)
+                .collect()
+                .await;
             let mut progress = false;
-            for stored in due {
-                let mut d = stored.clone();
-                if d.expire_if_due(now) {
-                    if !self.store.put_delivery(&d, Some(stored.revision())).await? {
-                        continue; // a receipt came meanwhile; the next sweep sees it
-                    }
-                    swept.expired += 1;
-                    self.count(&d).await;
-                }
-                let before = d.reported;
-                match self.report(d).await {
-                    Ok(after) => {
-                        swept.reported += after.reported.saturating_sub(before);
-                        progress = true;
-                    }
-                    Err(LedgerError::Queue(e)) => {
-                        tracing::warn!(error = %e, "notification status not sent; the next sweep retries");
-                        swept.left += 1;
-                    }
-                    Err(e) => return Err(e),
-                }
+            for one in results {
+                let one = one?;
+                progress |= one.expired + one.reported > 0;
+                swept.expired += one.expired;
+                swept.reported += one.reported;
+                swept.left += one.left;
             }
             if !full || !progress {
                 return Ok(swept);
             }
+            if started.elapsed() >= budget {
+                swept.unfinished = true;
+                return Ok(swept);
+            }
         }
+    }
+
+    /// One record of the sweep: its expiry if due, then its unreported transitions.
+    async fn sweep_one(&self, stored: Delivery, now: DateTime<Utc>) -> Result<Swept, LedgerError> {
+        let mut one = Swept::default();
+        let mut d = stored.clone();
+        if d.expire_if_due(now) {
+            if !self.store.put_delivery(&d, Some(stored.revision())).await? {
+                return Ok(one); // a receipt came meanwhile; the next sweep sees it
+            }
+            one.expired = 1;
+            self.count(&d).await;
+        }
+        let before = d.reported;
+        match self.report(d).await {
+            Ok(after) => one.reported = after.reported.saturating_sub(before),
+            Err(LedgerError::Queue(e)) => {
+                tracing::warn!(error = %e, "notification status not sent; the next sweep retries");
+                one.left = 1;
+            }
+            Err(e) => return Err(e),
+        }
+        Ok(one)
     }
 
     /// The day counter and the metric of a notice's new state (statistics: a failed increment
@@ -210,6 +234,13 @@ pub struct Sweep {
 /// Records read per round of the sweep.
 pub const SWEEP_BATCH: usize = 100;
 
+/// Records of a round swept at once.
+pub const SWEEP_CONCURRENCY: usize = 8;
+
+/// No new round of the sweep after this: it runs every 15 minutes, and the due-date watch
+/// shares its function (one at a time).
+pub const SWEEP_TIME_BUDGET: std::time::Duration = std::time::Duration::from_secs(8 * 60);
+
 impl Sweep {
     pub async fn run(&self) -> Result<Swept, LedgerError> {
         let now = self.clock.now();
@@ -220,7 +251,9 @@ impl Sweep {
         };
         let mut total = Swept::default();
         for tenant in self.tenancy.directory().iter() {
-            let s = ledger.sweep(&tenant.id, now, SWEEP_BATCH).await?;
+            let s = ledger
+                .sweep(&tenant.id, now, SWEEP_BATCH, SWEEP_TIME_BUDGET)
+                .await?;
             let dims = [("Tenant", tenant.id.as_str())];
             self.metrics
                 .count("NotificationsExpired", s.expired as f64, &dims);
@@ -229,6 +262,7 @@ impl Sweep {
             total.expired += s.expired;
             total.reported += s.reported;
             total.left += s.left;
+            total.unfinished |= s.unfinished;
         }
         tracing::info!(?total, "delivery sweep");
         Ok(total)

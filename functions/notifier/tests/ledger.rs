@@ -17,6 +17,7 @@ use motcua_domain::delivery::{DeliveryState, Recipient};
 use serde_json::Value;
 
 const CODE: &str = "000.00.04.H60-261110-0028";
+const BUDGET: Duration = motcua_app::delivery::SWEEP_TIME_BUDGET;
 
 /// The statuses on the outbound queue, each checked against the published schema.
 fn statuses(h: &Harness) -> Vec<Value> {
@@ -164,7 +165,12 @@ async fn a_notice_no_channel_takes_is_failed_with_its_reason() {
     let swept = h
         .notifier
         .ledger()
-        .sweep(&h.tenant, h.clock.now() + chrono::Duration::days(30), 10)
+        .sweep(
+            &h.tenant,
+            h.clock.now() + chrono::Duration::days(30),
+            10,
+            BUDGET,
+        )
         .await
         .unwrap();
     assert_eq!((swept.expired, swept.reported), (0, 0));
@@ -188,25 +194,25 @@ async fn the_sweep_reports_what_the_queue_refused_and_expires_silent_notices() {
     assert!(h.outbound.sent().is_empty());
     let ledger = h.notifier.ledger();
     let now = h.clock.now();
-    let left = ledger.sweep(&h.tenant, now, 10).await.unwrap();
+    let left = ledger.sweep(&h.tenant, now, 10, BUDGET).await.unwrap();
     assert_eq!((left.reported, left.left), (0, 1));
     h.outbound.fail(false);
-    let swept = ledger.sweep(&h.tenant, now, 10).await.unwrap();
+    let swept = ledger.sweep(&h.tenant, now, 10, BUDGET).await.unwrap();
     assert_eq!((swept.expired, swept.reported), (0, 1));
     assert_eq!(states(&h), [("accepted".to_string(), 0)]);
     // nothing is due again until the receipt's time is up (72 h for a template)
     let early = ledger
-        .sweep(&h.tenant, now + chrono::Duration::hours(71), 10)
+        .sweep(&h.tenant, now + chrono::Duration::hours(71), 10, BUDGET)
         .await
         .unwrap();
     assert_eq!(early, Default::default());
     let late = ledger
-        .sweep(&h.tenant, now + chrono::Duration::hours(72), 10)
+        .sweep(&h.tenant, now + chrono::Duration::hours(72), 10, BUDGET)
         .await
         .unwrap();
     assert_eq!((late.expired, late.reported), (1, 1));
     let again = ledger
-        .sweep(&h.tenant, now + chrono::Duration::hours(80), 10)
+        .sweep(&h.tenant, now + chrono::Duration::hours(80), 10, BUDGET)
         .await
         .unwrap();
     assert_eq!(again, Default::default(), "expired once");
@@ -227,4 +233,44 @@ async fn the_sweep_reports_what_the_queue_refused_and_expires_silent_notices() {
         .await
         .unwrap();
     assert_eq!(expired.iter().map(|(_, n)| n).sum::<i64>(), 1);
+}
+
+/// The sweep stops starting rounds when its time is up, and the next sweep goes on where it
+/// stopped: nothing is lost, nothing is swept twice.
+#[tokio::test]
+async fn a_sweep_out_of_time_leaves_the_rest_to_the_next() {
+    use motcua_domain::delivery::{Delivery, NewDelivery};
+    let h = Harness::embedded().await;
+    let t0 = h.clock.now();
+    for i in 0..5 {
+        let new = NewDelivery {
+            tenant: h.tenant.clone(),
+            code: format!("000.00.04.H60-261110-{:04}", 100 + i)
+                .parse()
+                .unwrap(),
+            event_id: format!("e{i}"),
+            kind: motcua_domain::EventKind::Received,
+            recipient: Recipient::Phone("h".into()),
+            channel: "zns".into(),
+            price_class: "zns".into(),
+            template: None,
+            text_version: "v".into(),
+        };
+        let mut d = Delivery::accepted(new, format!("m{i}"), None, t0, chrono::Duration::hours(1));
+        d.reported = 1;
+        assert!(h.store.put_delivery(&d, None).await.unwrap());
+    }
+    let ledger = h.notifier.ledger();
+    let later = t0 + chrono::Duration::hours(2);
+    let first = ledger
+        .sweep(&h.tenant, later, 2, Duration::ZERO)
+        .await
+        .unwrap();
+    assert_eq!((first.expired, first.unfinished), (2, true));
+    let rest = ledger.sweep(&h.tenant, later, 2, BUDGET).await.unwrap();
+    assert_eq!(
+        (rest.expired, rest.reported, rest.unfinished),
+        (3, 3, false)
+    );
+    assert_eq!(states(&h).len(), 5, "one expiry status per notice");
 }
