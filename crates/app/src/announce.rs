@@ -420,7 +420,7 @@ impl Announcements {
         for o in outcomes {
             match o {
                 Ok("sent") => out.sent += 1,
-                Ok("skipped") => out.skipped += 1,
+                Ok("skipped") | Ok("withheld") => out.skipped += 1,
                 Ok("failed") => out.failed += 1,
                 Ok("already") => out.already += 1,
                 Ok(_) | Err(_) => out.retry += 1,
@@ -442,7 +442,21 @@ impl Announcements {
         let store = self.store();
         let who = user.as_deref().unwrap_or("broadcast");
         let key = format!("announce#{}#{}#{who}", a.tenant, a.id);
+        // a tenant in trial mode reaches only its testers' Zalo users; a broadcast reaches
+        // everyone, so it waits for the end of the trial
+        let trial = self
+            .desk
+            .tenancy
+            .tenant(&a.tenant)
+            .and_then(|t| t.trial.as_ref());
+        let withheld = trial.is_some_and(|t| {
+            user.as_deref()
+                .is_none_or(|u| !t.zalo_users.iter().any(|z| z == u))
+        });
         let work = async {
+            if withheld {
+                return Ok("withheld");
+            }
             let result = match (&a.audience, &user) {
                 (Audience::Broadcast { article_id }, _) => {
                     self.desk

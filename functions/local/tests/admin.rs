@@ -36,6 +36,11 @@ pub fn password(user: &str) -> String {
 }
 
 pub async fn start() -> Local {
+    start_with(|t| t).await
+}
+
+/// The server on the demo tenants edited by `edit`.
+pub async fn start_with(edit: impl FnOnce(String) -> String) -> Local {
     let dir = tempfile::tempdir().unwrap();
     let mut toml = String::new();
     for (user, tenant, role, agency) in STAFF {
@@ -46,7 +51,9 @@ pub async fn start() -> Local {
         ));
     }
     std::fs::write(dir.path().join(local::staff::STAFF_FILE), toml).unwrap();
-    let config = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../infra/local/tenants.toml");
+    let demo = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../infra/local/tenants.toml");
+    let config = dir.path().join("tenants.toml");
+    std::fs::write(&config, edit(std::fs::read_to_string(demo).unwrap())).unwrap();
     let clock = Arc::new(motcua_app::ManualClock::new(now()));
     let state = local::open(dir.path(), &config, None, 100_000, clock.clone())
         .await
@@ -787,6 +794,62 @@ async fn an_announcement_reaches_each_recent_user_once_however_often_send_is_pre
     assert_eq!(view["recipients"], 2);
     assert_eq!(view["progress"]["sent"], 2);
     assert_eq!(view["progress"]["done"], true);
+}
+
+/// A province in trial mode: its announcement reaches the tester's Zalo user only; the other
+/// recent users get nothing, and are counted as withheld.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_announcement_in_trial_mode_reaches_only_the_testers() {
+    let l = start_with(|t| {
+        t.replacen(
+            "[tenant.zalo]",
+            "[tenant.trial]\nzalo_users = [\"u-tester\"]\n\n[tenant.zalo]",
+            1,
+        )
+    })
+    .await;
+    for u in ["u-tester", "u-citizen"] {
+        l.citizen(text_event(
+            u,
+            &format!("m-{u}"),
+            "chào",
+            chrono::Duration::hours(1),
+        ))
+        .await;
+    }
+    let author = l.login("admin-tq").await;
+    let (s, created) = author
+        .call(
+            "POST",
+            "announcements",
+            Some(
+                json!({"title": "Thử nghiệm", "body": "Tin thử nghiệm của tỉnh.",
+                "audience": {"kind": "cs_free"}}),
+            ),
+        )
+        .await;
+    assert_eq!(s, 201, "{created}");
+    let id = created["id"].as_str().unwrap();
+    let second = l.login("admin2-tq").await;
+    let path = format!("announcements/{id}/send");
+    assert_eq!(second.call("POST", &path, None).await.0, 200);
+    l.run_announcements().await;
+    let got = |u: &str| {
+        l.texts_to(u)
+            .into_iter()
+            .filter(|t| t.contains("Tin thử nghiệm"))
+            .count()
+    };
+    assert_eq!((got("u-tester"), got("u-citizen")), (1, 0));
+    let tq = motcua_domain::TenantId::parse("tuyen-quang").unwrap();
+    let day = motcua_domain::time::to_vn(now()).date_naive();
+    let withheld = l
+        .state
+        .store
+        .daily(&tq, &format!("announcement.{id}.withheld"), day, day)
+        .await
+        .unwrap();
+    assert_eq!(withheld.iter().map(|(_, n)| n).sum::<i64>(), 1);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
