@@ -188,8 +188,9 @@ impl Notifier {
             }
             Once::Before(result) => {
                 tracing::info!(event_id = %event.event_id, result = ?result, "duplicate event skipped");
-                self.ledger_report(tenant, event).await;
-                Ok(decision_from_label(result.as_deref()))
+                let decision = decision_from_label(result.as_deref());
+                self.ledger_report(tenant, event, &decision).await;
+                Ok(decision)
             }
             Once::Busy => Err(Step::Retry(
                 Some(self.settings.lease),
@@ -292,11 +293,7 @@ impl Notifier {
         let Some(oa) = tenant.oa_id.as_deref() else {
             return Ok(Err(Decision::Undeliverable("tenant has no Zalo OA".into())));
         };
-        let target = dossier
-            .representative_phone
-            .as_ref()
-            .or(dossier.applicant_phone.as_ref());
-        let Some(phone) = target else {
+        let Some(phone) = dossier.phone_to_tell() else {
             return Ok(Err(Decision::Undeliverable(
                 "no phone on the dossier".into(),
             )));
@@ -561,7 +558,7 @@ impl Notifier {
         if matches!(decision, Decision::Stale) {
             return;
         }
-        self.ledger_report(tenant, event).await;
+        self.ledger_report(tenant, event, decision).await;
         let note = match decision {
             Decision::Undeliverable(why) => format!("undeliverable: {why}"),
             Decision::Withheld(channel) => format!("trial_withheld: would have sent {channel}"),

@@ -124,6 +124,14 @@ pub struct NoticeStamp {
 }
 
 impl Dossier {
+    /// The phone the dossier's notices go to: the authorised representative's when one acts,
+    /// else the applicant's.
+    pub fn phone_to_tell(&self) -> Option<&Protected> {
+        self.representative_phone
+            .as_ref()
+            .or(self.applicant_phone.as_ref())
+    }
+
     /// Past the appointment date now: not finished, not waiting for the citizen.
     pub fn is_overdue(&self, now: DateTime<Utc>) -> bool {
         !self.status.is_final()

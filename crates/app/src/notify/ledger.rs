@@ -79,11 +79,7 @@ impl Notifier {
         let Decision::Undeliverable(why) = decision else {
             return;
         };
-        let recipient = match dossier
-            .representative_phone
-            .as_ref()
-            .or(dossier.applicant_phone.as_ref())
-        {
+        let recipient = match dossier.phone_to_tell() {
             Some(phone) => Recipient::Phone(phone.hash.clone()),
             None => Recipient::Nobody,
         };
@@ -99,8 +95,17 @@ impl Notifier {
     }
 
     /// Reports the notice's unreported transitions (after the work completed; the sweep
-    /// retries what fails here).
-    pub(super) async fn ledger_report(&self, tenant: &Tenant, event: &DossierEvent) {
+    /// retries what fails here). Only a sent or undeliverable notice has a record: for the
+    /// others (not notified, opted out, withheld…) there is nothing to read.
+    pub(super) async fn ledger_report(
+        &self,
+        tenant: &Tenant,
+        event: &DossierEvent,
+        decision: &Decision,
+    ) {
+        if !decision.sent() && !matches!(decision, Decision::Undeliverable(_)) {
+            return;
+        }
         let ledger = self.ledger();
         if let Err(e) = ledger
             .flush(&tenant.id, &event.dossier.code, &event.event_id)

@@ -25,10 +25,7 @@ pub(super) fn notice_digest(
     if !tenant.notify.kinds.contains(&event.kind) || dossier.zalo_opt_in == Some(false) {
         return None;
     }
-    let recipient = dossier
-        .representative_phone
-        .as_ref()
-        .or(dossier.applicant_phone.as_ref())?;
+    let recipient = dossier.phone_to_tell()?;
     let notice = notice(event, dossier);
     let mut h = Sha256::new();
     h.update(recipient.hash.as_bytes());
