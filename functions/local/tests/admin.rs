@@ -960,37 +960,51 @@ struct Browser {
 const BROWSER_WAIT: Duration = Duration::from_secs(20);
 
 impl Browser {
+    /// A session on a fresh driver and profile. Two browser tests starting together on two
+    /// cores can miss Chromium's start-up deadline: a failed session is tried again on a new
+    /// driver, three times at most.
     async fn start() -> Option<Browser> {
-        let Some(driver) = ChromeDriver::start() else {
-            assert!(
-                std::env::var_os("CI").is_none(),
-                "chromedriver is missing: infra/test.sh installs Debian's chromium-driver"
+        let mut last = String::new();
+        for _ in 0..3 {
+            let Some(driver) = ChromeDriver::start() else {
+                assert!(
+                    std::env::var_os("CI").is_none(),
+                    "chromedriver is missing: infra/test.sh installs Debian's chromium-driver"
+                );
+                eprintln!("skipped: no chromedriver on this machine");
+                return None;
+            };
+            let profile = tempfile::tempdir().unwrap();
+            let mut caps = serde_json::Map::new();
+            caps.insert(
+                "goog:chromeOptions".into(),
+                json!({"binary": "/usr/bin/chromium", "args": [
+                    "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                    "--disable-quic", "--no-first-run", "--disable-background-networking",
+                    "--disable-component-update", "--disable-sync", "--window-size=1280,1000",
+                    format!("--user-data-dir={}", profile.path().display())]}),
             );
-            eprintln!("skipped: no chromedriver on this machine");
-            return None;
-        };
-        let profile = tempfile::tempdir().unwrap();
-        let mut caps = serde_json::Map::new();
-        caps.insert(
-            "goog:chromeOptions".into(),
-            json!({"binary": "/usr/bin/chromium", "args": [
-                "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                "--disable-quic", "--no-first-run", "--disable-background-networking",
-                "--disable-component-update", "--disable-sync", "--window-size=1280,1000",
-                format!("--user-data-dir={}", profile.path().display())]}),
-        );
-        let client = fantoccini::ClientBuilder::new(
-            hyper_util::client::legacy::connect::HttpConnector::new(),
-        )
-        .capabilities(caps)
-        .connect(&driver.url)
-        .await
-        .expect("a Chromium session");
-        Some(Browser {
-            client,
-            _driver: driver,
-            _profile: profile,
-        })
+            match fantoccini::ClientBuilder::new(
+                hyper_util::client::legacy::connect::HttpConnector::new(),
+            )
+            .capabilities(caps)
+            .connect(&driver.url)
+            .await
+            {
+                Ok(client) => {
+                    return Some(Browser {
+                        client,
+                        _driver: driver,
+                        _profile: profile,
+                    });
+                }
+                Err(e) => {
+                    eprintln!("no Chromium session yet: {e}");
+                    last = e.to_string();
+                }
+            }
+        }
+        panic!("no Chromium session after three tries: {last}");
     }
 
     /// Opens the console and signs in as `user`.
