@@ -56,7 +56,7 @@ smoke_all() {
   smoke token-refresher events/token-refresher/scheduled.json
   smoke admin events/admin/apigw-me-jwt.json ANNOUNCEMENTS_QUEUE_URL=$q ANNOUNCEMENTS_DLQ_URL=$d
   smoke admin events/admin/sqs-announcement-job.json MOTCUA_ROLE=announcer \
-    ANNOUNCEMENTS_QUEUE_URL=$q ANNOUNCEMENTS_DLQ_URL=$d
+    ANNOUNCEMENTS_QUEUE_URL=$q ANNOUNCEMENTS_DLQ_URL=$d INBOUND_QUEUE_URL=$q INBOUND_DLQ_URL=$d
 }
 clock_shift="" smoke_all
 echo "== the same with the clock 400 days ahead (faketime -f +400d)"

@@ -3,6 +3,12 @@
 //! each recipient through the rate-limited Zalo client. Each recipient is claimed in the
 //! idempotency store before the send, so a repeated job or a second "send" press never reaches
 //! anyone twice.
+//!
+//! Dossier notices come first. The announcer's Zalo client draws from the announcements' own
+//! share of the call budget (`motcua_runtime::ANNOUNCEMENT_CALLS_PER_MINUTE`), and the job
+//! sends in batches of [`BATCH`]: before each batch it waits while dossier events wait on the
+//! notifier's queue ([`Pace`]), so a notice queued behind an announcement waits for one batch
+//! at most. A job that runs out of its invocation's time puts itself back on its queue.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -14,7 +20,7 @@ use motcua_domain::{TenantId, time, window};
 use serde::{Deserialize, Serialize};
 use unicode_normalization::UnicodeNormalization;
 
-use crate::messenger::{Outgoing, SendFailure};
+use crate::messenger::{Messenger, Outgoing, SendFailure};
 use crate::once::{Once, Terms, exactly_once};
 use crate::ports::{Announcement, AnnouncementStatus, Audience, Queue, Store, StoreError};
 use crate::staff::{Principal, StaffDesk, StaffError, StaffResult};
@@ -23,6 +29,8 @@ use crate::staff::{Principal, StaffDesk, StaffError, StaffResult};
 pub const MAX_RECIPIENTS: usize = 50_000;
 /// Sends in flight at once (the client's limiter keeps the OA under Zalo's rate).
 const CONCURRENCY: usize = 8;
+/// Recipients sent to between two looks at the notifier's backlog.
+pub const BATCH: usize = 50;
 const LEASE: Duration = Duration::from_secs(120);
 const KEEP: Duration = Duration::from_secs(90 * 24 * 3600);
 
@@ -41,6 +49,10 @@ pub struct Draft {
 pub struct AnnouncementJob {
     pub tenant: TenantId,
     pub id: String,
+    /// Where in the (stable) recipient list this run starts: 0 for a send press, further on
+    /// for a job that continues an earlier run.
+    #[serde(default)]
+    pub from: usize,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -72,6 +84,10 @@ pub struct JobOutcome {
     pub already: usize,
     /// Recipients to try again (rate limit, Zalo or store unavailable): the job must be retried.
     pub retry: usize,
+    /// Batches that waited for the notifier's backlog first.
+    pub gave_way: usize,
+    /// The run used its time and put the job back on the queue for the rest.
+    pub continued: bool,
 }
 
 fn since(a: &Announcement, at: DateTime<Utc>) -> Option<DateTime<Utc>> {
@@ -169,11 +185,68 @@ fn validate(d: &Draft) -> StaffResult<Draft> {
     })
 }
 
+/// How an announcement job runs next to dossier notices. Before each batch it waits while
+/// messages wait on the notifier's queue, looking every `poll`, for `most` at the longest (a
+/// backlog that does not drain slows an announcement, never stops it). After `time_budget` it
+/// starts no further batch and puts the rest of the job back on its queue, so that a job never
+/// outlives its Lambda invocation.
+pub struct Pace {
+    pub notices: Arc<dyn Queue>,
+    pub poll: Duration,
+    pub most: Duration,
+    pub time_budget: Duration,
+}
+
+impl Pace {
+    /// The deployment's pace: a look every second, two minutes at most per batch, and twelve
+    /// minutes of sending per invocation (the announcer's timeout is 15).
+    pub fn deployed(notices: Arc<dyn Queue>) -> Self {
+        Pace {
+            notices,
+            poll: Duration::from_secs(1),
+            most: Duration::from_secs(120),
+            time_budget: Duration::from_secs(12 * 60),
+        }
+    }
+
+    /// Waits while dossier events wait. Returns whether it waited.
+    async fn give_way(&self, a: &Announcement) -> bool {
+        let started = tokio::time::Instant::now();
+        let mut waited = false;
+        loop {
+            match self.notices.waiting().await {
+                Ok(0) => return waited,
+                Ok(n) if started.elapsed() >= self.most => {
+                    tracing::warn!(announcement = %a.id, waiting = n, "notifier backlog persists; the next batch goes anyway");
+                    return waited;
+                }
+                Ok(n) => {
+                    if !waited {
+                        tracing::info!(announcement = %a.id, waiting = n, "announcement gives way to dossier notices");
+                    }
+                }
+                Err(e) => {
+                    tracing::warn!(announcement = %a.id, error = %e, "notifier backlog unknown; the batch goes");
+                    return waited;
+                }
+            }
+            waited = true;
+            tokio::time::sleep(self.poll).await;
+        }
+    }
+}
+
 /// The announcement use cases; the desk provides the store, tenancy, Zalo and audit.
 pub struct Announcements {
     pub desk: Arc<StaffDesk>,
+    /// What the job consumer sends with: on Lambda and locally, a Zalo client that draws from
+    /// the announcements' share of the call budget.
+    pub messenger: Arc<dyn Messenger>,
     /// The queue of announcement jobs.
     pub queue: Arc<dyn Queue>,
+    /// How the job consumer lets dossier notices pass and keeps within its invocation; `None`
+    /// where no job runs (the console's API role).
+    pub pace: Option<Pace>,
 }
 
 impl Announcements {
@@ -359,6 +432,7 @@ impl Announcements {
             let job = serde_json::to_string(&AnnouncementJob {
                 tenant: p.tenant.clone(),
                 id: id.to_string(),
+                from: 0,
             })
             .expect("a job serializes");
             self.queue.send(&job).await.map_err(|e| {
@@ -399,37 +473,76 @@ impl Announcements {
                 a.tenant
             )));
         };
-        let sending_at = a.sending_at.unwrap_or(a.created_at);
-        let recipients: Vec<Option<String>> = match since(&a, sending_at) {
-            None => vec![None],
-            Some(from) => self
-                .store()
-                .zalo_users_active_since(&a.tenant, from, MAX_RECIPIENTS)
-                .await?
-                .into_iter()
-                .map(Some)
-                .collect(),
-        };
+        let recipients = self.recipients(&a).await?;
         let message = render(&a);
-        let outcomes: Vec<Result<&'static str, StoreError>> = stream::iter(recipients)
-            .map(|user| self.send_one(&a, &oa_id, user, &message))
-            .buffer_unordered(CONCURRENCY)
-            .collect()
-            .await;
         let mut out = JobOutcome::default();
-        for o in outcomes {
-            match o {
-                Ok("sent") => out.sent += 1,
-                Ok("skipped") | Ok("withheld") => out.skipped += 1,
-                Ok("failed") => out.failed += 1,
-                Ok("already") => out.already += 1,
-                Ok(_) | Err(_) => out.retry += 1,
+        let started = tokio::time::Instant::now();
+        let from = job.from.min(recipients.len());
+        for (n, batch) in recipients[from..].chunks(BATCH).enumerate() {
+            if let Some(pace) = &self.pace {
+                // every run sends one batch at least, so that a job always moves on
+                if n > 0 && started.elapsed() >= pace.time_budget {
+                    self.continue_later(job, from + n * BATCH, &mut out).await;
+                    break;
+                }
+                out.gave_way += usize::from(pace.give_way(&a).await);
+            }
+            let outcomes: Vec<Result<&'static str, StoreError>> = stream::iter(batch.to_vec())
+                .map(|user| self.send_one(&a, &oa_id, user, &message))
+                .buffer_unordered(CONCURRENCY)
+                .collect()
+                .await;
+            for o in outcomes {
+                match o {
+                    Ok("sent") => out.sent += 1,
+                    Ok("skipped") | Ok("withheld") => out.skipped += 1,
+                    Ok("failed") => out.failed += 1,
+                    Ok("already") => out.already += 1,
+                    Ok(_) | Err(_) => out.retry += 1,
+                }
             }
         }
         tracing::info!(announcement = %a.id, tenant = %a.tenant, sent = out.sent,
             skipped = out.skipped, failed = out.failed, already = out.already,
-            retry = out.retry, "announcement job run");
+            retry = out.retry, gave_way = out.gave_way, continued = out.continued,
+            "announcement job run");
         Ok(out)
+    }
+
+    /// Who receives `a`, in a stable order (by user id: a job run again, or continued from an
+    /// offset, walks the same list; users only join it as they interact).
+    async fn recipients(&self, a: &Announcement) -> Result<Vec<Option<String>>, StoreError> {
+        let sending_at = a.sending_at.unwrap_or(a.created_at);
+        Ok(match since(a, sending_at) {
+            None => vec![None],
+            Some(from) => {
+                let mut users = self
+                    .store()
+                    .zalo_users_active_since(&a.tenant, from, MAX_RECIPIENTS)
+                    .await?;
+                users.sort_unstable();
+                users.into_iter().map(Some).collect()
+            }
+        })
+    }
+
+    /// Puts the job back on its queue to go on from recipient `from` (a user who joined the
+    /// list before that point in the meantime only makes the next run check one recipient
+    /// twice, which the idempotency keys make harmless). If the queue refuses, the job is to
+    /// be retried from the start.
+    async fn continue_later(&self, job: &AnnouncementJob, from: usize, out: &mut JobOutcome) {
+        let next = AnnouncementJob {
+            from,
+            ..job.clone()
+        };
+        let body = serde_json::to_string(&next).expect("a job serializes");
+        match self.queue.send(&body).await {
+            Ok(_) => out.continued = true,
+            Err(e) => {
+                tracing::warn!(announcement = %job.id, error = %e, "announcement not continued; the job is retried");
+                out.retry += 1;
+            }
+        }
     }
 
     async fn send_one(
@@ -459,12 +572,9 @@ impl Announcements {
             }
             let result = match (&a.audience, &user) {
                 (Audience::Broadcast { article_id }, _) => {
-                    self.desk
-                        .messenger
-                        .broadcast_article(oa_id, article_id)
-                        .await
+                    self.messenger.broadcast_article(oa_id, article_id).await
                 }
-                (_, Some(user)) => self.desk.messenger.send_cs(oa_id, user, message).await,
+                (_, Some(user)) => self.messenger.send_cs(oa_id, user, message).await,
                 (_, None) => unreachable!("consultation announcements have a recipient"),
             };
             match result {

@@ -81,6 +81,7 @@ macro_rules! queue_contract_tests {
             queue_received_messages_are_invisible_until_retried,
             queue_dead_letter_keeps_body_and_reason,
             queue_receive_respects_max_and_empty_wait,
+            queue_waiting_counts_what_waits_for_a_consumer,
         );
     };
     (@each $make:expr; $($name:ident),* $(,)?) => {

@@ -300,4 +300,7 @@ impl Queue for LeaveToSweep {
     async fn dead_letter(&self, body: &str, _reason: &str) -> Result<(), QueueError> {
         self.send(body).await.map(|_| ())
     }
+    async fn waiting(&self) -> Result<u64, QueueError> {
+        Ok(0)
+    }
 }

@@ -316,4 +316,26 @@ impl Queue for EmbeddedQueue {
         })?;
         self.enqueue(dlq, body, Some(reason)).await.map(|_| ())
     }
+
+    async fn waiting(&self) -> Result<u64, QueueError> {
+        let prefix = format!("{}{}", self.name, crate::db::SEP);
+        let now_ms = Utc::now().timestamp_millis();
+        self.db
+            .read(move |txn| {
+                let t = txn.open_table(MESSAGES).map_err(unavailable)?;
+                let mut n = 0;
+                for item in t.range(prefix.as_str()..).map_err(unavailable)? {
+                    let (k, v) = item.map_err(unavailable)?;
+                    if !k.value().starts_with(&prefix) {
+                        break;
+                    }
+                    let visible = serde_json::from_slice::<Stored>(v.value())
+                        .is_ok_and(|m| m.visible_at_ms <= now_ms);
+                    n += u64::from(visible);
+                }
+                Ok(n)
+            })
+            .await
+            .map_err(queue_error)
+    }
 }

@@ -32,8 +32,16 @@ pub const ZALO_BUDGET_KEY: &str = "zalo-calls";
 /// Zalo's OA API budget (zalo-platform.md section 6): 4,000 calls per minute per app.
 pub const ZALO_CALLS_PER_MINUTE: u64 = 4000;
 
-/// This process's smooth limit first, then the deployment's shared one.
-struct Both(SlidingWindowLimiter, SharedBudget);
+/// The store key of the announcements' share of the Zalo call budget.
+pub const ANNOUNCEMENT_BUDGET_KEY: &str = "zalo-calls:announcements";
+
+/// The announcements' share of [`ZALO_CALLS_PER_MINUTE`]: a quarter, so that a broadcast to
+/// every follower always leaves three quarters of the OA's budget to dossier notices, replies
+/// and staff answers.
+pub const ANNOUNCEMENT_CALLS_PER_MINUTE: u64 = ZALO_CALLS_PER_MINUTE / 4;
+
+/// One limit, then another: the first is taken before the second is waited for.
+struct Both(Arc<dyn RateLimiter>, Arc<dyn RateLimiter>);
 
 #[async_trait]
 impl RateLimiter for Both {
@@ -41,6 +49,23 @@ impl RateLimiter for Both {
         self.0.acquire().await;
         self.1.acquire().await;
     }
+}
+
+/// The limiter of the announcer's Zalo client: the announcements' own share of the budget,
+/// then `whole` (the process's and the deployment's limits every other call takes).
+pub fn announcement_limiter(
+    store: Arc<dyn Store>,
+    clock: Arc<dyn Clock>,
+    whole: Arc<dyn RateLimiter>,
+) -> Arc<dyn RateLimiter> {
+    let share = SharedBudget::new(
+        store,
+        clock,
+        ANNOUNCEMENT_BUDGET_KEY,
+        ANNOUNCEMENT_CALLS_PER_MINUTE,
+        std::time::Duration::from_secs(60),
+    );
+    Arc::new(Both(Arc::new(share), whole))
 }
 
 pub use emf::EmfMetrics;
@@ -64,6 +89,10 @@ pub struct Zalo {
     pub client: ZaloClient,
     pub tokens: Arc<TokenManager>,
     pub messenger: Arc<ZaloMessenger>,
+    base: BaseUrls,
+    limiter: Arc<dyn RateLimiter>,
+    store: Arc<dyn Store>,
+    clock: Arc<dyn Clock>,
 }
 
 impl Zalo {
@@ -81,13 +110,16 @@ impl Zalo {
             ZALO_CALLS_PER_MINUTE,
             std::time::Duration::from_secs(60),
         );
-        let limiter = Both(SlidingWindowLimiter::zalo_default(), shared);
-        let client = ZaloClient::new(base, Arc::new(limiter));
+        let limiter: Arc<dyn RateLimiter> = Arc::new(Both(
+            Arc::new(SlidingWindowLimiter::zalo_default()),
+            Arc::new(shared),
+        ));
+        let client = ZaloClient::new(base.clone(), limiter.clone());
         let tokens = Arc::new(TokenManager::new(
-            store,
+            store.clone(),
             client.clone(),
             app_credentials(deployment),
-            clock,
+            clock.clone(),
             metrics,
             TokenSettings::default(),
         ));
@@ -96,7 +128,20 @@ impl Zalo {
             client,
             tokens,
             messenger,
+            base,
+            limiter,
+            store,
+            clock,
         }
+    }
+
+    /// The announcer's messenger: the same tokens, through a client that takes each call from
+    /// the announcements' share first ([`announcement_limiter`]).
+    pub fn announcer(&self) -> Arc<ZaloMessenger> {
+        let limiter =
+            announcement_limiter(self.store.clone(), self.clock.clone(), self.limiter.clone());
+        let client = ZaloClient::new(self.base.clone(), limiter);
+        Arc::new(ZaloMessenger::new(client, self.tokens.clone()))
     }
 }
 

@@ -288,6 +288,28 @@ impl Queue for SqsQueue {
             .map_err(|err| self.unavailable("SendMessage", &self.dead_letter_url, err))?;
         Ok(())
     }
+
+    async fn waiting(&self) -> Result<u64, QueueError> {
+        let out = self
+            .client
+            .get_queue_attributes()
+            .queue_url(&self.queue_url)
+            .attribute_names(QueueAttributeName::ApproximateNumberOfMessages)
+            .send()
+            .await
+            .map_err(|err| self.unavailable("GetQueueAttributes", &self.queue_url, err))?;
+        let value = out
+            .attributes()
+            .and_then(|a| a.get(&QueueAttributeName::ApproximateNumberOfMessages))
+            .map(String::as_str)
+            .unwrap_or("0");
+        value.parse().map_err(|_| {
+            QueueError::Unavailable(format!(
+                "SQS GetQueueAttributes on {} returned ApproximateNumberOfMessages {value:?}, not a count",
+                self.queue_url
+            ))
+        })
+    }
 }
 
 /// How [`create_queue_pair`] sets up the main queue.

@@ -54,8 +54,10 @@ async fn state(dir: &Path) -> Arc<AdminState> {
     let queue = Arc::new(db.queue("announcements", motcua_embedded::QueueSettings::default()));
     Arc::new(AdminState {
         announcements: Arc::new(Announcements {
+            messenger: desk.messenger.clone(),
             desk: desk.clone(),
             queue,
+            pace: None,
         }),
         desk,
         auth: Auth::Jwt {

@@ -182,16 +182,21 @@ fn public_states(
     (lookup, qr)
 }
 
-/// The staff console with password logins and its announcement job queue.
+/// The staff console with password logins and its announcement job queue, whose consumer
+/// sends on the announcements' share of the Zalo budget and gives way to `inbound`'s backlog.
 fn admin_state(
     desk: Arc<motcua_app::staff::StaffDesk>,
-    announcements: &EmbeddedQueue,
+    zalo: &motcua_runtime::Zalo,
+    (announcements, inbound): (&EmbeddedQueue, &EmbeddedQueue),
     auth: admin::auth::Auth,
 ) -> Arc<admin::AdminState> {
+    use motcua_app::announce::{Announcements, Pace};
     Arc::new(admin::AdminState {
-        announcements: Arc::new(motcua_app::announce::Announcements {
+        announcements: Arc::new(Announcements {
             desk: desk.clone(),
+            messenger: zalo.announcer(),
             queue: Arc::new(announcements.clone()),
+            pace: Some(Pace::deployed(Arc::new(inbound.clone()))),
         }),
         desk,
         auth,
@@ -285,8 +290,9 @@ pub async fn open(
         clock: clock.clone(),
     });
     let announcements = db.queue(ANNOUNCEMENTS_QUEUE, QueueSettings::default());
+    let inbound = db.queue(INBOUND_QUEUE, QueueSettings::default());
     let auth = admin::auth::Auth::Local(staff::accounts(data_dir, &deployment)?);
-    let admin = admin_state(desk, &announcements, auth);
+    let admin = admin_state(desk, &services, (&announcements, &inbound), auth);
     Ok(Arc::new(AppState {
         admin,
         announcements,
@@ -299,7 +305,7 @@ pub async fn open(
         qr,
         notifier,
         store,
-        inbound: db.queue(INBOUND_QUEUE, QueueSettings::default()),
+        inbound,
         tenancy: deployment.tenancy,
         clock,
         secrets: deployment.secrets,

@@ -33,6 +33,9 @@ impl Queue for YieldingQueue {
         tracing::info!("dead letter stored");
         Ok(())
     }
+    async fn waiting(&self) -> Result<u64, QueueError> {
+        Ok(0)
+    }
 }
 
 #[derive(Clone, Default)]

@@ -89,3 +89,24 @@ pub async fn queue_receive_respects_max_and_empty_wait(q: &dyn Queue, _dlq: &dyn
     );
     assert!(started.elapsed() < Duration::from_secs(5));
 }
+
+pub async fn queue_waiting_counts_what_waits_for_a_consumer(q: &dyn Queue, _dlq: &dyn Queue) {
+    assert_eq!(q.waiting().await.unwrap(), 0, "a fresh queue");
+    for i in 0..3 {
+        q.send(&format!("w{i}")).await.unwrap();
+    }
+    assert_eq!(q.waiting().await.unwrap(), 3);
+    let got = q.receive(1, Duration::from_secs(2)).await.unwrap();
+    assert_eq!(got.len(), 1);
+    assert_eq!(q.waiting().await.unwrap(), 2, "in flight is not waiting");
+    q.retry_later(&got[0].receipt, Duration::from_secs(600))
+        .await
+        .unwrap();
+    assert_eq!(q.waiting().await.unwrap(), 2, "held back by a retry delay");
+    let rest = q.receive(10, Duration::from_secs(2)).await.unwrap();
+    for m in &rest {
+        q.delete(&m.receipt).await.unwrap();
+    }
+    let left = 2 - rest.len() as u64;
+    assert_eq!(q.waiting().await.unwrap(), left);
+}

@@ -55,6 +55,10 @@ pub trait Queue: Send + Sync {
     async fn retry_later(&self, receipt: &str, delay: Duration) -> Result<(), QueueError>;
     /// Puts a message that can never succeed on the dead-letter queue with its reason.
     async fn dead_letter(&self, body: &str, reason: &str) -> Result<(), QueueError>;
+    /// How many messages wait for a consumer now: visible, neither in flight nor held back by
+    /// a retry delay (SQS `ApproximateNumberOfMessages`). The notifier's backlog, which
+    /// announcements give way to.
+    async fn waiting(&self) -> Result<u64, QueueError>;
 }
 
 /// A queue that keeps what is sent to it, in order, and refuses sends while `failing` is set:
@@ -100,5 +104,9 @@ impl Queue for RecordingQueue {
     }
     async fn dead_letter(&self, body: &str, _reason: &str) -> Result<(), QueueError> {
         self.send(body).await.map(|_| ())
+    }
+    /// Nobody consumes a recording queue: nothing waits on it.
+    async fn waiting(&self) -> Result<u64, QueueError> {
+        Ok(0)
     }
 }
