@@ -6,6 +6,9 @@ use std::sync::Mutex;
 pub trait Metrics: Send + Sync {
     /// Adds `value` to metric `name` with the given dimensions (e.g. `[("Tenant", "tuyen-quang")]`).
     fn count(&self, name: &str, value: f64, dimensions: &[(&str, &str)]);
+    /// One duration, in seconds, of metric `name` (CloudWatch keeps each value, so alarms can
+    /// watch a percentile).
+    fn seconds(&self, name: &str, value: f64, dimensions: &[(&str, &str)]);
 }
 
 /// Keeps every data point, for tests and the local server's statistics.
@@ -34,7 +37,19 @@ impl RecordingMetrics {
     }
 }
 
+impl RecordingMetrics {
+    /// Every value of `name`, in the order recorded.
+    pub fn values(&self, name: &str) -> Vec<f64> {
+        let points = self.points.lock().expect("metrics lock");
+        points.iter().filter(|p| p.0 == name).map(|p| p.1).collect()
+    }
+}
+
 impl Metrics for RecordingMetrics {
+    fn seconds(&self, name: &str, value: f64, dimensions: &[(&str, &str)]) {
+        self.count(name, value, dimensions);
+    }
+
     fn count(&self, name: &str, value: f64, dimensions: &[(&str, &str)]) {
         let dims = dimensions
             .iter()

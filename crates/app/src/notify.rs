@@ -147,7 +147,7 @@ impl Notifier {
         };
         let mut done = Vec::new();
         for event in &events {
-            match self.process_event(event).await {
+            match self.process_event(event, sent_at).await {
                 Ok(decision) => done.push((event.event_id.clone(), decision)),
                 Err(Step::DeadLetter(reason)) => {
                     return Disposition::DeadLetter(format!("event {}: {reason}", event.event_id));
@@ -163,7 +163,12 @@ impl Notifier {
         Disposition::Done(done)
     }
 
-    async fn process_event(&self, event: &DossierEvent) -> Result<Decision, Step> {
+    /// One event, exactly once; `queued_at` is when the inbound queue took it.
+    async fn process_event(
+        &self,
+        event: &DossierEvent,
+        queued_at: Option<DateTime<Utc>>,
+    ) -> Result<Decision, Step> {
         let tenant = self
             .tenancy
             .owner_of(event.tenant.as_ref(), &event.dossier.code)
@@ -184,6 +189,9 @@ impl Notifier {
         {
             Once::Done((decision, version)) => {
                 self.record(tenant, event, version, &decision).await;
+                if decision.sent() {
+                    self.delivery_time(tenant, queued_at);
+                }
                 Ok(decision)
             }
             Once::Before(result) => {
@@ -529,6 +537,22 @@ impl Notifier {
             }
         }
         Ok(added)
+    }
+
+    /// The delivery-time objective's data point: from the inbound queue taking the event to
+    /// Zalo accepting its notice (`DeliverySeconds`; the alarm watches its hourly p95). Events
+    /// that arrive in the tenant's quiet hours wait on purpose and are not measured.
+    fn delivery_time(&self, tenant: &Tenant, queued_at: Option<DateTime<Utc>>) {
+        let Some(queued_at) = queued_at else {
+            return;
+        };
+        let quiet = tenant.notify.quiet_hours.as_ref();
+        if quiet.is_some_and(|q| q.remaining(queued_at).is_some()) {
+            return;
+        }
+        let took = (self.clock.now() - queued_at).num_milliseconds().max(0) as f64 / 1000.0;
+        self.metrics
+            .seconds("DeliverySeconds", took, &[("Tenant", tenant.id.as_str())]);
     }
 
     fn outside_quiet_hours(&self, tenant: &Tenant, now: DateTime<Utc>) -> Result<(), Step> {

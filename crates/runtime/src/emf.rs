@@ -10,6 +10,18 @@ pub struct EmfMetrics {
 
 impl EmfMetrics {
     pub fn line(&self, name: &str, value: f64, dimensions: &[(&str, &str)], now_ms: i64) -> String {
+        self.line_in(name, "Count", value, dimensions, now_ms)
+    }
+
+    /// A data point in `unit` (a CloudWatch unit name: `Count`, `Seconds`).
+    pub fn line_in(
+        &self,
+        name: &str,
+        unit: &str,
+        value: f64,
+        dimensions: &[(&str, &str)],
+        now_ms: i64,
+    ) -> String {
         let mut root = serde_json::Map::new();
         let dims: Vec<&str> = dimensions.iter().map(|(k, _)| *k).collect();
         root.insert(
@@ -20,7 +32,7 @@ impl EmfMetrics {
                     "Namespace": self.namespace,
                     // the per-dimension series and a total across them (alarms watch the total)
                     "Dimensions": if dims.is_empty() { serde_json::json!([[]]) } else { serde_json::json!([dims, []]) },
-                    "Metrics": [{"Name": name, "Unit": "Count"}]
+                    "Metrics": [{"Name": name, "Unit": unit}]
                 }]
             }),
         );
@@ -33,6 +45,14 @@ impl EmfMetrics {
 }
 
 impl Metrics for EmfMetrics {
+    fn seconds(&self, name: &str, value: f64, dimensions: &[(&str, &str)]) {
+        let now_ms = chrono::Utc::now().timestamp_millis();
+        println!(
+            "{}",
+            self.line_in(name, "Seconds", value, dimensions, now_ms)
+        );
+    }
+
     fn count(&self, name: &str, value: f64, dimensions: &[(&str, &str)]) {
         println!(
             "{}",
@@ -73,6 +93,17 @@ mod tests {
         assert_eq!(
             v["_aws"]["CloudWatchMetrics"][0]["Metrics"][0]["Name"],
             "TokenRefreshFailed"
+        );
+        assert_eq!(
+            v["_aws"]["CloudWatchMetrics"][0]["Metrics"][0]["Unit"],
+            "Count"
+        );
+        let timed = m.line_in("DeliverySeconds", "Seconds", 4.5, &[], 1_795_392_060_000);
+        let v: serde_json::Value = serde_json::from_str(&timed).unwrap();
+        assert_eq!(v["DeliverySeconds"], 4.5);
+        assert_eq!(
+            v["_aws"]["CloudWatchMetrics"][0]["Metrics"][0]["Unit"],
+            "Seconds"
         );
     }
 }
