@@ -194,6 +194,7 @@ impl Rig {
                 max_retry_delay: Duration::from_millis(20),
                 ..NotifierSettings::default()
             },
+            sms: None,
         };
         Rig {
             fake,

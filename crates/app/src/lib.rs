@@ -21,6 +21,7 @@ pub mod pii;
 pub mod ports;
 pub mod qr;
 pub mod retention;
+pub mod sms;
 pub mod staff;
 pub mod stats;
 pub mod tenancy;

@@ -8,8 +8,9 @@
 //!
 //! Channels, cheapest first: (1) CS message to a linked Zalo user who interacted within 48 h
 //! (free); (2) within 7 days (paid CS), or past that a ZBS template by user id where the tenant
-//! registered one; (3) ZNS template to the phone; (4) undeliverable, recorded for statistics and
-//! the staff page. Template messages wait for the end of the tenant's quiet hours.
+//! registered one; (3) ZNS template to the phone; (4) for a notice that carries a deadline, the
+//! tenant's brandname SMS where it enables one; (5) undeliverable, recorded for statistics and
+//! the staff page. Template messages and SMS wait for the end of the tenant's quiet hours.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -21,27 +22,28 @@ use motcua_domain::{
     Dossier, DossierEvent, Protected, Tenant, TimelineEntry, WithoutConsent, dvcqg, time,
 };
 
-use crate::delivery::LedgerError;
 use crate::ingest::{IngestError, apply_event_with};
-use crate::messenger::{Messenger, SendError, SendFailure};
+use crate::messenger::{Delivered, Messenger, SendError, SendFailure};
 use crate::metrics::Metrics;
 pub use message::tracking_id;
 use message::{chat_message, notice, notice_digest};
-use motcua_domain::delivery::DeliveryState;
 mod decision;
 mod ledger;
 mod message;
 mod plan;
+mod receipts;
+mod sms;
 mod spend;
 
 pub use decision::Decision;
 use decision::decision_from_label;
 
-pub use plan::{Attempt, channel_plan};
+pub use plan::{Attempt, channel_plan, with_sms};
 
 use crate::once::{Once, Terms, exactly_once};
 use crate::pii::PiiKeys;
-use crate::ports::{Clock, MessageRef, Queue, Store, StoreError};
+use crate::ports::{Clock, Queue, Store, StoreError};
+use crate::sms::SmsGateway;
 use crate::tenancy::Tenancy;
 
 /// A delivery receipt from Zalo (`user_received_message`, `user_seen_message`, ZNS receipts).
@@ -95,6 +97,19 @@ pub struct Notifier {
     pub settings: NotifierSettings,
     /// The queue to the one-stop system: each notice's `notification_status` messages.
     pub outbound: Arc<dyn Queue>,
+    /// The brandname SMS gateway, where a tenant enables SMS (`[tenant.sms]`); without one,
+    /// an SMS attempt is recorded as impossible and the notice goes on the worklist.
+    pub sms: Option<Arc<dyn SmsGateway>>,
+}
+
+/// What every channel of one notice sends from.
+struct Outbound<'a> {
+    oa: &'a str,
+    phone: &'a Protected,
+    message: &'a crate::messenger::Outgoing,
+    params: &'a std::collections::BTreeMap<String, String>,
+    notice: &'a catalogue::Notice,
+    now: DateTime<Utc>,
 }
 
 enum Step {
@@ -332,9 +347,18 @@ impl Notifier {
         let params = notice.template_params();
         let mut tried: Vec<String> = Vec::new();
         let params_ok = templates_sendable(kind, &params, &mut tried);
-        for attempt in plan::channel_plan(&users, now, zbs, zns) {
+        let out = Outbound {
+            oa,
+            phone,
+            message: &message,
+            params: &params,
+            notice: &notice,
+            now,
+        };
+        let plan = plan::channel_plan(&users, now, zbs, zns);
+        for attempt in plan::with_sms(plan, event.kind, tenant.sms.as_ref()) {
             if attempt.is_template() {
-                if !params_ok {
+                if !params_ok && !matches!(attempt, Attempt::Sms { .. }) {
                     continue;
                 }
                 self.outside_quiet_hours(tenant, now)?;
@@ -345,28 +369,14 @@ impl Notifier {
                 return Ok(Decision::Withheld(decision.label().into()));
             }
             let pending = self.pending(tenant, keys, event, dossier, phone, &attempt);
-            let sent = match attempt {
-                Attempt::Cs { user_id, .. } => self.messenger.send_cs(oa, user_id, &message).await,
-                Attempt::ZbsUid { user_id, template } => {
-                    self.messenger
-                        .send_template_uid(oa, user_id, template, &params)
-                        .await
-                }
-                Attempt::Zns { template } => {
-                    let tracking = tracking_id(event, dossier);
-                    let zns = spend::ZnsNotice {
-                        template,
-                        params: &params,
-                        tracking: &tracking,
-                        now,
-                    };
-                    match self.zns_within_cap(tenant, keys, phone, zns).await? {
-                        Ok(sent) => sent,
-                        Err(skipped) => {
-                            tried.push(skipped);
-                            continue;
-                        }
-                    }
+            let sent = match self
+                .send_attempt(tenant, keys, event, dossier, &attempt, &out)
+                .await?
+            {
+                Ok(sent) => sent,
+                Err(skipped) => {
+                    tried.push(skipped);
+                    continue;
                 }
             };
             match sent {
@@ -389,6 +399,47 @@ impl Notifier {
             tried.push("no linked Zalo user".into());
         }
         Ok(Decision::Undeliverable(tried.join("; ")))
+    }
+
+    /// Sends one attempt of the plan; `Err(reason)` when it cannot go at all (the ZNS cap is
+    /// reached, the stored phone does not open, no SMS gateway).
+    async fn send_attempt(
+        &self,
+        tenant: &Tenant,
+        keys: &PiiKeys,
+        event: &DossierEvent,
+        dossier: &Dossier,
+        attempt: &Attempt<'_>,
+        out: &Outbound<'_>,
+    ) -> Result<Result<Result<Delivered, SendError>, String>, Step> {
+        let sent = match *attempt {
+            Attempt::Cs { user_id, .. } => {
+                self.messenger.send_cs(out.oa, user_id, out.message).await
+            }
+            Attempt::ZbsUid { user_id, template } => {
+                self.messenger
+                    .send_template_uid(out.oa, user_id, template, out.params)
+                    .await
+            }
+            Attempt::Zns { template } => {
+                let tracking = tracking_id(event, dossier);
+                let zns = spend::ZnsNotice {
+                    template,
+                    params: out.params,
+                    tracking: &tracking,
+                    now: out.now,
+                };
+                return self.zns_within_cap(tenant, keys, out.phone, zns).await;
+            }
+            Attempt::Sms { settings } => {
+                let sms = sms::SmsNotice {
+                    settings,
+                    notice: out.notice,
+                };
+                return Ok(self.send_sms(tenant, keys, event, out.phone, sms).await);
+            }
+        };
+        Ok(Ok(sent))
     }
 
     /// Sends a dossier's last citizen-facing notification again (an operator's action when a
@@ -455,88 +506,6 @@ impl Notifier {
         };
         self.record(tenant, &event, event.version, &decision).await;
         Ok((kind, decision))
-    }
-
-    /// Remembers which event a sent message belongs to, for its delivery receipt (best effort).
-    async fn log_message(
-        &self,
-        oa: &str,
-        message_id: &str,
-        tenant: &Tenant,
-        event: &DossierEvent,
-        decision: &Decision,
-    ) {
-        let r = MessageRef {
-            tenant: tenant.id.clone(),
-            code: event.dossier.code.clone(),
-            event_id: event.event_id.clone(),
-            channel: decision.label().to_string(),
-        };
-        let expires = tenant.retention.message_ref_expires(self.clock.now());
-        if let Err(e) = self
-            .store
-            .put_message_ref(oa, message_id, &r, expires)
-            .await
-        {
-            tracing::warn!(event_id = %event.event_id, error = %e, "sent message not logged; its receipt will not be matched");
-        }
-    }
-
-    /// Shows a delivery receipt in the timeline of the dossier whose message it confirms.
-    /// Returns whether the message was ours and the entry is new (Zalo retries send the same
-    /// receipt again: it is recorded once).
-    pub async fn record_receipt(
-        &self,
-        oa_id: &str,
-        message_id: &str,
-        kind: ReceiptKind,
-        at: DateTime<Utc>,
-    ) -> Result<bool, StoreError> {
-        let Some(r) = self.store.get_message_ref(oa_id, message_id).await? else {
-            return Ok(false);
-        };
-        let Some(view) = self.store.load_dossier(&r.tenant, &r.code).await? else {
-            return Ok(false);
-        };
-        let (label, metric) = match kind {
-            ReceiptKind::Delivered => ("delivered", "notify.delivered"),
-            ReceiptKind::Seen => ("seen", "notify.seen"),
-        };
-        let entry = TimelineEntry {
-            at,
-            version: view.dossier.version,
-            event_id: r.event_id.clone(),
-            kind: label.into(),
-            status: view.dossier.status,
-            step_label: None,
-            note: Some(r.channel.clone()),
-        };
-        let added = self
-            .store
-            .add_timeline_entry(&r.tenant, &r.code, &entry)
-            .await?;
-        if added {
-            let day = time::to_vn(at).date_naive();
-            self.store.incr(&r.tenant, metric, day, 1).await?;
-        }
-        let state = match kind {
-            ReceiptKind::Delivered => DeliveryState::Delivered,
-            ReceiptKind::Seen => DeliveryState::Seen,
-        };
-        let ledger = self.ledger();
-        match ledger
-            .receipt(&r.tenant, &r.code, &r.event_id, state, at)
-            .await
-        {
-            Ok(_) => {}
-            Err(LedgerError::Store(e)) => return Err(e),
-            Err(LedgerError::Contended(why)) => return Err(StoreError::Conflict(why)),
-            // The move is stored; its status waits in the sweep index.
-            Err(e @ LedgerError::Queue(_)) => {
-                tracing::warn!(event_id = %r.event_id, error = %e, "receipt status not sent; the sweep retries");
-            }
-        }
-        Ok(added)
     }
 
     /// The delivery-time objective's data point: from the inbound queue taking the event to

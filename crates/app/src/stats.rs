@@ -15,7 +15,7 @@ use motcua_domain::ticket::ANSWER_BUCKETS;
 /// Lookup channels and their counters (`lookup.<channel>`).
 pub const LOOKUP_CHANNELS: [&str; 4] = ["chat", "web", "qr_page", "api"];
 /// Channels a notification can go by (`notify.<kind>.<channel>`), then the undeliverable ones.
-pub const SENT_CHANNELS: [&str; 4] = ["zalo_cs_free", "zalo_cs_paid", "zbs_uid", "zns"];
+pub const SENT_CHANNELS: [&str; 5] = ["zalo_cs_free", "zalo_cs_paid", "zbs_uid", "zns", "sms"];
 pub const LONGEST_RANGE_DAYS: i64 = 366;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -70,6 +70,8 @@ pub struct Statistics {
     pub notifications: Vec<NotificationRow>,
     pub notifications_sent: i64,
     pub undeliverable: i64,
+    /// What the messages sent cost (Zalo's paid channels, and the SMS sent where no Zalo
+    /// channel reached the citizen).
     pub zalo_cost_vnd: i64,
     /// What the same messages would have cost by SMS.
     pub sms_cost_vnd: i64,

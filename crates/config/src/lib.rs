@@ -40,6 +40,11 @@ pub struct TenantSecrets {
     /// deployments (on AWS it writes to SQS with IAM credentials instead).
     #[serde(default)]
     pub intake_api_key: Option<String>,
+    /// The brandname SMS gateway account (`[tenant.sms]`): its API key and secret key.
+    #[serde(default)]
+    pub sms_api_key: Option<String>,
+    #[serde(default)]
+    pub sms_secret_key: Option<String>,
 }
 
 impl std::fmt::Debug for TenantSecrets {
@@ -50,6 +55,8 @@ impl std::fmt::Debug for TenantSecrets {
             .field("qr_key", &self.qr_key.is_some())
             .field("qr_api_key", &self.qr_api_key.is_some())
             .field("intake_api_key", &self.intake_api_key.is_some())
+            .field("sms_api_key", &self.sms_api_key.is_some())
+            .field("sms_secret_key", &self.sms_secret_key.is_some())
             .finish_non_exhaustive()
     }
 }
@@ -75,6 +82,10 @@ pub enum LoadError {
     Aws { what: String, reason: String },
     #[error(transparent)]
     Config(#[from] ConfigError),
+    #[error(
+        "tenant {0} sends SMS ([tenant.sms]) but its secrets have no sms_api_key and sms_secret_key"
+    )]
+    MissingSmsKeys(String),
 }
 
 fn random_b64() -> String {
@@ -180,7 +191,27 @@ pub struct Deployment {
 impl Deployment {
     pub fn new(tenants: Vec<Tenant>, secrets: Secrets) -> Result<Self, LoadError> {
         let tenancy = Tenancy::new(tenants, |id| secrets.pii_secret(id.as_str()))?;
-        Ok(Deployment { tenancy, secrets })
+        let deployment = Deployment { tenancy, secrets };
+        if let Some(t) = deployment
+            .tenancy
+            .directory()
+            .iter()
+            .find(|t| t.sms.is_some() && deployment.sms_account(t.id.as_str()).is_none())
+        {
+            return Err(LoadError::MissingSmsKeys(t.id.to_string()));
+        }
+        Ok(deployment)
+    }
+
+    /// The tenant's SMS gateway account (API key, secret key), if both are stored.
+    pub fn sms_account(&self, tenant: &str) -> Option<(String, String)> {
+        let s = self.secrets.tenant(tenant)?;
+        Some((s.sms_api_key.clone()?, s.sms_secret_key.clone()?))
+    }
+
+    /// Whether any tenant sends SMS.
+    pub fn sends_sms(&self) -> bool {
+        self.tenancy.directory().iter().any(|t| t.sms.is_some())
     }
 
     /// The tenant's QR link signer, if a QR key is stored.
@@ -334,5 +365,58 @@ agency_codes = ["H05", "H02"]
         );
         let d = Deployment::new(file.tenant, Secrets::parse_json(&doc).unwrap()).unwrap();
         assert!(d.zalo_apps().is_empty(), "no app secret stored yet");
+    }
+
+    #[test]
+    fn a_tenant_that_sends_sms_needs_its_gateway_keys() {
+        let sms = TENANTS.replacen(
+            "[tenant.zalo]",
+            "[tenant.sms]\nbrandname = \"UBND-TQ\"\n[tenant.zalo]",
+            1,
+        );
+        let file = TenantFile::parse(&sms).unwrap();
+        let key = B64.encode([7u8; 32]);
+        let doc = |tq_extra: &str| {
+            format!(
+                r#"{{"tenants": {{"tuyen-quang": {{"pii_secret": "{key}"{tq_extra}}}, "bac-ninh": {{"pii_secret": "{key}"}}}}}}"#
+            )
+        };
+        let without = Secrets::parse_json(&doc("")).unwrap();
+        let e = Deployment::new(file.tenant.clone(), without).unwrap_err();
+        assert!(
+            matches!(&e, LoadError::MissingSmsKeys(t) if t == "tuyen-quang"),
+            "{e}"
+        );
+        let half = Secrets::parse_json(&doc(r#", "sms_api_key": "k""#)).unwrap();
+        assert!(Deployment::new(file.tenant.clone(), half).is_err());
+        let both = doc(r#", "sms_api_key": "api-k", "sms_secret_key": "secret-k""#);
+        let d = Deployment::new(file.tenant, Secrets::parse_json(&both).unwrap()).unwrap();
+        assert!(d.sends_sms());
+        assert_eq!(
+            d.sms_account("tuyen-quang"),
+            Some(("api-k".into(), "secret-k".into()))
+        );
+        assert_eq!(d.sms_account("bac-ninh"), None);
+        let shown = format!("{:?}", d.secrets.tenant("tuyen-quang").unwrap());
+        assert!(
+            !shown.contains("secret-k") && !shown.contains("api-k"),
+            "{shown}"
+        );
+    }
+
+    #[test]
+    fn a_brandname_is_checked_when_the_tenants_load() {
+        for bad in ["", "UBND TQ", "UBND-TUYENQUANG", "Ủy-ban"] {
+            let toml = TENANTS.replacen(
+                "[tenant.zalo]",
+                &format!("[tenant.sms]\nbrandname = {bad:?}\n[tenant.zalo]"),
+                1,
+            );
+            let file = TenantFile::parse(&toml).unwrap();
+            assert!(
+                TenantDirectory::new(file.tenant).is_err(),
+                "{bad:?} accepted"
+            );
+        }
     }
 }

@@ -8,6 +8,7 @@ use std::collections::BTreeMap;
 use crate::event::EventKind;
 use crate::status::NationalStatus;
 
+pub mod sms;
 mod templates;
 pub use templates::{
     OTP, PHONE_RELINKED, TICKET_ANSWERED, TemplateParam, check_params, complete_params, otp_params,

@@ -179,6 +179,13 @@ impl Delivery {
         d
     }
 
+    /// A notice on a channel that sends no receipts (the SMS gateway): it stays accepted, and
+    /// the sweep leaves it once its statuses are reported.
+    pub fn without_receipts(mut self) -> Self {
+        self.receipt_due = None;
+        self
+    }
+
     /// A notice no channel could take.
     pub fn failed(new: NewDelivery, at: DateTime<Utc>, reason: String) -> Self {
         Self::start(new, DeliveryState::Failed, at, Some(reason))

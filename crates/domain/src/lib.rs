@@ -35,7 +35,7 @@ pub use phone::{IdNumber, PhoneNumber};
 pub use retention::Retention;
 pub use status::NationalStatus;
 pub use tenant::{
-    AnswerFallback, NotifyPolicy, Prices, QuietHours, Tenant, TenantDirectory, TenantId,
-    TicketPolicy, Trial, WithoutConsent, ZaloSettings,
+    AnswerFallback, NotifyPolicy, Prices, QuietHours, SmsSettings, Tenant, TenantDirectory,
+    TenantId, TicketPolicy, Trial, WithoutConsent, ZaloSettings,
 };
 pub use window::CsWindow;

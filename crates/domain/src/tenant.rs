@@ -90,6 +90,8 @@ pub enum TenantError {
     },
     #[error("tenant {tenant}: {error}")]
     BadTrial { tenant: String, error: String },
+    #[error("tenant {tenant}: {error}")]
+    BadSms { tenant: String, error: String },
 }
 
 /// What the domain needs to know about a tenant. Secrets are referenced, never inlined.
@@ -141,6 +143,36 @@ pub struct Tenant {
     /// other notice is recorded as withheld ("would have sent").
     #[serde(default)]
     pub trial: Option<Trial>,
+    /// The province's brandname SMS: while set, a notice that carries a deadline and that no
+    /// Zalo channel delivered goes by SMS (the gateway's keys are in the tenant's secrets).
+    #[serde(default)]
+    pub sms: Option<SmsSettings>,
+}
+
+/// A tenant's brandname SMS (customer-care messages through its gateway).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SmsSettings {
+    /// The sender name registered with the carriers (`UBND-TQ`): at most 11 letters, digits,
+    /// `-`, `.` or `_`.
+    pub brandname: String,
+    /// Send with Vietnamese diacritics (70 characters a segment) rather than without them
+    /// (160 a segment, the carriers' usual customer-care form).
+    #[serde(default)]
+    pub unicode: bool,
+}
+
+impl SmsSettings {
+    pub fn validate(&self) -> Result<(), String> {
+        let b = &self.brandname;
+        let allowed = |c: char| c.is_ascii_alphanumeric() || matches!(c, '-' | '.' | '_');
+        if b.is_empty() || b.len() > 11 || !b.chars().all(allowed) {
+            return Err(format!(
+                "[tenant.sms] brandname {b:?} is not a brandname (1 to 11 letters, digits, '-', '.', '_')"
+            ));
+        }
+        Ok(())
+    }
 }
 
 /// The staff testers of a tenant in trial mode.
@@ -261,6 +293,7 @@ impl Prices {
             "zalo_cs_paid" => self.zalo_cs_paid,
             "zbs_uid" => self.zbs_uid,
             "zns" => self.zns,
+            "sms" => self.sms,
             _ => 0,
         }
     }
@@ -461,6 +494,12 @@ impl TenantDirectory {
                         error,
                     })?;
             }
+            if let Some(sms) = &t.sms {
+                sms.validate().map_err(|error| TenantError::BadSms {
+                    tenant: t.id.to_string(),
+                    error,
+                })?;
+            }
             if t.agency_codes.is_empty() {
                 return Err(TenantError::NoAgencies {
                     tenant: t.id.to_string(),
@@ -578,6 +617,7 @@ mod tests {
             retention: Default::default(),
             support: None,
             trial: None,
+            sms: None,
         }
     }
 

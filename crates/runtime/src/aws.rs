@@ -89,4 +89,9 @@ impl Aws {
             self.metrics.clone(),
         )
     }
+
+    /// The SMS gateway at `SMS_BASE_URL` (else eSMS's own), if a tenant sends SMS.
+    pub fn sms(&self) -> Option<Arc<dyn motcua_app::sms::SmsGateway>> {
+        crate::sms_gateway(&self.deployment, std::env::var("SMS_BASE_URL").ok())
+    }
 }

@@ -145,6 +145,33 @@ impl Zalo {
     }
 }
 
+/// The brandname SMS gateway of every tenant that sends SMS (`[tenant.sms]`), at `base`
+/// (`SMS_BASE_URL`; eSMS's own API without it); `None` when no tenant does.
+pub fn sms_gateway(
+    deployment: &Deployment,
+    base: Option<String>,
+) -> Option<Arc<dyn motcua_app::sms::SmsGateway>> {
+    if !deployment.sends_sms() {
+        return None;
+    }
+    let accounts = deployment
+        .tenancy
+        .directory()
+        .iter()
+        .filter(|t| t.sms.is_some())
+        .filter_map(|t| {
+            let (api_key, secret_key) = deployment.sms_account(t.id.as_str())?;
+            let credentials = motcua_sms::Credentials {
+                api_key,
+                secret_key,
+            };
+            Some((t.id.clone(), credentials))
+        })
+        .collect();
+    let base = base.unwrap_or_else(|| motcua_sms::ESMS_BASE.into());
+    Some(Arc::new(motcua_sms::EsmsGateway::new(base, accounts)))
+}
+
 /// The app credentials of every OA of the deployment that has an app id and an app secret.
 pub fn app_credentials(deployment: &Deployment) -> HashMap<String, AppCredentials> {
     deployment

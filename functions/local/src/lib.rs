@@ -143,6 +143,7 @@ fn consumers(
         metrics: metrics.clone(),
         settings: NotifierSettings::default(),
         outbound: outbound.clone(),
+        sms: motcua_runtime::sms_gateway(deployment, std::env::var("SMS_BASE_URL").ok()),
     });
     let conversation = Conversation {
         store,

@@ -55,17 +55,13 @@ async fn setup(limiter: Arc<dyn RateLimiter>, linked: u32) -> Setup {
         TokenSettings::default(),
     ));
     let (access_token, refresh_token) = fake.issue_tokens(OA);
-    tokens
-        .install(
-            OA,
-            &TokenPair {
-                access_token,
-                refresh_token,
-                expires_in: Duration::from_secs(90_000),
-            },
-        )
-        .await
-        .unwrap();
+    let expires_in = Duration::from_secs(90_000);
+    let pair = TokenPair {
+        access_token,
+        refresh_token,
+        expires_in,
+    };
+    tokens.install(OA, &pair).await.unwrap();
     let tenant = TenantId::parse("tuyen-quang").unwrap();
     let keys = deployment.tenancy.keys(&tenant).unwrap().clone();
     for n in 0..linked {
@@ -95,6 +91,7 @@ async fn setup(limiter: Arc<dyn RateLimiter>, linked: u32) -> Setup {
             max_retry_delay: Duration::from_millis(20),
             ..NotifierSettings::default()
         },
+        sms: None,
     };
     Setup {
         fake,

@@ -17,6 +17,7 @@ async fn main() -> Result<(), Error> {
         metrics: aws.metrics.clone(),
         settings: NotifierSettings::default(),
         outbound: aws.queue("OUTBOUND_QUEUE_URL", "OUTBOUND_DLQ_URL")?,
+        sms: aws.sms(),
     };
     let (notifier, queue) = (&notifier, queue.as_ref());
     lambda_runtime::run(service_fn(move |e: LambdaEvent<SqsEvent>| async move {

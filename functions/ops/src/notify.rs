@@ -25,6 +25,7 @@ pub(crate) async fn resend(ctx: &Ctx, code: &str) -> Result<String, OpsError> {
         settings: motcua_app::notify::NotifierSettings::default(),
         // The CLI has no outbound queue: the statuses of what it sends wait for the sweep.
         outbound: std::sync::Arc::new(motcua_app::delivery::LeaveToSweep),
+        sms: motcua_runtime::sms_gateway(&ctx.deployment, std::env::var("SMS_BASE_URL").ok()),
     };
     let (kind, decision) = notifier.resend_last(&tenant, &code).await?;
     let outcome = match &decision {

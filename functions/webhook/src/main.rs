@@ -37,6 +37,7 @@ async fn main() -> Result<(), Error> {
         metrics: aws.metrics.clone(),
         settings: NotifierSettings::default(),
         outbound: outbound.clone(),
+        sms: aws.sms(),
     });
     let conversation = Conversation {
         store,

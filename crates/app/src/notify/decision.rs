@@ -13,6 +13,9 @@ pub enum Decision {
     ZbsUid,
     /// ZNS template by phone.
     Zns,
+    /// Brandname SMS to the phone, after every Zalo channel failed (deadline notices, where
+    /// the tenant enables it).
+    Sms,
     /// The applicant opted out of Zalo notifications.
     OptedOut,
     /// No consent recorded, and the tenant notifies only citizens who proved the phone.
@@ -37,6 +40,7 @@ impl Decision {
             Decision::CsPaid => "zalo_cs_paid",
             Decision::ZbsUid => "zbs_uid",
             Decision::Zns => "zns",
+            Decision::Sms => "sms",
             Decision::OptedOut => "opted_out",
             Decision::NoConsent => "no_consent",
             Decision::NotNotified => "not_notified",
@@ -54,6 +58,7 @@ impl Decision {
             Decision::CsPaid => "cs_paid",
             Decision::ZbsUid => "zbs_uid",
             Decision::Zns => "zns",
+            Decision::Sms => "sms",
             _ => "none",
         }
     }
@@ -61,7 +66,7 @@ impl Decision {
     pub fn sent(&self) -> bool {
         matches!(
             self,
-            Decision::CsFree | Decision::CsPaid | Decision::ZbsUid | Decision::Zns
+            Decision::CsFree | Decision::CsPaid | Decision::ZbsUid | Decision::Zns | Decision::Sms
         )
     }
 }
@@ -72,6 +77,7 @@ pub(super) fn decision_from_label(label: Option<&str>) -> Decision {
         Some("zalo_cs_paid") => Decision::CsPaid,
         Some("zbs_uid") => Decision::ZbsUid,
         Some("zns") => Decision::Zns,
+        Some("sms") => Decision::Sms,
         Some("opted_out") => Decision::OptedOut,
         Some("no_consent") => Decision::NoConsent,
         Some("not_notified") => Decision::NotNotified,

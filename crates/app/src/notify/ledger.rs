@@ -5,6 +5,7 @@
 //! report fails.
 
 use chrono::{DateTime, Duration, Utc};
+use motcua_domain::catalogue::sms::sms_text_version;
 use motcua_domain::catalogue::text_version;
 use motcua_domain::delivery::{Delivery, NewDelivery, Recipient};
 use motcua_domain::{Dossier, DossierEvent, Protected, Tenant};
@@ -18,6 +19,9 @@ pub(super) struct Pending {
     new: NewDelivery,
     tracking: Option<String>,
     receipt_within: Duration,
+    /// Whether a receipt can come: the SMS gateway sends none to us, so an SMS stays
+    /// `accepted` and the sweep does not expire it.
+    receipts: bool,
 }
 
 impl Notifier {
@@ -48,6 +52,7 @@ impl Notifier {
                 Recipient::Phone(phone.hash.clone()),
                 Some(template.to_string()),
             ),
+            Attempt::Sms { .. } => (Recipient::Phone(phone.hash.clone()), None),
         };
         let hours = if attempt.is_template() {
             tenant.notify.template_receipt_hours
@@ -58,12 +63,14 @@ impl Notifier {
             new: new_delivery(tenant, event, recipient, &attempt.decision(), template),
             tracking: matches!(attempt, Attempt::Zns { .. }).then(|| tracking_id(event, dossier)),
             receipt_within: Duration::hours(i64::from(hours)),
+            receipts: !matches!(attempt, Attempt::Sms { .. }),
         }
     }
 
     /// Zalo accepted the attempt as `message_id`.
     pub(super) async fn ledger_accepted(&self, p: Pending, message_id: &str, now: DateTime<Utc>) {
         let d = Delivery::accepted(p.new, message_id.into(), p.tracking, now, p.receipt_within);
+        let d = if p.receipts { d } else { d.without_receipts() };
         self.ledger_create(d).await;
     }
 
@@ -132,6 +139,9 @@ fn new_delivery(
         channel: decision.label().into(),
         price_class: decision.price_class().into(),
         template,
-        text_version: text_version(event.kind),
+        text_version: match decision {
+            Decision::Sms => sms_text_version(event.kind),
+            _ => text_version(event.kind),
+        },
     }
 }

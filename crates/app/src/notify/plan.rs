@@ -5,10 +5,11 @@
 //! The policy (zalo-platform.md §2.8, §3): followers only, most recent interaction first; a
 //! user inside the CS window gets a consultation message (free within 48 h, billed until
 //! 7 days); a user outside it gets the ZBS template by user id if the tenant registered one for
-//! the kind; after every linked user, the ZNS template by phone if the tenant has one.
+//! the kind; after every linked user, the ZNS template by phone if the tenant has one; last, for
+//! a notice that carries a deadline, a brandname SMS where the tenant enables it.
 
 use chrono::{DateTime, Utc};
-use motcua_domain::CsWindow;
+use motcua_domain::{CsWindow, EventKind, SmsSettings};
 
 use super::Decision;
 use crate::ZaloUser;
@@ -25,6 +26,8 @@ pub enum Attempt<'a> {
     ZbsUid { user_id: &'a str, template: &'a str },
     /// A ZNS template by the dossier's phone.
     Zns { template: &'a str },
+    /// The tenant's brandname SMS to the dossier's phone.
+    Sms { settings: &'a SmsSettings },
 }
 
 impl Attempt<'_> {
@@ -34,10 +37,12 @@ impl Attempt<'_> {
             Attempt::Cs { decision, .. } => decision.clone(),
             Attempt::ZbsUid { .. } => Decision::ZbsUid,
             Attempt::Zns { .. } => Decision::Zns,
+            Attempt::Sms { .. } => Decision::Sms,
         }
     }
 
-    /// Template messages wait for the end of the tenant's quiet hours; CS messages do not.
+    /// Template messages (and SMS) wait for the end of the tenant's quiet hours; CS messages
+    /// do not.
     pub fn is_template(&self) -> bool {
         !matches!(self, Attempt::Cs { .. })
     }
@@ -64,7 +69,7 @@ pub fn trial_allows(
         Attempt::Cs { user_id, .. } | Attempt::ZbsUid { user_id, .. } => {
             tester_phone || trial.zalo_users.iter().any(|u| u == user_id)
         }
-        Attempt::Zns { .. } => tester_phone,
+        Attempt::Zns { .. } | Attempt::Sms { .. } => tester_phone,
     }
 }
 
@@ -100,6 +105,19 @@ pub fn channel_plan<'a>(
     }
     if let Some(template) = zns {
         plan.push(Attempt::Zns { template });
+    }
+    plan
+}
+
+/// `plan` with the tenant's SMS last, for the kinds that carry a deadline (the others are not
+/// worth an SMS's price: the citizen learns them at the next lookup).
+pub fn with_sms<'a>(
+    mut plan: Vec<Attempt<'a>>,
+    kind: EventKind,
+    sms: Option<&'a SmsSettings>,
+) -> Vec<Attempt<'a>> {
+    if let Some(settings) = sms.filter(|_| kind.bears_deadline()) {
+        plan.push(Attempt::Sms { settings });
     }
     plan
 }
@@ -229,5 +247,31 @@ mod tests {
             channel_plan(&[], now(), Some("zbs-1"), Some("zns-1")),
             [Attempt::Zns { template: "zns-1" }]
         );
+    }
+
+    #[test]
+    fn sms_comes_last_and_only_for_deadline_notices() {
+        let sms = SmsSettings {
+            brandname: "UBND-TQ".into(),
+            unicode: false,
+        };
+        let users = [user("u1", true, Some(Duration::days(9)))];
+        let plan = || channel_plan(&users, now(), Some("zbs"), Some("zns"));
+        let deadline = with_sms(plan(), EventKind::SupplementRequested, Some(&sms));
+        assert_eq!(deadline.len(), 3);
+        assert_eq!(deadline[2], Attempt::Sms { settings: &sms });
+        assert_eq!(deadline[2].decision(), Decision::Sms);
+        assert!(
+            deadline[2].is_template(),
+            "an SMS waits for the morning too"
+        );
+        assert_eq!(with_sms(plan(), EventKind::StepChanged, Some(&sms)), plan());
+        assert_eq!(with_sms(plan(), EventKind::ResultReady, None), plan());
+        for kind in EventKind::ALL {
+            let has_sms = with_sms(plan(), kind, Some(&sms))
+                .iter()
+                .any(|a| matches!(a, Attempt::Sms { .. }));
+            assert_eq!(has_sms, kind.bears_deadline(), "{kind:?}");
+        }
     }
 }

@@ -10,8 +10,21 @@ use motcua_app::notify::{Notifier, NotifierSettings};
 use motcua_app::{Clock, ManualClock, RecordingQueue, Store, TenantFile};
 use motcua_config::{Deployment, Secrets, TenantSecrets};
 use motcua_domain::{PhoneNumber, TenantId};
+use motcua_sms_fake::SmsFake;
 use motcua_zalo::*;
 use motcua_zalo_fake::ZaloFake;
+
+pub const SMS_API_KEY: &str = "esms-api-tq";
+pub const SMS_SECRET_KEY: &str = "esms-secret-tq";
+pub const SMS_BRANDNAME: &str = "UBND-TQ";
+/// The customer-care templates as infra/RUNBOOK.md ("Brandname SMS") tells a province to
+/// register them, copied from the document: the gateway fake refuses any other text (146).
+pub const SMS_TEMPLATES: [&str; 4] = [
+    "Ho so {ma_ho_so} can bo sung, hoan thien. Moi ong/ba lien he Bo phan Mot cua hoac xem chi tiet tren Zalo OA.",
+    "Ho so {ma_ho_so}: moi ong/ba nop phi, le phi{so_tien}. Chi tiet tai Bo phan Mot cua hoac tren Zalo OA.",
+    "Ho so {ma_ho_so} da co ket qua. Moi ong/ba nhan tai Bo phan Mot cua hoac chon nhan qua buu chinh tren Zalo OA.",
+    "Thanh that xin loi ong/ba: ho so {ma_ho_so} chua co ket qua dung hen.{hen_moi}",
+];
 
 pub const OA: &str = "579745863508352884";
 pub const APP: &str = "1234567890123456789";
@@ -35,6 +48,8 @@ agency_codes = ["H05", "H02"]
 
 pub struct Harness {
     pub fake: ZaloFake,
+    /// The brandname SMS gateway, with the RUNBOOK's templates registered.
+    pub sms: SmsFake,
     pub notifier: Notifier,
     pub store: Arc<dyn Store>,
     pub clock: Arc<ManualClock>,
@@ -111,6 +126,12 @@ impl Harness {
     ) -> Harness {
         let fake = ZaloFake::start().await;
         fake.add_app(APP, "app-secret");
+        let sms = SmsFake::start().await;
+        sms.add_account(SMS_API_KEY, SMS_SECRET_KEY);
+        sms.add_brandname(SMS_BRANDNAME);
+        for template in SMS_TEMPLATES {
+            sms.register_template(template);
+        }
         // a Tuesday, 10:00 in Vietnam; the tests' events and users are dated from it
         let clock = Arc::new(ManualClock::at("2026-11-24T03:00:00Z"));
         let metrics = Arc::new(RecordingMetrics::default());
@@ -122,6 +143,8 @@ impl Harness {
                         pii_secret: "dGVzdC1waWktc2VjcmV0LWZvci10aGUtbm90aWZpZXItdGVzdHM=".into(),
                         zalo_oa_secret_key: Some("oa-secret".into()),
                         zalo_app_secret: Some("app-secret".into()),
+                        sms_api_key: Some(SMS_API_KEY.into()),
+                        sms_secret_key: Some(SMS_SECRET_KEY.into()),
                         ..TenantSecrets::default()
                     },
                 ),
@@ -164,6 +187,7 @@ impl Harness {
             .await
             .unwrap();
         let outbound = Arc::new(RecordingQueue::default());
+        let sms_gateway = motcua_runtime::sms_gateway(&deployment, Some(sms.base_url.clone()));
         let notifier = Notifier {
             outbound: outbound.clone(),
             store: store.clone(),
@@ -175,9 +199,11 @@ impl Harness {
                 max_retry_delay: Duration::from_millis(50),
                 ..NotifierSettings::default()
             },
+            sms: sms_gateway,
         };
         Harness {
             fake,
+            sms,
             notifier,
             store,
             clock,
