@@ -10,6 +10,7 @@
 //! notifier's queue ([`Pace`]), so a notice queued behind an announcement waits for one batch
 //! at most. A job that runs out of its invocation's time puts itself back on its queue.
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -72,6 +73,19 @@ pub struct AnnouncementView {
     /// The text as the citizen reads it.
     pub preview: String,
     pub progress: Progress,
+}
+
+/// What sending an announcement now would do (the console's preview).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Preview {
+    /// Who would receive it; `None` for a broadcast (Zalo counts the followers).
+    pub recipients: Option<usize>,
+    /// Recipients per channel (`zalo_cs_free`, `zalo_cs_paid`, or `broadcast`: uncounted).
+    pub by_channel: BTreeMap<&'static str, Option<usize>>,
+    /// VND at the tenant's prices.
+    pub cost_vnd: Option<u64>,
+    /// In trial mode: the users it would not reach (they are no testers).
+    pub withheld: usize,
 }
 
 /// What one job run did.
@@ -349,34 +363,57 @@ impl Announcements {
         self.desk.audited(p, "announcement.list", "", result).await
     }
 
-    /// How many would receive it if sent now (the preview's count).
-    pub async fn audience_size(
-        &self,
-        p: &Principal,
-        audience: &Audience,
-    ) -> StaffResult<Option<usize>> {
-        let probe = Announcement {
-            tenant: p.tenant.clone(),
-            id: String::new(),
-            title: String::new(),
-            body: String::new(),
-            link: None,
-            audience: audience.clone(),
-            status: AnnouncementStatus::Draft,
-            created_by: String::new(),
-            created_at: self.desk.clock.now(),
-            sending_at: None,
-            recipients: 0,
+    /// Who would receive it if sent now, by channel, and what it would cost at the tenant's
+    /// prices (the preview). A consultation message is free within 48 hours of the user's last
+    /// interaction and billed (`zalo_cs_paid`) up to 7 days; a broadcast goes to every
+    /// follower as Zalo counts them, at no per-message price. In trial mode only the testers
+    /// count; the others are `withheld`.
+    pub async fn preview(&self, p: &Principal, audience: &Audience) -> StaffResult<Preview> {
+        let now = self.desk.clock.now();
+        let tenant = self.desk.tenancy.tenant(&p.tenant);
+        let testers = tenant.and_then(|t| t.trial.as_ref()).map(|t| &t.zalo_users);
+        let active = |window| {
+            let from = window::earliest_inside(window, now);
+            self.store()
+                .zalo_users_active_since(&p.tenant, from, MAX_RECIPIENTS)
         };
-        match since(&probe, self.desk.clock.now()) {
-            None => Ok(None),
-            Some(from) => Ok(Some(
-                self.store()
-                    .zalo_users_active_since(&p.tenant, from, MAX_RECIPIENTS)
-                    .await?
-                    .len(),
-            )),
-        }
+        let (free, window) = match audience {
+            Audience::Broadcast { .. } => {
+                // in trial mode a broadcast reaches nobody: it waits for the end of the trial
+                return Ok(Preview {
+                    recipients: testers.map(|_| 0),
+                    by_channel: BTreeMap::from([("broadcast", testers.map(|_| 0))]),
+                    cost_vnd: Some(0),
+                    withheld: 0,
+                });
+            }
+            Audience::CsFree => (active(window::FREE_CS_WINDOW).await?, Vec::new()),
+            Audience::CsWindow => {
+                let (free, all) = futures_util::future::try_join(
+                    active(window::FREE_CS_WINDOW),
+                    active(window::CS_WINDOW),
+                )
+                .await?;
+                (free, all)
+            }
+        };
+        let reached = |u: &String| testers.is_none_or(|t| t.contains(u));
+        let everyone: std::collections::BTreeSet<&String> = free.iter().chain(&window).collect();
+        let paid = window
+            .iter()
+            .filter(|u| !free.contains(u) && reached(u))
+            .count();
+        let free = free.iter().filter(|u| reached(u)).count();
+        let price = tenant.map_or(0, |t| u64::from(t.prices.zalo_cs_paid));
+        Ok(Preview {
+            recipients: Some(free + paid),
+            by_channel: BTreeMap::from([
+                ("zalo_cs_free", Some(free)),
+                ("zalo_cs_paid", Some(paid)),
+            ]),
+            cost_vnd: Some(paid as u64 * price),
+            withheld: everyone.len() - free - paid,
+        })
     }
 
     async fn load(&self, p: &Principal, id: &str) -> StaffResult<Announcement> {

@@ -464,8 +464,9 @@ async fn audience(
     if !p.is_admin() {
         return Err(StaffError::Forbidden("only a tenant admin sends announcements").into());
     }
-    let size = state.announcements.audience_size(&p, &audience).await?;
-    Ok(Json(json!({ "recipients": size })))
+    Ok(Json(json!(
+        state.announcements.preview(&p, &audience).await?
+    )))
 }
 
 async fn announcement(

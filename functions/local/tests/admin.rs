@@ -730,6 +730,29 @@ async fn an_announcement_reaches_each_recent_user_once_however_often_send_is_pre
         .await;
     assert_eq!(s, 200);
     assert_eq!(count["recipients"], 2);
+    assert_eq!(count["by_channel"]["zalo_cs_free"], 2);
+    assert_eq!(count["cost_vnd"], 0);
+    // the 7-day audience adds u-12, whose message is billed (165 VND in the demo tenants)
+    let (_, week) = admin
+        .call(
+            "POST",
+            "announcements/audience",
+            Some(json!({"kind": "cs_window"})),
+        )
+        .await;
+    assert_eq!(week["recipients"], 3, "{week}");
+    assert_eq!(week["by_channel"]["zalo_cs_free"], 2);
+    assert_eq!(week["by_channel"]["zalo_cs_paid"], 1);
+    assert_eq!(week["cost_vnd"], 165);
+    assert_eq!(week["withheld"], 0);
+    let (_, broadcast) = admin
+        .call(
+            "POST",
+            "announcements/audience",
+            Some(json!({"kind": "broadcast", "article_id": "a1"})),
+        )
+        .await;
+    assert!(broadcast["recipients"].is_null(), "{broadcast}");
     let (s, bad) = admin
         .call("POST", "announcements", Some(json!({"title": "Tin", "body": "b", "link": "http://x", "audience": {"kind": "cs_free"}})))
         .await;
@@ -818,6 +841,27 @@ async fn an_announcement_in_trial_mode_reaches_only_the_testers() {
         .await;
     }
     let author = l.login("admin-tq").await;
+    // the preview counts the tester only, and says who is left out
+    let (_, preview) = author
+        .call(
+            "POST",
+            "announcements/audience",
+            Some(json!({"kind": "cs_free"})),
+        )
+        .await;
+    assert_eq!(preview["recipients"], 1, "{preview}");
+    assert_eq!(preview["withheld"], 1);
+    let (_, broadcast) = author
+        .call(
+            "POST",
+            "announcements/audience",
+            Some(json!({"kind": "broadcast", "article_id": "a1"})),
+        )
+        .await;
+    assert_eq!(
+        broadcast["recipients"], 0,
+        "a broadcast waits for the end of the trial"
+    );
     let (s, created) = author
         .call(
             "POST",

@@ -201,6 +201,20 @@ async function loadAnnouncements() {
   }));
 }
 
+// The preview's recipients and cost by channel, in words.
+function previewText(r) {
+  if (r.recipients === null) return "Gửi tới toàn bộ người quan tâm OA (Zalo đếm), không tính phí theo tin.";
+  const c = r.by_channel;
+  let text = `Sẽ gửi tới ${r.recipients} người`;
+  if ("zalo_cs_free" in c) {
+    text += `: ${c.zalo_cs_free} miễn phí (tương tác trong 48 giờ), ${c.zalo_cs_paid} tính phí. Chi phí ước tính: ${r.cost_vnd.toLocaleString("vi-VN")} đồng.`;
+  } else {
+    text += ".";
+  }
+  if (r.withheld > 0) text += ` Chế độ thử: ${r.withheld} người không phải người thử nghiệm sẽ không nhận.`;
+  return text;
+}
+
 function draft() {
   const kind = $("#ann-audience").value;
   const audience = kind === "broadcast" ? { kind, article_id: $("#ann-article").value.trim() } : { kind };
@@ -212,7 +226,7 @@ async function previewAnnouncement() {
   $("#ann-preview").hidden = false;
   $("#ann-preview").textContent = d.title.trim() + "\n\n" + d.body.trim() + (d.link ? "\n[Xem chi tiết] " + d.link : "");
   const r = await api("POST", "announcements/audience", d.audience);
-  $("#ann-count").textContent = r.recipients === null ? "Gửi tới toàn bộ người quan tâm OA (Zalo đếm)." : `Sẽ gửi tới ${r.recipients} người.`;
+  $("#ann-count").textContent = previewText(r);
 }
 
 async function loadStats() {
