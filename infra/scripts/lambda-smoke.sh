@@ -51,8 +51,12 @@ smoke_all() {
     ZALO_EVENTS_DLQ_URL=$d OUTBOUND_QUEUE_URL=$q OUTBOUND_DLQ_URL=$d
   smoke lookup events/lookup/apigw-openapi.json
   smoke qr events/qr/apigw-receipt-svg-iam.json MOTCUA_QR_AUTH=iam
-  smoke due-watch events/due-watch/scheduled.json OUTBOUND_QUEUE_URL=$q OUTBOUND_DLQ_URL=$d
-  smoke due-watch events/due-watch/sweep.json OUTBOUND_QUEUE_URL=$q OUTBOUND_DLQ_URL=$d
+  smoke due-watch events/due-watch/scheduled.json OUTBOUND_QUEUE_URL=$q OUTBOUND_DLQ_URL=$d \
+    ANNOUNCEMENTS_QUEUE_URL=$q ANNOUNCEMENTS_DLQ_URL=$d
+  smoke due-watch events/due-watch/sweep.json OUTBOUND_QUEUE_URL=$q OUTBOUND_DLQ_URL=$d \
+    ANNOUNCEMENTS_QUEUE_URL=$q ANNOUNCEMENTS_DLQ_URL=$d
+  smoke due-watch events/due-watch/announcements.json OUTBOUND_QUEUE_URL=$q OUTBOUND_DLQ_URL=$d \
+    ANNOUNCEMENTS_QUEUE_URL=$q ANNOUNCEMENTS_DLQ_URL=$d
   smoke token-refresher events/token-refresher/scheduled.json
   smoke admin events/admin/apigw-me-jwt.json ANNOUNCEMENTS_QUEUE_URL=$q ANNOUNCEMENTS_DLQ_URL=$d
   smoke admin events/admin/sqs-announcement-job.json MOTCUA_ROLE=announcer \

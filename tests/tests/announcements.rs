@@ -44,6 +44,7 @@ async fn announcement_to_followers(rig: &Rig, tenant: &TenantId) -> Announcement
         created_at: now,
         sending_at: None,
         recipients: 0,
+        scheduled_for: None,
     };
     assert!(rig.store.create_announcement(&a).await.unwrap());
     assert!(

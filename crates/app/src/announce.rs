@@ -26,6 +26,9 @@ use crate::once::{Once, Terms, exactly_once};
 use crate::ports::{Announcement, AnnouncementStatus, Audience, Queue, Store, StoreError};
 use crate::staff::{Principal, StaffDesk, StaffError, StaffResult};
 
+pub mod schedule;
+pub use schedule::ScheduledStart;
+
 /// Most recipients of one consultation-message announcement.
 pub const MAX_RECIPIENTS: usize = 50_000;
 /// Sends in flight at once (the client's limiter keeps the OA under Zalo's rate).
@@ -294,6 +297,7 @@ impl Announcements {
                 created_at: self.desk.clock.now(),
                 sending_at: None,
                 recipients: 0,
+                scheduled_for: None,
             };
             if !self.store().create_announcement(&a).await? {
                 return Err(StaffError::Conflict(
@@ -440,41 +444,50 @@ impl Announcements {
             .await
     }
 
-    /// Moves the draft to sending (once) and queues the job. Pressing it again on an
-    /// announcement already sending queues the job again, which is how a send interrupted
-    /// before its job was queued resumes; recipients already reached are skipped by the job.
-    pub async fn send(&self, p: &Principal, id: &str) -> StaffResult<AnnouncementView> {
+    /// The second admin's approval: sends now, or at `at` when that is later (within
+    /// [`schedule::MAX_AHEAD`]). Moves the announcement to sending (once) and queues the job.
+    /// Pressing it again on an announcement already sending queues the job again, which is how
+    /// a send interrupted before its job was queued resumes (recipients already reached are
+    /// skipped); on a scheduled one it starts it now.
+    pub async fn send(
+        &self,
+        p: &Principal,
+        id: &str,
+        at: Option<DateTime<Utc>>,
+    ) -> StaffResult<AnnouncementView> {
         let result = async {
             Self::admin_only(p)?;
             let a = self.load(p, id).await?;
-            if a.status == AnnouncementStatus::Draft {
-                // four eyes: a second admin's send is the approval
-                if a.created_by == p.username {
-                    return Err(StaffError::NeedsSecondAdmin);
-                }
-                let now = self.desk.clock.now();
-                let recipients = match since(&a, now) {
-                    None => 1,
-                    Some(from) => self
-                        .store()
-                        .zalo_users_active_since(&p.tenant, from, MAX_RECIPIENTS)
-                        .await?
-                        .len() as u64,
-                };
-                // Only the first press moves it; a concurrent press finds it sending.
-                self.store()
-                    .begin_sending(&p.tenant, id, recipients, now)
-                    .await?;
+            let now = self.desk.clock.now();
+            let later = at.filter(|at| *at > now);
+            // four eyes: a second admin's send is the approval
+            if a.status == AnnouncementStatus::Draft && a.created_by == p.username {
+                return Err(StaffError::NeedsSecondAdmin);
             }
-            let job = serde_json::to_string(&AnnouncementJob {
-                tenant: p.tenant.clone(),
-                id: id.to_string(),
-                from: 0,
-            })
-            .expect("a job serializes");
-            self.queue.send(&job).await.map_err(|e| {
-                StaffError::Unavailable(format!("announcement job not queued: {e}"))
-            })?;
+            match (a.status, later) {
+                (AnnouncementStatus::Draft, Some(at)) => {
+                    if at > now + schedule::MAX_AHEAD {
+                        return Err(StaffError::Invalid(
+                            "Chỉ hẹn giờ gửi trong vòng 30 ngày tới.".into(),
+                        ));
+                    }
+                    self.store()
+                        .schedule_announcement(&p.tenant, id, at)
+                        .await?;
+                    let a = self.load(p, id).await?;
+                    return self.view(a).await;
+                }
+                (AnnouncementStatus::Draft | AnnouncementStatus::Scheduled, _) => {
+                    // only the first press moves it; a concurrent one finds it sending
+                    schedule::begin(self.store().as_ref(), &a, now).await?;
+                }
+                (AnnouncementStatus::Sending, _) => {}
+            }
+            schedule::queue_job(self.queue.as_ref(), &p.tenant, id)
+                .await
+                .map_err(|e| {
+                    StaffError::Unavailable(format!("announcement job not queued: {e}"))
+                })?;
             let a = self.load(p, id).await?;
             self.view(a).await
         }

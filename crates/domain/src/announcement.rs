@@ -21,7 +21,9 @@ pub enum Audience {
 #[serde(rename_all = "snake_case")]
 pub enum AnnouncementStatus {
     Draft,
-    /// Queued for sending; never goes back to draft, so it is never sent twice.
+    /// Approved by a second admin, to start at `scheduled_for`.
+    Scheduled,
+    /// Queued for sending; never goes back, so it is never sent twice.
     Sending,
 }
 
@@ -39,4 +41,7 @@ pub struct Announcement {
     pub sending_at: Option<DateTime<Utc>>,
     /// Recipients queued when sending started (1 for a broadcast).
     pub recipients: u64,
+    /// When a scheduled announcement starts (the first check at or after it).
+    #[serde(default)]
+    pub scheduled_for: Option<DateTime<Utc>>,
 }

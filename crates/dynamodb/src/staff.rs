@@ -21,6 +21,7 @@ impl DynamoStore {
             "status".into(),
             s(match a.status {
                 AnnouncementStatus::Draft => "draft",
+                AnnouncementStatus::Scheduled => "scheduled",
                 AnnouncementStatus::Sending => "sending",
             }),
         );
@@ -126,19 +127,43 @@ impl AnnouncementStore for DynamoStore {
         let Some(mut a) = self.get_announcement(tenant, id).await? else {
             return Ok(false);
         };
-        if a.status != AnnouncementStatus::Draft {
+        if a.status == AnnouncementStatus::Sending {
             return Ok(false);
         }
         a.status = AnnouncementStatus::Sending;
         a.recipients = recipients;
         a.sending_at = Some(at);
-        // Only one writer moves it out of draft.
+        // Only one writer moves it to sending.
+        let put = self
+            .put_announcement(&a)
+            .condition_expression("#status IN (:draft, :scheduled)")
+            .expression_attribute_names("#status", "status")
+            .expression_attribute_values(":draft", s("draft"))
+            .expression_attribute_values(":scheduled", s("scheduled"));
+        self.put_conditionally("PutItem (announcement sending)", put)
+            .await
+    }
+
+    async fn schedule_announcement(
+        &self,
+        tenant: &TenantId,
+        id: &str,
+        at: DateTime<Utc>,
+    ) -> StoreResult<bool> {
+        let Some(mut a) = self.get_announcement(tenant, id).await? else {
+            return Ok(false);
+        };
+        if a.status != AnnouncementStatus::Draft {
+            return Ok(false);
+        }
+        a.status = AnnouncementStatus::Scheduled;
+        a.scheduled_for = Some(at);
         let put = self
             .put_announcement(&a)
             .condition_expression("#status = :draft")
             .expression_attribute_names("#status", "status")
             .expression_attribute_values(":draft", s("draft"));
-        self.put_conditionally("PutItem (announcement sending)", put)
+        self.put_conditionally("PutItem (announcement scheduled)", put)
             .await
     }
 }

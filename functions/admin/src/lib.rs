@@ -477,12 +477,23 @@ async fn announcement(
     Ok(Json(json!(state.announcements.get(&p, &id).await?)))
 }
 
+/// The body of a send: `{"at": "2026-12-05T08:00:00+07:00"}` schedules it; none, or no
+/// `at`, sends now.
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct SendAt {
+    #[serde(default)]
+    at: Option<chrono::DateTime<chrono::Utc>>,
+}
+
 async fn send_announcement(
     State(state): State<Arc<AdminState>>,
     Staff(p): Staff,
     Path(id): Path<String>,
+    body: Option<Json<SendAt>>,
 ) -> ApiResult<Json<Value>> {
-    Ok(Json(json!(state.announcements.send(&p, &id).await?)))
+    let at = body.map(|Json(b)| b).unwrap_or_default().at;
+    Ok(Json(json!(state.announcements.send(&p, &id, at).await?)))
 }
 
 #[derive(Deserialize)]

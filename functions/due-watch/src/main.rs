@@ -1,4 +1,4 @@
-use due_watch::{DueSettings, DueWatch, Purge, PurgeSettings, Scheduled, Sweep};
+use due_watch::{DueSettings, DueWatch, Purge, PurgeSettings, Scheduled, ScheduledStart, Sweep};
 use lambda_runtime::{Error, LambdaEvent, service_fn};
 use motcua_runtime::aws::Aws;
 
@@ -22,6 +22,12 @@ async fn main() -> Result<(), Error> {
             outbound: aws.queue("OUTBOUND_QUEUE_URL", "OUTBOUND_DLQ_URL")?,
             clock: aws.clock.clone(),
             metrics: aws.metrics.clone(),
+        },
+        announcements: ScheduledStart {
+            store: store.clone(),
+            tenancy: tenancy.clone(),
+            queue: aws.queue("ANNOUNCEMENTS_QUEUE_URL", "ANNOUNCEMENTS_DLQ_URL")?,
+            clock: aws.clock.clone(),
         },
         purge: Purge {
             store,

@@ -60,6 +60,12 @@ fn jobs(store: Arc<dyn Store>, clock: Arc<ManualClock>, settings: PurgeSettings)
             clock: clock.clone(),
             metrics: metrics.clone(),
         },
+        announcements: due_watch::ScheduledStart {
+            store: store.clone(),
+            tenancy: tenancy.clone(),
+            queue: Arc::new(motcua_app::RecordingQueue::default()),
+            clock: clock.clone(),
+        },
         purge: Purge {
             store,
             tenancy,
@@ -204,9 +210,13 @@ async fn the_schedule_input_names_the_job() {
         jobs.run(&json!({"job": "sweep"})).await.unwrap(),
         json!({"expired": 0, "reported": 0, "left": 0, "unfinished": false})
     );
+    assert_eq!(
+        jobs.run(&json!({"job": "announcements"})).await.unwrap(),
+        json!({"started": 0, "not_queued": 0})
+    );
     let err = jobs.run(&json!({"job": "purge-all"})).await.unwrap_err();
     assert_eq!(
         err.to_string(),
-        "unknown job \"purge-all\" in the schedule's input (expected \"due_watch\", \"purge\" or \"sweep\")"
+        "unknown job \"purge-all\" in the schedule's input (expected \"due_watch\", \"purge\", \"sweep\" or \"announcements\")"
     );
 }

@@ -572,7 +572,11 @@ pub async fn serve(
         state.clone(),
         stop_rx.clone(),
     ));
-    let sweep = tokio::spawn(scheduled::sweep_deliveries(state.clone(), stop_rx));
+    let sweep = tokio::spawn(scheduled::sweep_deliveries(state.clone(), stop_rx.clone()));
+    let scheduled = tokio::spawn(scheduled::start_scheduled_announcements(
+        state.clone(),
+        stop_rx,
+    ));
 
     print_urls(&state, addr, demo, &codes);
 
@@ -590,6 +594,7 @@ pub async fn serve(
     due.await?;
     purge.await?;
     sweep.await?;
+    scheduled.await?;
     followers.await?;
     tracing::info!("stopped cleanly");
     Ok(())

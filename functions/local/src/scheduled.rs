@@ -103,6 +103,30 @@ pub async fn sweep_deliveries(state: Arc<AppState>, stop: watch::Receiver<bool>)
     .await
 }
 
+/// One start of the scheduled announcements whose time has come.
+pub async fn start_announcements_once(
+    state: &AppState,
+) -> Result<motcua_app::announce::schedule::Started, motcua_app::StoreError> {
+    motcua_app::announce::ScheduledStart {
+        store: state.store.clone(),
+        tenancy: state.tenancy.clone(),
+        queue: Arc::new(state.announcements.clone()),
+        clock: state.clock.clone(),
+    }
+    .run()
+    .await
+}
+
+/// Scheduled announcements, looked at every minute (every 5 on AWS).
+pub async fn start_scheduled_announcements(state: Arc<AppState>, stop: watch::Receiver<bool>) {
+    every(Duration::from_secs(60), stop, || async {
+        if let Err(e) = start_announcements_once(&state).await {
+            tracing::error!(error = %e, "scheduled announcements not started");
+        }
+    })
+    .await
+}
+
 /// One read of every OA's follower count (a no-op for an OA already read today).
 pub async fn read_followers_once(state: &AppState) -> motcua_app::oa_followers::FollowersReport {
     motcua_app::oa_followers::record_followers(

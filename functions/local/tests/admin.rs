@@ -819,6 +819,91 @@ async fn an_announcement_reaches_each_recent_user_once_however_often_send_is_pre
     assert_eq!(view["progress"]["done"], true);
 }
 
+/// A second admin's approval can name a time: the announcement waits, scheduled, until the
+/// first scheduled start at or after it; that start counts the recipients then and queues the
+/// job once, however often the start runs. Times in the past send now; beyond 30 days are
+/// refused; the author still cannot approve.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_scheduled_announcement_starts_once_when_its_time_comes() {
+    let l = start().await;
+    l.citizen(text_event(
+        "u-20",
+        "m-u-20",
+        "chào",
+        chrono::Duration::hours(1),
+    ))
+    .await;
+    let author = l.login("admin-tq").await;
+    let (s, created) = author
+        .call(
+            "POST",
+            "announcements",
+            Some(json!({"title": "Lịch tiếp dân", "body": "Thứ Bảy này Bộ phận Một cửa làm việc buổi sáng.",
+                "audience": {"kind": "cs_window"}})),
+        )
+        .await;
+    assert_eq!(s, 201, "{created}");
+    let path = format!("announcements/{}/send", created["id"].as_str().unwrap());
+    let at = now() + chrono::Duration::hours(3);
+    let when = json!({"at": at.to_rfc3339()});
+    assert_eq!(
+        author.call("POST", &path, Some(when.clone())).await.0,
+        403,
+        "four eyes, scheduled or not"
+    );
+    let second = l.login("admin2-tq").await;
+    let far = json!({"at": (now() + chrono::Duration::days(31)).to_rfc3339()});
+    let (s, refused) = second.call("POST", &path, Some(far)).await;
+    assert_eq!(s, 400, "{refused}");
+    let (s, scheduled) = second.call("POST", &path, Some(when)).await;
+    assert_eq!(s, 200, "{scheduled}");
+    assert_eq!(scheduled["status"], "scheduled");
+    assert_eq!(scheduled["scheduled_for"], json!(at));
+
+    // before its time nothing starts
+    let started = local::scheduled::start_announcements_once(&l.state)
+        .await
+        .unwrap();
+    assert_eq!(started.started, 0);
+    l.run_announcements().await;
+    assert!(l.texts_to("u-20").is_empty());
+
+    // a user who writes in the meantime is counted at the start
+    l.citizen(text_event(
+        "u-21",
+        "m-u-21",
+        "chào",
+        chrono::Duration::minutes(30),
+    ))
+    .await;
+    l.clock.set(at + chrono::Duration::minutes(2));
+    let (first, again) = tokio::join!(
+        local::scheduled::start_announcements_once(&l.state),
+        local::scheduled::start_announcements_once(&l.state)
+    );
+    assert_eq!(
+        first.unwrap().started + again.unwrap().started,
+        1,
+        "started once"
+    );
+    l.run_announcements().await;
+    for u in ["u-20", "u-21"] {
+        assert_eq!(l.texts_to(u).len(), 1, "{u}");
+    }
+    let (_, listed) = second.call("GET", "announcements", None).await;
+    let a = &listed["announcements"][0];
+    assert_eq!(a["status"], "sending");
+    assert_eq!(a["recipients"], 2);
+    assert_eq!(a["progress"]["done"], true, "{a}");
+    assert_eq!(
+        local::scheduled::start_announcements_once(&l.state)
+            .await
+            .unwrap()
+            .started,
+        0
+    );
+}
+
 /// A province in trial mode: its announcement reaches the tester's Zalo user only; the other
 /// recent users get nothing, and are counted as withheld.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -22,8 +22,16 @@ pub trait AnnouncementStore: Send + Sync {
         tenant: &TenantId,
         limit: usize,
     ) -> StoreResult<Vec<Announcement>>;
-    /// Moves a draft to `Sending` with its recipient count, atomically: `false` if it was not a
-    /// draft any more (someone else pressed "send").
+    /// Moves a draft to `Scheduled` for `at`, atomically: `false` if it was not a draft.
+    async fn schedule_announcement(
+        &self,
+        tenant: &TenantId,
+        id: &str,
+        at: DateTime<Utc>,
+    ) -> StoreResult<bool>;
+    /// Moves a draft or a scheduled announcement to `Sending` with its recipient count,
+    /// atomically: `false` if it was sending already (someone else pressed "send", or the
+    /// scheduler started it).
     async fn begin_sending(
         &self,
         tenant: &TenantId,

@@ -115,6 +115,30 @@ impl AnnouncementStore for EmbeddedStore {
             .await
     }
 
+    async fn schedule_announcement(
+        &self,
+        tenant: &TenantId,
+        id: &str,
+        at: DateTime<Utc>,
+    ) -> StoreResult<bool> {
+        let k = key(&[tenant.as_str(), id]);
+        self.db
+            .write(move |txn| {
+                let mut table = txn.open_table(ANNOUNCEMENTS).map_err(unavailable)?;
+                let Some(mut a) = get_json::<Announcement>(&table, &k)? else {
+                    return Ok(false);
+                };
+                if a.status != AnnouncementStatus::Draft {
+                    return Ok(false);
+                }
+                a.status = AnnouncementStatus::Scheduled;
+                a.scheduled_for = Some(at);
+                put_json(&mut table, &k, &a)?;
+                Ok(true)
+            })
+            .await
+    }
+
     async fn begin_sending(
         &self,
         tenant: &TenantId,
@@ -129,7 +153,7 @@ impl AnnouncementStore for EmbeddedStore {
                 let Some(mut a) = get_json::<Announcement>(&table, &k)? else {
                     return Ok(false);
                 };
-                if a.status != AnnouncementStatus::Draft {
+                if a.status == AnnouncementStatus::Sending {
                     return Ok(false);
                 }
                 a.status = AnnouncementStatus::Sending;

@@ -186,18 +186,25 @@ async function loadAnnouncements() {
   const aud = { cs_free: "48 giờ", cs_window: "7 ngày", broadcast: "Broadcast" };
   $("#ann-list tbody").replaceChildren(...announcements.map((a) => {
     const p = a.progress;
-    const send = el("button", { type: "button", "data-id": a.id }, a.status === "draft" ? "Gửi" : "Gửi tiếp");
-    send.hidden = a.status !== "draft" && p.done;
+    const labels = { draft: "Gửi", scheduled: "Gửi ngay", sending: "Gửi tiếp" };
+    const send = el("button", { type: "button", "data-id": a.id }, labels[a.status]);
+    send.hidden = a.status === "sending" && p.done;
+    // a draft can be approved for later: the time is Vietnam time as the browser shows it
+    const later = el("input", { type: "datetime-local", ariaLabel: "Hẹn giờ gửi (không bắt buộc)" });
+    later.hidden = a.status !== "draft";
     send.addEventListener("click", async () => {
-      if (a.status === "draft" && !confirm("Gửi thông báo này? Mỗi người chỉ nhận một lần.")) return;
+      const at = a.status === "draft" && later.value ? new Date(later.value).toISOString() : null;
+      const ask = at ? `Hẹn gửi thông báo này lúc ${fmt(at)}? Mỗi người chỉ nhận một lần.` : "Gửi thông báo này ngay? Mỗi người chỉ nhận một lần.";
+      if (a.status !== "sending" && !confirm(ask)) return;
       send.disabled = true;
-      try { await api("POST", `announcements/${a.id}/send`, {}); } catch (e) { $("#ann-error").textContent = e.message; }
+      try { await api("POST", `announcements/${a.id}/send`, at ? { at } : {}); } catch (e) { $("#ann-error").textContent = e.message; }
       loadAnnouncements();
     });
+    const state = { draft: "Bản nháp", scheduled: `Hẹn gửi ${fmt(a.scheduled_for)}`, sending: p.done ? "Đã gửi xong" : "Đang gửi" };
     return el("tr", {}, el("td", {}, fmt(a.created_at)), el("td", {}, a.title), el("td", {}, aud[a.audience.kind]),
-      el("td", {}, a.status === "draft" ? "Bản nháp" : (p.done ? "Đã gửi xong" : "Đang gửi")),
-      el("td", {}, a.status === "draft" ? "" : `${p.sent} đã gửi, ${p.skipped} bỏ qua, ${p.failed} lỗi / ${a.recipients}`),
-      el("td", {}, send));
+      el("td", {}, state[a.status]),
+      el("td", {}, a.status === "sending" ? `${p.sent} đã gửi, ${p.skipped} bỏ qua, ${p.failed} lỗi / ${a.recipients}` : ""),
+      el("td", {}, later, send));
   }));
 }
 

@@ -53,6 +53,7 @@ pub async fn announcements_are_sent_once<S: Store + 'static>(s: Arc<S>) {
         created_at: t(at),
         sending_at: None,
         recipients: 0,
+        scheduled_for: None,
     };
     assert!(
         s.create_announcement(&draft("a1", "2026-11-20T01:00:00Z"))
@@ -102,5 +103,34 @@ pub async fn announcements_are_sent_once<S: Store + 'static>(s: Arc<S>) {
             .await
             .unwrap()
             .is_none()
+    );
+
+    // a scheduled one: approved once, started once, never back to a schedule
+    let when = t("2026-11-22T01:00:00Z");
+    let (a, b) = tokio::join!(
+        s.schedule_announcement(&tq, "a2", when),
+        s.schedule_announcement(&tq, "a2", when)
+    );
+    assert_eq!([a.unwrap(), b.unwrap()].iter().filter(|w| **w).count(), 1);
+    let scheduled = s.get_announcement(&tq, "a2").await.unwrap().unwrap();
+    assert_eq!(scheduled.status, AnnouncementStatus::Scheduled);
+    assert_eq!(scheduled.scheduled_for, Some(when));
+    assert!(
+        !s.schedule_announcement(&tq, "a1", when).await.unwrap(),
+        "sending already"
+    );
+    let (a, b) = tokio::join!(
+        s.begin_sending(&tq, "a2", 3, when),
+        s.begin_sending(&tq, "a2", 3, when)
+    );
+    assert_eq!([a.unwrap(), b.unwrap()].iter().filter(|w| **w).count(), 1);
+    let started = s.get_announcement(&tq, "a2").await.unwrap().unwrap();
+    assert_eq!(started.status, AnnouncementStatus::Sending);
+    assert_eq!(started.scheduled_for, Some(when));
+    assert!(!s.schedule_announcement(&tq, "a2", when).await.unwrap());
+    assert!(
+        !s.schedule_announcement(&tenant("bn"), "a2", when)
+            .await
+            .unwrap()
     );
 }
