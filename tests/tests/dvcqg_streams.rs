@@ -144,6 +144,61 @@ async fn final_state_is_truth(
 
 /// Runs one stream and checks every invariant; `in_order`: no swaps, so the messages are
 /// exactly the contract's.
+/// What the one-stop system reads back (`notification_status` on the outbound queue), held to
+/// what Zalo received: each message id once, each notice's transitions numbered from 0 in
+/// order, one `accepted` per ZNS Zalo took (and none without), a `failed` only for a notice
+/// no channel took, and no applicant's phone or name anywhere.
+fn statuses_account_for_every_notice(
+    rig: &Rig,
+    stream: &Stream,
+    sent: &HashMap<String, Vec<Sent>>,
+) -> Vec<String> {
+    let mut failures = Vec::new();
+    let mut ids = std::collections::HashSet::new();
+    let mut next: HashMap<(String, String), usize> = HashMap::new();
+    let mut accepted: HashMap<String, usize> = HashMap::new();
+    for body in rig.outbound.sent() {
+        let v: Value = serde_json::from_str(&body).unwrap();
+        assert_eq!(v["type"], "notification_status", "{body}");
+        for life in &stream.lives {
+            let national = life.recipient_national();
+            if body.contains(&national[1..]) || body.contains(&life.applicant) {
+                failures.push(format!("{}: a status carries personal data", life.code));
+            }
+        }
+        if !ids.insert(v["message_id"].as_str().unwrap().to_string()) {
+            failures.push(format!("status {} sent twice", v["message_id"]));
+        }
+        let code = v["code"].as_str().unwrap().to_string();
+        let key = (code.clone(), v["event_id"].as_str().unwrap().to_string());
+        let expected = next.entry(key).or_default();
+        if v["sequence"].as_u64() != Some(*expected as u64) {
+            failures.push(format!("{code}: status {} out of order", v["message_id"]));
+        }
+        let first = *expected == 0;
+        *expected += 1;
+        match (first, v["state"].as_str().unwrap()) {
+            (true, "accepted") => *accepted.entry(code).or_default() += 1,
+            (true, "failed") => {}
+            (first, state) => failures.push(format!(
+                "{code}: {state} as transition {} (first: {first})",
+                v["sequence"]
+            )),
+        }
+    }
+    for life in &stream.lives {
+        let calls = sent.get(&life.code).map_or(0, Vec::len);
+        let told = accepted.get(&life.code).copied().unwrap_or(0);
+        if calls != told {
+            failures.push(format!(
+                "{}: Zalo took {calls} ZNS, the one-stop system was told of {told}",
+                life.code
+            ));
+        }
+    }
+    failures
+}
+
 async fn run(rig: &Rig, stream: &Stream, in_order: bool) {
     let started = std::time::Instant::now();
     let drained = rig.drain(&stream.bodies).await;
@@ -221,6 +276,7 @@ async fn run(rig: &Rig, stream: &Stream, in_order: bool) {
             }
         }
     }
+    failures.extend(statuses_account_for_every_notice(rig, stream, &sent));
     // the provinces' KPI: finished on time and late, counted once per dossier
     let tenant = TenantId::parse("tuyen-quang").unwrap();
     let mut counted = (0, 0);
