@@ -2,6 +2,7 @@
 //! functions wire them together.
 
 pub mod announce;
+pub mod canary;
 pub mod client;
 pub mod clock;
 pub mod conversation;

@@ -9,7 +9,9 @@ use crate::event::EventKind;
 use crate::status::NationalStatus;
 
 pub mod sms;
+mod staff;
 mod templates;
+pub use staff::canary_text;
 pub use templates::{
     OTP, PHONE_RELINKED, TICKET_ANSWERED, TemplateParam, check_params, complete_params, otp_params,
     phone_relinked_params, template_parameters, ticket_answered_params,

@@ -92,6 +92,8 @@ pub enum TenantError {
     BadTrial { tenant: String, error: String },
     #[error("tenant {tenant}: {error}")]
     BadSms { tenant: String, error: String },
+    #[error("tenant {tenant}: [tenant.canary] zalo_user {user:?} is not a Zalo user id (digits)")]
+    BadCanary { tenant: String, user: String },
 }
 
 /// What the domain needs to know about a tenant. Secrets are referenced, never inlined.
@@ -147,6 +149,20 @@ pub struct Tenant {
     /// Zalo channel delivered goes by SMS (the gateway's keys are in the tenant's secrets).
     #[serde(default)]
     pub sms: Option<SmsSettings>,
+    /// A staff tester the hourly canary writes to (outside the quiet hours), to find a broken
+    /// Zalo path before a citizen does.
+    #[serde(default)]
+    pub canary: Option<Canary>,
+}
+
+/// The tenant's canary recipient.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Canary {
+    /// A staff tester's Zalo user id as this OA sees it. Zalo accepts a consultation message
+    /// only within 7 days of the user's last message to the OA: the tester writes to the OA
+    /// at least once a week, or the canary fails (and says so).
+    pub zalo_user: String,
 }
 
 /// A tenant's brandname SMS (customer-care messages through its gateway).
@@ -500,6 +516,14 @@ impl TenantDirectory {
                     error,
                 })?;
             }
+            if let Some(c) = &t.canary
+                && (c.zalo_user.is_empty() || !c.zalo_user.bytes().all(|b| b.is_ascii_digit()))
+            {
+                return Err(TenantError::BadCanary {
+                    tenant: t.id.to_string(),
+                    user: c.zalo_user.clone(),
+                });
+            }
             if t.agency_codes.is_empty() {
                 return Err(TenantError::NoAgencies {
                     tenant: t.id.to_string(),
@@ -618,6 +642,7 @@ mod tests {
             support: None,
             trial: None,
             sms: None,
+            canary: None,
         }
     }
 

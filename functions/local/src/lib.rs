@@ -575,8 +575,9 @@ pub async fn serve(
     let sweep = tokio::spawn(scheduled::sweep_deliveries(state.clone(), stop_rx.clone()));
     let scheduled = tokio::spawn(scheduled::start_scheduled_announcements(
         state.clone(),
-        stop_rx,
+        stop_rx.clone(),
     ));
+    let canary = tokio::spawn(scheduled::canary_hourly(state.clone(), stop_rx));
 
     print_urls(&state, addr, demo, &codes);
 
@@ -595,6 +596,7 @@ pub async fn serve(
     purge.await?;
     sweep.await?;
     scheduled.await?;
+    canary.await?;
     followers.await?;
     tracing::info!("stopped cleanly");
     Ok(())

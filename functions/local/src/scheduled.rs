@@ -147,6 +147,22 @@ pub async fn read_followers_hourly(state: Arc<AppState>, stop: watch::Receiver<b
     .await
 }
 
+/// The canary every hour, as the token refresher runs it on AWS.
+pub async fn canary_hourly(state: Arc<AppState>, stop: watch::Receiver<bool>) {
+    every(Duration::from_secs(3600), stop, || async {
+        let report = motcua_app::canary::Canary {
+            tenancy: state.tenancy.clone(),
+            messenger: state.conversation.messenger.clone(),
+            clock: state.clock.clone(),
+            metrics: state.metrics.clone(),
+        }
+        .run()
+        .await;
+        tracing::info!(?report, "canary");
+    })
+    .await
+}
+
 /// Runs `job` now and then every `period` until `stop` changes.
 async fn every<F, Fut>(period: Duration, mut stop: watch::Receiver<bool>, job: F)
 where

@@ -40,31 +40,37 @@ pub async fn run(manager: &TokenManager) -> Report {
 }
 
 /// The hourly run: every OA's tokens, then, once per Vietnam day, Zalo's follower count of each
-/// tenant's OA into the statistics (`motcua_app::oa_followers`).
+/// tenant's OA into the statistics (`motcua_app::oa_followers`), then the canary
+/// (`motcua_app::canary`) of each tenant that names a staff tester.
 pub struct Hourly {
     pub tokens: std::sync::Arc<TokenManager>,
     pub store: std::sync::Arc<dyn motcua_app::Store>,
-    pub tenancy: motcua_app::tenancy::Tenancy,
-    pub messenger: std::sync::Arc<dyn motcua_app::messenger::Messenger>,
-    pub clock: std::sync::Arc<dyn motcua_app::Clock>,
+    pub canary: motcua_app::canary::Canary,
 }
 
 #[derive(Debug, Serialize)]
 pub struct HourlyReport {
     pub tokens: Report,
     pub followers: motcua_app::oa_followers::FollowersReport,
+    pub canary: motcua_app::canary::CanaryReport,
 }
 
 impl Hourly {
     pub async fn run(&self) -> HourlyReport {
         let tokens = run(&self.tokens).await;
+        let c = &self.canary;
         let followers = motcua_app::oa_followers::record_followers(
             self.store.as_ref(),
-            &self.tenancy,
-            self.messenger.as_ref(),
-            self.clock.as_ref(),
+            &c.tenancy,
+            c.messenger.as_ref(),
+            c.clock.as_ref(),
         )
         .await;
-        HourlyReport { tokens, followers }
+        let canary = c.run().await;
+        HourlyReport {
+            tokens,
+            followers,
+            canary,
+        }
     }
 }

@@ -11,9 +11,12 @@ async fn main() -> Result<(), Error> {
     let hourly = Hourly {
         tokens: zalo.tokens,
         store,
-        tenancy: aws.deployment.tenancy.clone(),
-        messenger: zalo.messenger,
-        clock: aws.clock.clone(),
+        canary: motcua_app::canary::Canary {
+            tenancy: aws.deployment.tenancy.clone(),
+            messenger: zalo.messenger,
+            clock: aws.clock.clone(),
+            metrics: aws.metrics.clone(),
+        },
     };
     let hourly = &hourly;
     lambda_runtime::run(service_fn(
