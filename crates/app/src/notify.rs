@@ -33,7 +33,7 @@ mod message;
 mod plan;
 mod receipts;
 mod sms;
-mod spend;
+pub(crate) mod spend;
 
 pub use decision::Decision;
 use decision::decision_from_label;

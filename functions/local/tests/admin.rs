@@ -819,6 +819,48 @@ async fn an_announcement_reaches_each_recent_user_once_however_often_send_is_pre
     assert_eq!(view["progress"]["done"], true);
 }
 
+/// A staff answer's ZNS fallback counts against the tenant's daily ZNS cap like every ZNS:
+/// once today's budget is spent, the answer is recorded and the ticket flagged for a call.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn past_the_daily_zns_cap_an_answer_waits_for_a_call() {
+    // one ZNS a day
+    let l = start_with(|t| {
+        t.replacen(
+            "[tenant.agencies]",
+            "[tenant.notify]\nzns_daily_cap_vnd = 150\n\n[tenant.agencies]",
+            1,
+        )
+    })
+    .await;
+    // nine days ago the phone was proven (that day's ZNS) and the question asked
+    let old = chrono::Duration::days(9);
+    l.verified_phone("u-4", "0912345678", old + chrono::Duration::minutes(1))
+        .await;
+    l.citizen(text_event("u-4", "m-4", "Xin hỏi lệ phí", old))
+        .await;
+    // today's one ZNS is another citizen's code
+    l.citizen(share_phone(
+        "u-9",
+        "0987654321",
+        chrono::Duration::minutes(5),
+    ))
+    .await;
+    assert_eq!(l.fake().count(Endpoint::Zns), 2);
+    let zns_before = l.fake().count(Endpoint::Zns);
+    let admin = l.login("admin-tq").await;
+    let answer = json!({"text": "Lệ phí là 50.000 đồng.", "request_id": "r-1", "fallback": "zns"});
+    let (s, body) = admin.call("POST", "tickets/1/answer", Some(answer)).await;
+    assert_eq!(s, 200, "{body}");
+    assert_eq!(body["delivery"], "call_citizen", "{body}");
+    assert_eq!(
+        l.fake().count(Endpoint::Zns),
+        zns_before,
+        "no ZNS past the cap"
+    );
+    let (_, t) = admin.call("GET", "tickets/1", None).await;
+    assert_eq!(t["ticket"]["call_citizen"], true);
+}
+
 /// A second admin's approval can name a time: the announcement waits, scheduled, until the
 /// first scheduled start at or after it; that start counts the recipients then and queues the
 /// job once, however often the start runs. Times in the past send now; beyond 30 days are

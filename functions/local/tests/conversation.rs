@@ -1591,3 +1591,49 @@ async fn the_guide_answers_procedure_questions_and_hands_the_rest_to_staff() {
         "pressing twice counts once"
     );
 }
+
+/// The daily ZNS cap holds for every ZNS the tenant sends, not only notices: once it is spent,
+/// a citizen who shares a phone gets no one-time code (the receipt's code proves the phone
+/// instead), and the cap's alarm counts.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn past_the_daily_zns_cap_no_code_is_sent_and_the_receipt_proves_the_phone() {
+    let zns = |l: &Local| {
+        l.fake()
+            .records()
+            .iter()
+            .filter(|r| r.endpoint == Endpoint::Zns)
+            .count()
+    };
+    // the demo's seeding sends some notices; the cap leaves room for one ZNS more today
+    let seeded = zns(&start().await) as u64;
+    let cap = (seeded + 1) * 150;
+    let l = start_with(|t| {
+        t.replacen(
+            "[tenant.agencies]",
+            &format!("[tenant.notify]\nzns_daily_cap_vnd = {cap}\n\n[tenant.agencies]"),
+            1,
+        )
+    })
+    .await;
+    assert_eq!(zns(&l) as u64, seeded);
+    assert_eq!(
+        l.post(&share_phone(OA_TQ, "u-a", "0906591985", 1), None)
+            .await,
+        200
+    );
+    l.drain().await;
+    l.otp_sent_to("84906591985");
+    assert_eq!(
+        l.post(&share_phone(OA_TQ, "u-b", "0987123456", 2), None)
+            .await,
+        200
+    );
+    l.drain().await;
+    assert_eq!(zns(&l) as u64, seeded + 1, "no code past the cap");
+    let asked = l.replies_to("u-b");
+    assert!(
+        asked.last().is_some_and(|t| t.contains("quét mã QR")),
+        "{asked:?}"
+    );
+    assert!(l.state.recorded.total("ZnsSpendCapReached") >= 1.0);
+}

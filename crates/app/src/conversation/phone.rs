@@ -110,6 +110,22 @@ impl Conversation {
         template: &str,
         code: &str,
     ) -> Result<(), SendError> {
+        // a code is a ZNS like any other: it counts against the tenant's daily cap, and past
+        // it the receipt code is the proof
+        let spend = crate::notify::spend::take_zns_spend(self.store.as_ref(), tenant, e.at)
+            .await
+            .map_err(|err| SendError {
+                failure: SendFailure::Transient,
+                detail: format!("ZNS spend unknown: {err}"),
+                zalo_code: None,
+            })?;
+        if !spend.alarm(self.metrics.as_ref(), tenant) {
+            return Err(SendError {
+                failure: SendFailure::Configuration,
+                detail: "zns: daily spend cap reached".into(),
+                zalo_code: None,
+            });
+        }
         let tracking: String = format!("otp-{user}-{}", e.at.timestamp_millis())
             .chars()
             .take(48)
@@ -299,6 +315,7 @@ impl Conversation {
             outcome("failed");
             return;
         };
+        // a security notice: never stopped by the daily ZNS cap (the proofs that cause it are)
         let tracking: String = format!("relink-{user}-{}", e.at.timestamp_millis())
             .chars()
             .take(48)

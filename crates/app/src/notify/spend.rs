@@ -1,6 +1,7 @@
-//! The notifier's guards on money: a tenant's daily ZNS spend cap
-//! (`[tenant.notify] zns_daily_cap_vnd`), and the alarms Zalo's own billing refusals raise at
-//! once (`-115` out of ZNS balance, `-144` the OA's daily ZNS quota).
+//! The guards on money: a tenant's daily ZNS spend cap (`[tenant.notify] zns_daily_cap_vnd`),
+//! shared by every ZNS the tenant sends (notices, phone-proving codes, staff answers), and the
+//! alarms Zalo's own billing refusals raise at once (`-115` out of ZNS balance, `-144` the OA's
+//! daily ZNS quota).
 //!
 //! The cap is a shared budget (`BudgetStore::take_budget`, atomic across instances) of
 //! `cap / price` ZNS per Vietnam day, taken before each ZNS notice: a ZNS that Zalo then refuses
@@ -63,34 +64,8 @@ impl Notifier {
         tenant: &Tenant,
         now: DateTime<Utc>,
     ) -> Result<bool, Step> {
-        let Some(cap) = tenant.notify.zns_daily_cap_vnd else {
-            return Ok(true);
-        };
-        let sends = cap / u64::from(tenant.prices.zns.max(1));
-        let day = time::to_vn(now).date_naive();
-        let day_start = time::vn_midnight_utc(day);
-        let expires = day_start + Duration::days(2);
-        let key = format!("zns-spend:{}", tenant.id);
-        if !self
-            .store
-            .take_budget(&key, day_start, sends, expires)
-            .await?
-        {
-            self.metrics.count("ZnsSpendCapReached", 1.0, &[]);
-            tracing::warn!(tenant = %tenant.id, cap, "daily ZNS spend cap reached; no ZNS notice until tomorrow");
-            return Ok(false);
-        }
-        let warn_from = (sends * 4).div_ceil(5).saturating_sub(1);
-        let warning = format!("{key}:80");
-        if !self
-            .store
-            .take_budget(&warning, day_start, warn_from, expires)
-            .await?
-        {
-            self.metrics.count("ZnsSpendCapWarning", 1.0, &[]);
-            tracing::warn!(tenant = %tenant.id, cap, "over 80 % of the daily ZNS spend cap");
-        }
-        Ok(true)
+        let spend = take_zns_spend(self.store.as_ref(), tenant, now).await?;
+        Ok(spend.alarm(self.metrics.as_ref(), tenant))
     }
 
     /// Zalo's billing refusals alarm at once.
@@ -103,4 +78,64 @@ impl Notifier {
         self.metrics.count(metric, 1.0, &[]);
         tracing::error!(tenant = %tenant.id, metric, detail = %e.detail, "Zalo refused ZNS for billing");
     }
+}
+
+/// Where one ZNS leaves the tenant's daily cap.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Spend {
+    /// No cap, or under 80 % of it.
+    Within,
+    /// Taken, at or over 80 %.
+    Warning,
+    /// Not taken: the cap is reached.
+    Capped,
+}
+
+impl Spend {
+    /// Counts the cap's alarms; whether the ZNS may go.
+    pub(crate) fn alarm(self, metrics: &dyn crate::metrics::Metrics, tenant: &Tenant) -> bool {
+        match self {
+            Spend::Within => true,
+            Spend::Warning => {
+                metrics.count("ZnsSpendCapWarning", 1.0, &[]);
+                tracing::warn!(tenant = %tenant.id, "over 80 % of the daily ZNS spend cap");
+                true
+            }
+            Spend::Capped => {
+                metrics.count("ZnsSpendCapReached", 1.0, &[]);
+                tracing::warn!(tenant = %tenant.id, "daily ZNS spend cap reached; no ZNS until tomorrow");
+                false
+            }
+        }
+    }
+}
+
+/// Takes one ZNS (a notice, a phone-proving code, a staff answer) out of the tenant's cap for
+/// the Vietnam day of `now`: one shared budget of `cap / price` sends, atomic across
+/// instances.
+pub(crate) async fn take_zns_spend(
+    store: &dyn crate::ports::Store,
+    tenant: &Tenant,
+    now: DateTime<Utc>,
+) -> Result<Spend, crate::ports::StoreError> {
+    let Some(cap) = tenant.notify.zns_daily_cap_vnd else {
+        return Ok(Spend::Within);
+    };
+    let sends = cap / u64::from(tenant.prices.zns.max(1));
+    let day = time::to_vn(now).date_naive();
+    let day_start = time::vn_midnight_utc(day);
+    let expires = day_start + Duration::days(2);
+    let key = format!("zns-spend:{}", tenant.id);
+    if !store.take_budget(&key, day_start, sends, expires).await? {
+        return Ok(Spend::Capped);
+    }
+    let warn_from = (sends * 4).div_ceil(5).saturating_sub(1);
+    let warning = format!("{key}:80");
+    if !store
+        .take_budget(&warning, day_start, warn_from, expires)
+        .await?
+    {
+        return Ok(Spend::Warning);
+    }
+    Ok(Spend::Within)
 }

@@ -107,6 +107,16 @@ impl StaffDesk {
                     ticket.call_citizen = true;
                     (format!("staff-{request_id}"), "call_citizen")
                 }
+                Route::Zns { .. }
+                    if crate::notify::spend::take_zns_spend(self.store.as_ref(), tenant, now)
+                        .await?
+                        == crate::notify::spend::Spend::Capped =>
+                {
+                    // the tenant's ZNS budget for today is spent: the citizen is called instead
+                    tracing::warn!(tenant = %tenant.id, "daily ZNS spend cap reached; the answer waits for a call");
+                    ticket.call_citizen = true;
+                    (format!("staff-{request_id}"), "call_citizen")
+                }
                 Route::Zns { template } => {
                     let phone = self.open_phone(p, phone.expect("the route checked it"))?;
                     let params = ticket_answered_params(
