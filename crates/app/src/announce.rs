@@ -448,7 +448,7 @@ impl Announcements {
     /// [`schedule::MAX_AHEAD`]). Moves the announcement to sending (once) and queues the job.
     /// Pressing it again on an announcement already sending queues the job again, which is how
     /// a send interrupted before its job was queued resumes (recipients already reached are
-    /// skipped); on a scheduled one it starts it now.
+    /// skipped); on a scheduled one it starts it now (and a new time for it is refused).
     pub async fn send(
         &self,
         p: &Principal,
@@ -476,6 +476,12 @@ impl Announcements {
                         .await?;
                     let a = self.load(p, id).await?;
                     return self.view(a).await;
+                }
+                (AnnouncementStatus::Scheduled, Some(_)) => {
+                    // a new time is not a way to send it now
+                    return Err(StaffError::Conflict(
+                        "Thông báo này đã được hẹn giờ gửi; bấm \"Gửi ngay\" để gửi luôn.".into(),
+                    ));
                 }
                 (AnnouncementStatus::Draft | AnnouncementStatus::Scheduled, _) => {
                     // only the first press moves it; a concurrent one finds it sending

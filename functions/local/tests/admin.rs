@@ -901,6 +901,9 @@ async fn a_scheduled_announcement_starts_once_when_its_time_comes() {
     assert_eq!(s, 200, "{scheduled}");
     assert_eq!(scheduled["status"], "scheduled");
     assert_eq!(scheduled["scheduled_for"], json!(at));
+    let sooner = json!({"at": (now() + chrono::Duration::hours(1)).to_rfc3339()});
+    let (s, body) = second.call("POST", &path, Some(sooner)).await;
+    assert_eq!(s, 409, "a scheduled one is not moved by a new time: {body}");
 
     // before its time nothing starts
     let started = local::scheduled::start_announcements_once(&l.state)
