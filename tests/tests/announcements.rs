@@ -67,6 +67,7 @@ fn announcer(rig: &Rig, jobs: Arc<RecordingQueue>, pace: Pace) -> Announcements 
             tenancy: Arc::new(rig.notifier.tenancy.clone()),
             messenger: rig.notifier.messenger.clone(),
             clock: rig.clock.clone(),
+            metrics: rig.notifier.metrics.clone(),
         }),
         messenger: rig.notifier.messenger.clone(),
         queue: jobs,
@@ -216,25 +217,47 @@ async fn a_job_out_of_time_goes_back_on_its_queue_and_reaches_everyone_once() {
         time_budget: Duration::ZERO,
     };
     let announcements = announcer(&rig, jobs.clone(), pace);
+    // Zalo fails three sends of the first run: its continuation starts over from the run's
+    // start, so those three are tried again and nobody is skipped
+    rig.fake
+        .fail_next(Endpoint::Cs, motcua_zalo_fake::Fault::Http(503), 3);
     let mut runs = 0;
     let mut body = serde_json::to_string(&job).unwrap();
     loop {
         runs += 1;
         let next: AnnouncementJob = serde_json::from_str(&body).unwrap();
         let outcome = announcements.run_job(&next).await.unwrap();
-        assert_eq!(outcome.retry, 0, "{outcome:?}");
         if !outcome.continued {
+            assert_eq!(outcome.retry, 0, "{outcome:?}");
             break;
         }
-        assert_eq!(outcome.sent, BATCH, "one batch per run: {outcome:?}");
-        assert_eq!(jobs.sent().len(), runs, "the rest is queued again");
         assert_eq!(
-            outcome.already, 0,
-            "a continued run starts where the last one stopped"
+            outcome.sent + outcome.already + outcome.retry,
+            BATCH,
+            "one batch per run: {outcome:?}"
         );
+        assert_eq!(jobs.sent().len(), runs, "the rest is queued again");
+        if runs > 2 {
+            assert_eq!(
+                outcome.already, 0,
+                "a continued run starts where the last one stopped"
+            );
+        }
         body = jobs.sent().last().unwrap().clone();
     }
-    assert_eq!(runs, FOLLOWERS / BATCH);
-    let sends = rig.fake.count(Endpoint::Cs);
-    assert_eq!(sends, FOLLOWERS, "each follower once");
+    assert_eq!(
+        runs,
+        FOLLOWERS / BATCH + 1,
+        "one more for the three tried again"
+    );
+    let reached: Vec<String> = rig
+        .fake
+        .records()
+        .iter()
+        .filter(|r| r.endpoint == Endpoint::Cs && r.ok())
+        .filter_map(|r| r.recipient())
+        .collect();
+    let once: HashSet<&String> = reached.iter().collect();
+    assert_eq!(reached.len(), FOLLOWERS, "each follower once");
+    assert_eq!(once.len(), FOLLOWERS);
 }

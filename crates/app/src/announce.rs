@@ -103,7 +103,8 @@ pub struct JobOutcome {
     pub retry: usize,
     /// Batches that waited for the notifier's backlog first.
     pub gave_way: usize,
-    /// The run used its time and put the job back on the queue for the rest.
+    /// The run used its time and put the job back on the queue for the rest (including the
+    /// recipients to try again): this message is done, whatever `retry` says.
     pub continued: bool,
 }
 
@@ -459,12 +460,14 @@ impl Announcements {
             Self::admin_only(p)?;
             let a = self.load(p, id).await?;
             let now = self.desk.clock.now();
-            let later = at.filter(|at| *at > now);
+            if at.is_some_and(|at| at <= now) {
+                return Err(StaffError::Invalid("Thời điểm hẹn gửi đã qua.".into()));
+            }
             // four eyes: a second admin's send is the approval
             if a.status == AnnouncementStatus::Draft && a.created_by == p.username {
                 return Err(StaffError::NeedsSecondAdmin);
             }
-            match (a.status, later) {
+            match (a.status, at) {
                 (AnnouncementStatus::Draft, Some(at)) => {
                     if at > now + schedule::MAX_AHEAD {
                         return Err(StaffError::Invalid(
@@ -538,7 +541,18 @@ impl Announcements {
             if let Some(pace) = &self.pace {
                 // every run sends one batch at least, so that a job always moves on
                 if n > 0 && started.elapsed() >= pace.time_budget {
-                    self.continue_later(job, from + n * BATCH, &mut out).await;
+                    let progressed = out.sent + out.skipped + out.failed > 0;
+                    if out.retry == 0 || progressed {
+                        // recipients to try again are before `next`: the rest starts over
+                        // from this run's start, skipping those already handled
+                        let next = if out.retry == 0 {
+                            from + n * BATCH
+                        } else {
+                            from
+                        };
+                        self.continue_later(job, next, &mut out).await;
+                    }
+                    // nothing moved and something failed: SQS retries the job with its back-off
                     break;
                 }
                 out.gave_way += usize::from(pace.give_way(&a).await);

@@ -220,6 +220,8 @@ pub struct StaffDesk {
     pub tenancy: Arc<Tenancy>,
     pub messenger: Arc<dyn Messenger>,
     pub clock: Arc<dyn Clock>,
+    /// The spend cap's alarms, when an answer's ZNS is what reaches them.
+    pub metrics: Arc<dyn crate::metrics::Metrics>,
 }
 
 const CLAIM_LEASE: Duration = Duration::from_secs(60);

@@ -77,21 +77,37 @@ pub fn classify(code: &str) -> Result<(), SendFailure> {
     }
 }
 
-/// The gateway's own words, with any run of six or more digits cut out: a phone number that
-/// it might quote never reaches a log or the ledger.
+/// The gateway's own words with every number of six digits or more cut out, also when it is
+/// written with spaces, dots, dashes or a `+` (`+84 906 591 985`): a phone number that it
+/// might quote never reaches a log or the ledger.
 fn without_numbers(text: &str) -> String {
+    let chars: Vec<char> = text.chars().collect();
+    let joins = |c: char| matches!(c, ' ' | '.' | '-');
     let mut out = String::new();
-    let mut digits = String::new();
-    for c in text.chars().chain(std::iter::once(' ')) {
-        if c.is_ascii_digit() {
-            digits.push(c);
+    let mut i = 0;
+    while i < chars.len() {
+        let starts = chars[i].is_ascii_digit()
+            || (chars[i] == '+' && chars.get(i + 1).is_some_and(char::is_ascii_digit));
+        if !starts {
+            out.push(chars[i]);
+            i += 1;
             continue;
         }
-        out.push_str(if digits.len() >= 6 { "…" } else { &digits });
-        digits.clear();
-        out.push(c);
+        // the number: digits, and single separators between digits
+        let mut end = i + 1;
+        while end < chars.len() {
+            let next_is_digit = chars.get(end + 1).is_some_and(char::is_ascii_digit);
+            if chars[end].is_ascii_digit() || (joins(chars[end]) && next_is_digit) {
+                end += 1;
+            } else {
+                break;
+            }
+        }
+        let number: String = chars[i..end].iter().collect();
+        let digits = number.chars().filter(char::is_ascii_digit).count();
+        out.push_str(if digits >= 6 { "…" } else { &number });
+        i = end;
     }
-    out.pop();
     out
 }
 
@@ -188,6 +204,13 @@ mod tests {
             "Phone … is blocked (code 99)"
         );
         assert_eq!(without_numbers("84906591985"), "…");
+        assert_eq!(
+            without_numbers("Số +84 906 591 985 bị chặn"),
+            "Số … bị chặn"
+        );
+        assert_eq!(without_numbers("phone 0906.591.985."), "phone ….");
+        assert_eq!(without_numbers("0906-591-985"), "…");
+        assert_eq!(without_numbers("code 146, 2 times"), "code 146, 2 times");
         assert_eq!(without_numbers("Authorize Failed"), "Authorize Failed");
     }
 

@@ -38,7 +38,8 @@ pub async fn handle_sqs(announcements: &Announcements, event: SqsEvent) -> SqsBa
             }
         };
         match announcements.run_job(&job).await {
-            Ok(outcome) if outcome.retry == 0 => {}
+            // a continued job is on the queue again, with what is left to try
+            Ok(outcome) if outcome.retry == 0 || outcome.continued => {}
             Ok(_) => response.add_failure(id),
             Err(e) => {
                 tracing::warn!(message_id = %id, error = %e, "announcement job will be retried");

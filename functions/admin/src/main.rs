@@ -21,6 +21,7 @@ async fn main() -> Result<(), Error> {
         store,
         tenancy: Arc::new(aws.deployment.tenancy.clone()),
         clock: aws.clock.clone(),
+        metrics: aws.metrics.clone(),
     });
     let queue = aws.queue("ANNOUNCEMENTS_QUEUE_URL", "ANNOUNCEMENTS_DLQ_URL")?;
     if env("MOTCUA_ROLE").as_deref().ok() == Some("announcer") {

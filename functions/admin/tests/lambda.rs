@@ -42,7 +42,7 @@ async fn state(dir: &Path) -> Arc<AdminState> {
         zalo.clone(),
         motcua_runtime::app_credentials(&deployment),
         clock.clone(),
-        metrics,
+        metrics.clone(),
         TokenSettings::default(),
     );
     let desk = Arc::new(StaffDesk {
@@ -50,6 +50,7 @@ async fn state(dir: &Path) -> Arc<AdminState> {
         tenancy: Arc::new(deployment.tenancy),
         messenger: Arc::new(ZaloMessenger::new(zalo, Arc::new(tokens))),
         clock,
+        metrics,
     });
     let queue = Arc::new(db.queue("announcements", motcua_embedded::QueueSettings::default()));
     Arc::new(AdminState {

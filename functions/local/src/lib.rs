@@ -289,6 +289,7 @@ pub async fn open(
         tenancy: Arc::new(deployment.tenancy.clone()),
         messenger: services.messenger.clone(),
         clock: clock.clone(),
+        metrics: metrics.clone(),
     });
     let announcements = db.queue(ANNOUNCEMENTS_QUEUE, QueueSettings::default());
     let inbound = db.queue(INBOUND_QUEUE, QueueSettings::default());

@@ -108,7 +108,7 @@ pub async fn run_announcements(state: Arc<AppState>, mut stop: watch::Receiver<b
                     };
                     let done = matches!(
                         state.admin.announcements.run_job(&job).await,
-                        Ok(outcome) if outcome.retry == 0
+                        Ok(outcome) if outcome.retry == 0 || outcome.continued
                     );
                     let ack = if done {
                         queue.delete(&m.receipt).await

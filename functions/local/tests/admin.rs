@@ -859,6 +859,10 @@ async fn past_the_daily_zns_cap_an_answer_waits_for_a_call() {
     );
     let (_, t) = admin.call("GET", "tickets/1", None).await;
     assert_eq!(t["ticket"]["call_citizen"], true);
+    assert!(
+        l.state.recorded.total("ZnsSpendCapReached") >= 1.0,
+        "the alarm counts"
+    );
 }
 
 /// A second admin's approval can name a time: the announcement waits, scheduled, until the
@@ -894,6 +898,9 @@ async fn a_scheduled_announcement_starts_once_when_its_time_comes() {
         "four eyes, scheduled or not"
     );
     let second = l.login("admin2-tq").await;
+    let past = json!({"at": (now() - chrono::Duration::minutes(1)).to_rfc3339()});
+    let (s, refused) = second.call("POST", &path, Some(past)).await;
+    assert_eq!(s, 400, "a time gone by is not 'now': {refused}");
     let far = json!({"at": (now() + chrono::Duration::days(31)).to_rfc3339()});
     let (s, refused) = second.call("POST", &path, Some(far)).await;
     assert_eq!(s, 400, "{refused}");

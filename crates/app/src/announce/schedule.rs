@@ -71,8 +71,8 @@ impl ScheduledStart {
         let now = self.clock.now();
         let mut out = Started::default();
         for tenant in self.tenancy.directory().iter() {
-            // scheduled ones are among the newest: the console lists the same 50
-            for a in self.store.list_announcements(&tenant.id, 50).await? {
+            // a scheduled one is at most 30 days old; 500 covers a busy province's month
+            for a in self.store.list_announcements(&tenant.id, 500).await? {
                 let due = a.scheduled_for.is_some_and(|at| at <= now);
                 if a.status != AnnouncementStatus::Scheduled || !due {
                     continue;

@@ -108,9 +108,9 @@ impl StaffDesk {
                     (format!("staff-{request_id}"), "call_citizen")
                 }
                 Route::Zns { .. }
-                    if crate::notify::spend::take_zns_spend(self.store.as_ref(), tenant, now)
+                    if !crate::notify::spend::take_zns_spend(self.store.as_ref(), tenant, now)
                         .await?
-                        == crate::notify::spend::Spend::Capped =>
+                        .alarm(self.metrics.as_ref(), tenant) =>
                 {
                     // the tenant's ZNS budget for today is spent: the citizen is called instead
                     tracing::warn!(tenant = %tenant.id, "daily ZNS spend cap reached; the answer waits for a call");

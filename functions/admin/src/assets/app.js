@@ -189,11 +189,12 @@ async function loadAnnouncements() {
     const labels = { draft: "Gửi", scheduled: "Gửi ngay", sending: "Gửi tiếp" };
     const send = el("button", { type: "button", "data-id": a.id }, labels[a.status]);
     send.hidden = a.status === "sending" && p.done;
-    // a draft can be approved for later: the time is Vietnam time as the browser shows it
-    const later = el("input", { type: "datetime-local", ariaLabel: "Hẹn giờ gửi (không bắt buộc)" });
+    // a draft can be approved for later: the time typed is Vietnam time, whatever the
+    // computer's time zone
+    const later = el("input", { type: "datetime-local", ariaLabel: "Hẹn giờ gửi, giờ Việt Nam (không bắt buộc)", min: new Date(Date.now() + 7 * 3600e3).toISOString().slice(0, 16) });
     later.hidden = a.status !== "draft";
     send.addEventListener("click", async () => {
-      const at = a.status === "draft" && later.value ? new Date(later.value).toISOString() : null;
+      const at = a.status === "draft" && later.value ? new Date(later.value + ":00+07:00").toISOString() : null;
       const ask = at ? `Hẹn gửi thông báo này lúc ${fmt(at)}? Mỗi người chỉ nhận một lần.` : "Gửi thông báo này ngay? Mỗi người chỉ nhận một lần.";
       if (a.status !== "sending" && !confirm(ask)) return;
       send.disabled = true;
