@@ -9,8 +9,9 @@ export CARGO_TERM_COLOR=never
 # A CI clone builds once: incremental caches would only add gigabytes to its target directory.
 if [ "${CI:-}" = true ]; then export CARGO_INCREMENTAL=0; fi
 
-step() { printf '\n==> %s\n' "$*"; }
 started=$(date +%s)
+# Each step prints the seconds since the start, so a slow run shows where its time went.
+step() { printf '\n==> [%ss] %s\n' "$(( $(date +%s) - started ))" "$*"; }
 
 # A cold build, moto and the Python tools take about 8 GiB: warn before a full disk breaks a
 # later step with a less obvious error (pip's "No space left on device").
