@@ -14,7 +14,7 @@ use chrono::{DateTime, Utc};
 use motcua_app::delivery::Ledger;
 use motcua_app::metrics::RecordingMetrics;
 use motcua_app::{RecordingQueue, Store};
-use motcua_domain::delivery::{Delivery, DeliveryState, NewDelivery, Recipient};
+use motcua_domain::delivery::{Delivery, DeliveryState, NewDelivery, Recipient, Subject};
 use motcua_domain::{DossierCode, EventKind, TenantId};
 
 #[path = "../tests/moto/mod.rs"]
@@ -37,14 +37,17 @@ fn code(i: usize) -> DossierCode {
 fn notice(run: &str, i: usize) -> Delivery {
     let new = NewDelivery {
         tenant: tenant(),
-        code: code(i),
-        event_id: format!("{run}-{i}"),
-        kind: EventKind::Received,
+        subject: Subject::Dossier {
+            code: code(i),
+            event_id: format!("{run}-{i}"),
+        },
+        kind: Some(EventKind::Received),
         recipient: Recipient::Phone(format!("{:064x}", i)),
         channel: "zns".into(),
         price_class: "zns".into(),
         template: Some("300001".into()),
         text_version: "0123456789ab".into(),
+        expires_at: None,
     };
     Delivery::accepted(
         new,
@@ -78,22 +81,13 @@ async fn per_notice(name: &str, store: Arc<dyn Store>, n: usize) {
         let d = notice("life", i);
         let t = Instant::now();
         ledger.create(&d).await.unwrap();
-        assert_eq!(
-            ledger.flush(&d.tenant, &d.code, &d.event_id).await.unwrap(),
-            1
-        );
+        assert_eq!(ledger.flush(&d.tenant, &d.subject).await.unwrap(), 1);
         opened.push(t.elapsed());
         let t = Instant::now();
         let at = t0() + chrono::Duration::seconds(5);
         assert!(
             ledger
-                .receipt(
-                    &d.tenant,
-                    &d.code,
-                    &d.event_id,
-                    DeliveryState::Delivered,
-                    at
-                )
+                .receipt(&d.tenant, &d.subject, DeliveryState::Delivered, at)
                 .await
                 .unwrap()
         );

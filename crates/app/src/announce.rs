@@ -26,6 +26,7 @@ use crate::once::{Once, Terms, exactly_once};
 use crate::ports::{Announcement, AnnouncementStatus, Audience, Queue, Store, StoreError};
 use crate::staff::{Principal, StaffDesk, StaffError, StaffResult};
 
+mod ledger;
 pub mod schedule;
 pub use schedule::ScheduledStart;
 
@@ -533,6 +534,7 @@ impl Announcements {
             )));
         };
         let recipients = self.recipients(&a).await?;
+        let free = self.free_now(&a).await?;
         let message = render(&a);
         let mut out = JobOutcome::default();
         let started = tokio::time::Instant::now();
@@ -558,7 +560,7 @@ impl Announcements {
                 out.gave_way += usize::from(pace.give_way(&a).await);
             }
             let outcomes: Vec<Result<&'static str, StoreError>> = stream::iter(batch.to_vec())
-                .map(|user| self.send_one(&a, &oa_id, user, &message))
+                .map(|user| self.send_one(&a, &oa_id, user, &message, &free))
                 .buffer_unordered(CONCURRENCY)
                 .collect()
                 .await;
@@ -621,6 +623,7 @@ impl Announcements {
         oa_id: &str,
         user: Option<String>,
         message: &Outgoing,
+        free: &ledger::Free,
     ) -> Result<&'static str, StoreError> {
         let store = self.store();
         let who = user.as_deref().unwrap_or("broadcast");
@@ -648,7 +651,11 @@ impl Announcements {
                 (_, None) => unreachable!("consultation announcements have a recipient"),
             };
             match result {
-                Ok(_) => Ok("sent"),
+                Ok(sent) => {
+                    let id = &sent.message_id;
+                    self.ledger_copy(a, oa_id, user.as_deref(), free, id).await;
+                    Ok("sent")
+                }
                 Err(e) => match e.failure {
                     SendFailure::OutsideWindow | SendFailure::RecipientPermanent => Ok("skipped"),
                     SendFailure::Configuration => {

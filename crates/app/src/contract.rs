@@ -57,6 +57,7 @@ macro_rules! store_contract_tests {
             deliveries_are_written_conditionally_and_swept_in_time,
             deliveries_go_with_their_purged_dossier,
             notices_not_reached_are_listed_until_followed_up,
+            every_subject_has_its_own_record_and_the_others_expire,
         );
     };
     (@each $make:expr; $($name:ident),* $(,)?) => {

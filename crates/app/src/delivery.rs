@@ -1,7 +1,8 @@
-//! Every notice accounted for: the ledger's use cases. A notice's record is written when the
-//! notifier decides (accepted by Zalo, or failed), moved by Zalo's receipts, and expired by
-//! the sweep when no receipt came in time. Every transition goes to the one-stop system as a
-//! `notification_status` message, in order, once.
+//! Every message accounted for: the ledger's use cases. A message's record is written when
+//! its sender decides (the notifier: accepted by Zalo, or failed; staff's answers, phone codes
+//! and announcements: accepted), moved by Zalo's receipts, and expired by the sweep when no
+//! receipt came in time. Every transition of a dossier notice goes to the one-stop system as
+//! a `notification_status` message, in order, once.
 //!
 //! Reporting is an outbox on the record itself: a transition is committed first (a write
 //! conditional on the record's revision), then the unreported transitions are sent oldest
@@ -13,12 +14,12 @@
 
 use std::sync::Arc;
 
-use chrono::{DateTime, Utc};
-use motcua_domain::delivery::{Delivery, DeliveryState};
-use motcua_domain::{DossierCode, TenantId, time};
+use chrono::{DateTime, Duration, Utc};
+use motcua_domain::delivery::{Delivery, DeliveryState, NewDelivery, Recipient, Subject};
+use motcua_domain::{Tenant, TenantId, time};
 
 use crate::metrics::Metrics;
-use crate::ports::{Queue, QueueError, Store, StoreError};
+use crate::ports::{MessageRef, Queue, QueueError, Store, StoreError};
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum LedgerError {
@@ -26,7 +27,7 @@ pub enum LedgerError {
     Store(#[from] StoreError),
     #[error("notification status not sent: {0}")]
     Queue(#[from] QueueError),
-    #[error("delivery record of event {0} kept changing under us")]
+    #[error("delivery record {0} kept changing under us")]
     Contended(String),
 }
 
@@ -53,9 +54,91 @@ pub struct Ledger {
     pub metrics: Arc<dyn Metrics>,
 }
 
+/// A message other than a dossier notice that Zalo accepted: staff's answer to a ticket, a
+/// phone-proving code, an announcement's copy.
+pub struct Sent<'a> {
+    pub tenant: &'a Tenant,
+    pub oa_id: &'a str,
+    pub subject: Subject,
+    pub recipient: Recipient,
+    /// `zalo_cs_free`, `zalo_cs_paid`, `zns`, `broadcast`.
+    pub channel: &'static str,
+    /// `free`, `cs_paid`, `zns`, `none`.
+    pub price_class: &'static str,
+    /// The Zalo template id, for a ZNS.
+    pub template: Option<String>,
+    pub text_version: String,
+    pub message_id: &'a str,
+}
+
+impl Sent<'_> {
+    fn is_template(&self) -> bool {
+        self.template.is_some()
+    }
+}
+
 impl Ledger {
-    /// Writes a new notice's record; a record already there (the same event processed again
-    /// after a crash) is kept as it is.
+    /// The ledger of senders whose records report to nobody (every subject but a dossier
+    /// notice): a status they tried to send would be an error, and waits for the sweep.
+    pub fn unreported(store: Arc<dyn Store>, metrics: Arc<dyn Metrics>) -> Self {
+        Ledger {
+            store,
+            outbound: Arc::new(LeaveToSweep),
+            metrics,
+        }
+    }
+
+    /// Records a message Zalo accepted at `at`, and remembers its message id for its receipts
+    /// until the record expires. Best effort: a failure is logged, never a reason to send the
+    /// message again (the sender's exactly-once work has already sent it).
+    pub async fn record_sent(&self, sent: Sent<'_>, at: DateTime<Utc>) {
+        let notify = &sent.tenant.notify;
+        let hours = if sent.is_template() {
+            notify.template_receipt_hours
+        } else {
+            notify.cs_receipt_hours
+        };
+        let expires = sent.tenant.retention.message_ref_expires(at);
+        let new = NewDelivery {
+            tenant: sent.tenant.id.clone(),
+            subject: sent.subject.clone(),
+            kind: None,
+            recipient: sent.recipient.clone(),
+            channel: sent.channel.into(),
+            price_class: sent.price_class.into(),
+            template: sent.template.clone(),
+            text_version: sent.text_version.clone(),
+            expires_at: Some(expires),
+        };
+        let within = Duration::hours(i64::from(hours));
+        let d = Delivery::accepted(new, sent.message_id.into(), None, at, within);
+        // a broadcast's copies are Zalo's to count: no receipt comes for it
+        let d = if sent.recipient == Recipient::Followers {
+            d.without_receipts()
+        } else {
+            d
+        };
+        let subject = sent.subject.name();
+        if let Err(e) = self.create(&d).await {
+            tracing::error!(subject, error = %e, "message sent but not in the delivery ledger");
+            return;
+        }
+        let r = MessageRef {
+            tenant: sent.tenant.id.clone(),
+            subject: sent.subject,
+            channel: sent.channel.into(),
+        };
+        let logged = self
+            .store
+            .put_message_ref(sent.oa_id, sent.message_id, &r, expires)
+            .await;
+        if let Err(e) = logged {
+            tracing::warn!(subject, error = %e, "sent message not logged; its receipt will not be matched");
+        }
+    }
+
+    /// Writes a new message's record; a record already there (the same event or request
+    /// processed again after a crash) is kept as it is.
     pub async fn create(&self, delivery: &Delivery) -> Result<(), LedgerError> {
         if self.store.put_delivery(delivery, None).await? {
             self.count(delivery).await;
@@ -63,32 +146,26 @@ impl Ledger {
         Ok(())
     }
 
-    /// Reports the unreported transitions of the notice of `event_id`; how many went.
-    pub async fn flush(
-        &self,
-        tenant: &TenantId,
-        code: &DossierCode,
-        event_id: &str,
-    ) -> Result<usize, LedgerError> {
-        let Some(d) = self.store.get_delivery(tenant, code, event_id).await? else {
+    /// Reports the unreported transitions of the record of `subject`; how many went.
+    pub async fn flush(&self, tenant: &TenantId, subject: &Subject) -> Result<usize, LedgerError> {
+        let Some(d) = self.store.get_delivery(tenant, subject).await? else {
             return Ok(0);
         };
         let before = d.reported;
         Ok(self.report(d).await?.reported.saturating_sub(before))
     }
 
-    /// A receipt for the notice of `event_id`: moves it forward and reports the move. Returns
+    /// A receipt for the message of `subject`: moves it forward and reports the move. Returns
     /// whether it moved (a repeated or late receipt does not).
     pub async fn receipt(
         &self,
         tenant: &TenantId,
-        code: &DossierCode,
-        event_id: &str,
+        subject: &Subject,
         to: DeliveryState,
         at: DateTime<Utc>,
     ) -> Result<bool, LedgerError> {
         for _ in 0..ATTEMPTS {
-            let Some(stored) = self.store.get_delivery(tenant, code, event_id).await? else {
+            let Some(stored) = self.store.get_delivery(tenant, subject).await? else {
                 return Ok(false);
             };
             let mut moved = stored.clone();
@@ -106,22 +183,22 @@ impl Ledger {
                 return Ok(true);
             }
         }
-        Err(LedgerError::Contended(event_id.to_string()))
+        Err(LedgerError::Contended(label(subject)))
     }
 
     /// Sends the record's unreported transitions, oldest first, then records that they went.
     /// Returns the record as stored.
     async fn report(&self, mut d: Delivery) -> Result<Delivery, LedgerError> {
         for _ in 0..ATTEMPTS {
-            if d.reported >= d.history.len() {
-                return Ok(d);
-            }
-            let expected = d.revision();
             let pending: Vec<usize> = d.unreported().map(|(i, _)| i).collect();
+            let Some((code, _)) = d.dossier().filter(|_| !pending.is_empty()) else {
+                return Ok(d);
+            };
+            let expected = d.revision();
             for i in pending {
                 let status = d.status(i).expect("an unreported transition exists");
                 let body = serde_json::to_string(&status).expect("a status serialises");
-                self.outbound.send_in_group(&body, d.code.as_str()).await?;
+                self.outbound.send_in_group(&body, code.as_str()).await?;
             }
             let mut sent = d.clone();
             sent.reported = sent.history.len();
@@ -132,11 +209,11 @@ impl Ledger {
             // on the next round; what we sent is sent again with the same message ids.
             d = self
                 .store
-                .get_delivery(&d.tenant, &d.code, &d.event_id)
+                .get_delivery(&d.tenant, &d.subject)
                 .await?
-                .ok_or_else(|| LedgerError::Contended(d.event_id.clone()))?;
+                .ok_or_else(|| LedgerError::Contended(label(&d.subject)))?;
         }
-        Err(LedgerError::Contended(d.event_id))
+        Err(LedgerError::Contended(label(&d.subject)))
     }
 
     /// Expires the tenant's accepted notices whose receipt is overdue at `now` and sends
@@ -202,24 +279,36 @@ impl Ledger {
         Ok(one)
     }
 
-    /// The day counter and the metric of a notice's new state (statistics: a failed increment
-    /// is logged, never a reason to retry).
+    /// The day counter and the metric of a message's new state (statistics: a failed
+    /// increment is logged, never a reason to retry). Dossier notices keep their own names
+    /// (`NotificationState`, `delivery.{state}`: the statistics page and the alarms read
+    /// them); the other subjects count as `MessageState` and `{subject}.{state}`.
     async fn count(&self, d: &Delivery) {
         let Some(last) = d.history.last() else {
             return;
         };
         let state = last.state.as_str();
-        self.metrics.count(
-            "NotificationState",
-            1.0,
-            &[("Tenant", d.tenant.as_str()), ("State", state)],
-        );
-        let metric = format!("delivery.{state}");
+        let tenant = d.tenant.as_str();
+        let metric = if d.subject.reports() {
+            let dims = [("Tenant", tenant), ("State", state)];
+            self.metrics.count("NotificationState", 1.0, &dims);
+            format!("delivery.{state}")
+        } else {
+            let subject = d.subject.name();
+            let dims = [("Tenant", tenant), ("Subject", subject), ("State", state)];
+            self.metrics.count("MessageState", 1.0, &dims);
+            format!("{subject}.{state}")
+        };
         let day = time::to_vn(last.at).date_naive();
         if let Err(e) = self.store.incr(&d.tenant, &metric, day, 1).await {
             tracing::warn!(metric, error = %e, "counter not incremented");
         }
     }
+}
+
+/// A record's name for logs and errors: its subject's parts (no part names a person).
+fn label(subject: &Subject) -> String {
+    subject.parts().join("#")
 }
 
 /// The scheduled sweep over every tenant (due-watch's `{"job": "sweep"}`).

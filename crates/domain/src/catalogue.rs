@@ -11,6 +11,7 @@ use crate::status::NationalStatus;
 pub mod sms;
 mod staff;
 mod templates;
+pub mod version;
 pub use staff::canary_text;
 pub use templates::{
     OTP, PHONE_RELINKED, TICKET_ANSWERED, TemplateParam, check_params, complete_params, otp_params,

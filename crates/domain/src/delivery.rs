@@ -1,5 +1,6 @@
-//! The delivery ledger: one record per notice the product decided to send, with a life of its
-//! own (GOV.UK Notify's model). A notice Zalo accepted is `accepted`; a receipt moves it to
+//! The delivery ledger: one record per message the product decided to send (dossier notices,
+//! staff's answers to tickets, phone-proving codes, each follower's copy of an announcement),
+//! with a life of its own (GOV.UK Notify's model). A message Zalo accepted is `accepted`; a receipt moves it to
 //! `delivered` and `seen`; a notice no channel could take is `failed` with the reason; one
 //! that got no receipt in time is `expired` (the sweep's verdict). States only move forward:
 //!
@@ -11,11 +12,12 @@
 //!
 //! `expired` is the sweep's verdict for want of news, so a receipt that comes later still
 //! moves it on; nothing moves a notice back, and a `delivered` after `seen` changes nothing.
-//! Every transition is reported once to the one-stop system (`NotificationStatus`), in order:
-//! `reported` counts the transitions already on the outbound queue.
+//! Every transition of a dossier notice is reported once to the one-stop system
+//! (`NotificationStatus`), in order: `reported` counts the transitions already on the outbound
+//! queue. The other subjects have nobody to report to (`Subject::reports`).
 //!
 //! The recipient is a keyed digest (the phone's hash, or the Zalo user's tag), never a
-//! phone number or a user id.
+//! phone number or a user id; so is every part of a subject that names a person.
 
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
@@ -73,7 +75,77 @@ impl DeliveryState {
     }
 }
 
-/// Who the notice was for, as a keyed digest.
+/// What a message was about. It names the record (one per subject) and where the stores keep
+/// it: a dossier notice with its dossier (deleted with it), the others until `expires_at`.
+/// Serialised untagged and flattened into the record, so a dossier notice reads
+/// `"code": …, "event_id": …` as it always did.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum Subject {
+    /// The notice of one dossier event.
+    Dossier { code: DossierCode, event_id: String },
+    /// Staff's answer to a ticket; `answer` is the console's request id of the compose.
+    Ticket { ticket: u64, answer: String },
+    /// One follower's copy of an announcement (`follower`: the user's tag), or the one
+    /// broadcast (`follower`: `broadcast`).
+    Announcement {
+        announcement: String,
+        follower: String,
+    },
+    /// A phone-proving code sent by ZNS; `phone_code` digests the user's tag and the time.
+    PhoneCode { phone_code: String },
+}
+
+impl Subject {
+    /// The subject's kind, as metrics and counters name it.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Subject::Dossier { .. } => "dossier_notice",
+            Subject::Ticket { .. } => "ticket_answer",
+            Subject::Announcement { .. } => "announcement",
+            Subject::PhoneCode { .. } => "phone_code",
+        }
+    }
+
+    /// The record's name within its tenant, in parts (stores join them with their own
+    /// separator). A dossier's parts are its code and the event id; the others start with a
+    /// `~` part, which no dossier code does, so a dossier's prefix never matches them.
+    pub fn parts(&self) -> Vec<String> {
+        match self {
+            Subject::Dossier { code, event_id } => vec![code.to_string(), event_id.clone()],
+            Subject::Ticket { ticket, answer } => {
+                vec!["~ticket".into(), ticket.to_string(), answer.clone()]
+            }
+            Subject::Announcement {
+                announcement,
+                follower,
+            } => vec![
+                "~announcement".into(),
+                announcement.clone(),
+                follower.clone(),
+            ],
+            Subject::PhoneCode { phone_code } => vec!["~phone_code".into(), phone_code.clone()],
+        }
+    }
+
+    /// Whether the one-stop system hears of the record's transitions (dossier notices only).
+    pub fn reports(&self) -> bool {
+        matches!(self, Subject::Dossier { .. })
+    }
+
+    /// The last part of the record's name: the event id, the answer's request id, the
+    /// follower's tag or the code's digest (the record's key under its partition).
+    pub fn item(&self) -> &str {
+        match self {
+            Subject::Dossier { event_id, .. } => event_id,
+            Subject::Ticket { answer, .. } => answer,
+            Subject::Announcement { follower, .. } => follower,
+            Subject::PhoneCode { phone_code } => phone_code,
+        }
+    }
+}
+
+/// Who the message was for, as a keyed digest.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", content = "digest", rename_all = "snake_case")]
 pub enum Recipient {
@@ -83,6 +155,8 @@ pub enum Recipient {
     Phone(String),
     /// Nobody could be addressed (no phone on the dossier).
     Nobody,
+    /// Every follower of the OA (a broadcast: Zalo counts it, and sends no receipt per user).
+    Followers,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -97,12 +171,15 @@ pub struct Transition {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Delivery {
     pub tenant: TenantId,
-    pub code: DossierCode,
-    /// The dossier event the notice tells of: one notice per event.
-    pub event_id: String,
-    pub kind: EventKind,
+    /// What the message was about: one record per subject (for a dossier, one per event).
+    #[serde(flatten)]
+    pub subject: Subject,
+    /// The dossier event's kind, for a dossier notice.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kind: Option<EventKind>,
     pub recipient: Recipient,
-    /// `zalo_cs_free`, `zalo_cs_paid`, `zbs_uid`, `zns`, or `undeliverable`.
+    /// `zalo_cs_free`, `zalo_cs_paid`, `zbs_uid`, `zns`, `sms`, `broadcast`, or
+    /// `undeliverable`.
     pub channel: String,
     /// `free`, `cs_paid`, `zbs_uid`, `zns`, `none`.
     pub price_class: String,
@@ -129,6 +206,10 @@ pub struct Delivery {
     /// Staff reached the citizen another way (the not-reached worklist).
     #[serde(default)]
     pub follow_up: Option<FollowUp>,
+    /// When the stores delete the record: set for every subject but a dossier's, whose
+    /// notices go with the dossier (the tenant's `retention.message_log`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires_at: Option<DateTime<Utc>>,
 }
 
 /// How staff reached a citizen whom a notice did not.
@@ -153,14 +234,15 @@ pub struct FollowUp {
 #[derive(Debug, Clone)]
 pub struct NewDelivery {
     pub tenant: TenantId,
-    pub code: DossierCode,
-    pub event_id: String,
-    pub kind: EventKind,
+    pub subject: Subject,
+    pub kind: Option<EventKind>,
     pub recipient: Recipient,
     pub channel: String,
     pub price_class: String,
     pub template: Option<String>,
     pub text_version: String,
+    /// For every subject but a dossier's (see `Delivery::expires_at`).
+    pub expires_at: Option<DateTime<Utc>>,
 }
 
 impl Delivery {
@@ -199,8 +281,7 @@ impl Delivery {
     ) -> Self {
         Delivery {
             tenant: new.tenant,
-            code: new.code,
-            event_id: new.event_id,
+            subject: new.subject,
             kind: new.kind,
             recipient: new.recipient,
             channel: new.channel,
@@ -213,6 +294,15 @@ impl Delivery {
             reported: 0,
             receipt_due: None,
             follow_up: None,
+            expires_at: new.expires_at,
+        }
+    }
+
+    /// The dossier and event of a dossier notice.
+    pub fn dossier(&self) -> Option<(&DossierCode, &str)> {
+        match &self.subject {
+            Subject::Dossier { code, event_id } => Some((code, event_id)),
+            _ => None,
         }
     }
 
@@ -229,7 +319,9 @@ impl Delivery {
 
     /// A notice of a deadline-bearing kind that failed or expired, and nobody followed up yet.
     pub fn needs_follow_up(&self) -> bool {
-        self.kind.bears_deadline() && self.state().not_reached() && self.follow_up.is_none()
+        self.kind.is_some_and(EventKind::bears_deadline)
+            && self.state().not_reached()
+            && self.follow_up.is_none()
     }
 
     /// When it joined the not-reached worklist (the time of its failure or expiry), while it
@@ -273,32 +365,39 @@ impl Delivery {
         }
     }
 
-    /// The transitions not yet reported, with their sequence numbers (0-based).
+    /// The transitions not yet reported, with their sequence numbers (0-based); none for a
+    /// subject that reports to nobody.
     pub fn unreported(&self) -> impl Iterator<Item = (usize, &Transition)> {
-        self.history.iter().enumerate().skip(self.reported)
+        let from = if self.subject.reports() {
+            self.reported
+        } else {
+            self.history.len()
+        };
+        self.history.iter().enumerate().skip(from)
     }
 
     /// When the sweep must look at this record: at once while a transition is unreported,
     /// at the receipt's due time while accepted, never after.
     pub fn sweep_at(&self) -> Option<DateTime<Utc>> {
-        if let Some(t) = self.history.get(self.reported) {
+        if let Some((_, t)) = self.unreported().next() {
             return Some(t.at);
         }
         self.receipt_due
             .filter(|_| self.state() == DeliveryState::Accepted)
     }
 
-    /// The outbound message for transition `sequence`.
+    /// The outbound message for transition `sequence` of a dossier notice.
     pub fn status(&self, sequence: usize) -> Option<NotificationStatus> {
         let t = self.history.get(sequence)?;
+        let (code, event_id) = self.dossier()?;
         Some(NotificationStatus {
             schema_version: 1,
             kind: NotificationStatus::TYPE.into(),
-            message_id: format!("ns-{}-{}", self.event_id, sequence),
+            message_id: format!("ns-{event_id}-{sequence}"),
             tenant: self.tenant.to_string(),
-            code: self.code.to_string(),
-            event_id: self.event_id.clone(),
-            event_type: self.kind.as_str().into(),
+            code: code.to_string(),
+            event_id: event_id.to_string(),
+            event_type: self.kind?.as_str().into(),
             channel: self.channel.clone(),
             state: t.state,
             reason: t.reason.clone(),
@@ -345,14 +444,17 @@ mod tests {
     fn new() -> NewDelivery {
         NewDelivery {
             tenant: TenantId::parse("tuyen-quang").unwrap(),
-            code: "000.00.04.H60-230215-0028".parse().unwrap(),
-            event_id: "e1".into(),
-            kind: EventKind::Received,
+            subject: Subject::Dossier {
+                code: "000.00.04.H60-230215-0028".parse().unwrap(),
+                event_id: "e1".into(),
+            },
+            kind: Some(EventKind::Received),
             recipient: Recipient::Phone("ab".into()),
             channel: "zns".into(),
             price_class: "zns".into(),
             template: Some("t1".into()),
             text_version: "v".into(),
+            expires_at: None,
         }
     }
 
@@ -413,7 +515,7 @@ mod tests {
             "a receipt notice bears no deadline"
         );
         let mut papers = new();
-        papers.kind = EventKind::SupplementRequested;
+        papers.kind = Some(EventKind::SupplementRequested);
         let mut d = Delivery::failed(papers.clone(), t0(), "no phone".into());
         assert_eq!(d.not_reached_since(), Some(t0()));
         let r = d.revision();
@@ -431,6 +533,83 @@ mod tests {
             !a.needs_follow_up(),
             "a late receipt takes it off the worklist"
         );
+    }
+
+    #[test]
+    fn a_dossier_notice_keeps_its_stored_shape_and_every_subject_reads_back_as_itself() {
+        let d = Delivery::accepted(new(), "m".into(), None, t0(), Duration::hours(72));
+        let json = serde_json::to_value(&d).unwrap();
+        assert_eq!(json["code"], "000.00.04.H60-230215-0028");
+        assert_eq!(json["event_id"], "e1");
+        assert_eq!(json["kind"], "received");
+        assert!(json.get("expires_at").is_none());
+        let others = [
+            Subject::Ticket {
+                ticket: 12,
+                answer: "r-1".into(),
+            },
+            Subject::Announcement {
+                announcement: "a1".into(),
+                follower: "0123456789abcdef".into(),
+            },
+            Subject::PhoneCode {
+                phone_code: "fedcba9876543210".into(),
+            },
+        ];
+        for subject in others.into_iter().chain([d.subject.clone()]) {
+            let mut n = new();
+            n.subject = subject.clone();
+            let back: Delivery = serde_json::from_str(
+                &serde_json::to_string(&Delivery::failed(n, t0(), "x".into())).unwrap(),
+            )
+            .unwrap();
+            assert_eq!(back.subject, subject);
+        }
+    }
+
+    #[test]
+    fn only_a_dossier_notice_reports_its_transitions() {
+        let mut n = new();
+        n.subject = Subject::Ticket {
+            ticket: 3,
+            answer: "r".into(),
+        };
+        n.kind = None;
+        let mut d = Delivery::accepted(n, "m".into(), None, t0(), Duration::hours(72));
+        assert_eq!(d.unreported().count(), 0);
+        assert_eq!(d.status(0), None);
+        assert_eq!(
+            d.sweep_at(),
+            Some(t0() + Duration::hours(72)),
+            "swept for its expiry only"
+        );
+        assert!(d.advance(DeliveryState::Seen, t0() + Duration::hours(1)));
+        assert_eq!(d.sweep_at(), None);
+        let dossier = Delivery::accepted(new(), "m".into(), None, t0(), Duration::hours(72));
+        assert_eq!(dossier.unreported().count(), 1);
+        assert_eq!(dossier.sweep_at(), Some(t0()));
+    }
+
+    #[test]
+    fn no_subject_but_a_dossier_shares_a_prefix_with_a_dossier() {
+        let code = "000.00.04.H60-230215-0028";
+        let others = [
+            Subject::Ticket {
+                ticket: 1,
+                answer: code.into(),
+            },
+            Subject::Announcement {
+                announcement: code.into(),
+                follower: "f".into(),
+            },
+            Subject::PhoneCode {
+                phone_code: code.into(),
+            },
+        ];
+        for s in others {
+            assert!(s.parts()[0].starts_with('~'), "{s:?}");
+            assert!(!s.reports());
+        }
     }
 
     fn arb_state() -> impl Strategy<Value = DeliveryState> {

@@ -4,7 +4,8 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::{DossierCode, Protected, TenantId};
+use crate::delivery::Subject;
+use crate::{Protected, TenantId};
 
 /// A Zalo user as seen by one tenant's OA.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -104,13 +105,15 @@ impl std::fmt::Debug for OaTokens {
     }
 }
 
-/// Which dossier event a message Zalo accepted belongs to, so that delivery receipts
-/// (`user_received_message`, `user_seen_message`) can be shown in the dossier's timeline.
+/// What a message Zalo accepted was about (its ledger record), so that delivery receipts
+/// (`user_received_message`, `user_seen_message`) move the record and, for a dossier notice,
+/// show in the dossier's timeline. Flattened like the record's subject: a reference to a
+/// dossier notice reads `"code": …, "event_id": …` as it always did.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MessageRef {
     pub tenant: TenantId,
-    pub code: DossierCode,
-    pub event_id: String,
+    #[serde(flatten)]
+    pub subject: Subject,
     /// `zalo_cs_free`, `zns`…
     pub channel: String,
 }

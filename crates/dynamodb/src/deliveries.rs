@@ -1,13 +1,15 @@
-//! The delivery ledger: `N#{event id}` items in the dossier's partition (so the retention purge
-//! deletes them with it), with the sparse sweep index `GSI3PK = DLV#{tenant}`,
-//! `GSI3SK = {ms13 sweep_at}#{code}#{event id}` on the same item: one conditional `PutItem`
-//! writes the record and its index entry. Notices that need a follow-up are listed the same way
-//! in GSI2: `GSI2PK = NR#{tenant}`, `GSI2SK = {ms13 not_reached_since}#{code}#{event id}`.
+//! The delivery ledger: a dossier notice is an `N#{event id}` item in the dossier's partition
+//! (so the retention purge deletes it with the dossier); every other record is an `N#{last
+//! part}` item in `L#{tenant}#{other parts}` (`keys::ledger`), with `ttl` at its `expires_at`.
+//! The sparse sweep index `GSI3PK = DLV#{tenant}`, `GSI3SK = {ms13 sweep_at}#{subject parts}`
+//! is on the same item: one conditional `PutItem` writes the record and its index entry.
+//! Notices that need a follow-up are listed the same way in GSI2: `GSI2PK = NR#{tenant}`,
+//! `GSI2SK = {ms13 not_reached_since}#{code}#{event id}`.
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use motcua_app::{DeliveryLedger, StoreResult};
-use motcua_domain::delivery::Delivery;
+use motcua_domain::delivery::{Delivery, Subject};
 use motcua_domain::{DossierCode, TenantId};
 
 use crate::DynamoStore;
@@ -16,13 +18,24 @@ use crate::keys::{self, GSI2, GSI3};
 
 const REVISION: &str = "revision";
 
+/// `PK` and `SK` of the record of `subject`.
+fn record_keys(tenant: &TenantId, subject: &Subject) -> (String, String) {
+    let pk = match subject {
+        Subject::Dossier { code, .. } => keys::dossier(tenant, code),
+        other => keys::ledger(tenant, other),
+    };
+    (pk, keys::delivery(subject.item()))
+}
+
 fn delivery_item(d: &Delivery) -> Item {
-    let mut item = keyed(
-        keys::dossier(&d.tenant, &d.code),
-        &keys::delivery(&d.event_id),
-    );
+    let (pk, sk) = record_keys(&d.tenant, &d.subject);
+    let mut item = keyed(pk, &sk);
     item.insert(REVISION.into(), n(d.revision()));
     item.insert(BODY.into(), body(d));
+    if let Some(at) = d.expires_at {
+        item.insert("ttl".into(), n(at.timestamp()));
+    }
+    let name = d.subject.parts().join("#");
     let listed = [
         (GSI3, keys::deliveries_to_sweep(&d.tenant), d.sweep_at()),
         (GSI2, keys::not_reached(&d.tenant), d.not_reached_since()),
@@ -32,7 +45,7 @@ fn delivery_item(d: &Delivery) -> Item {
             item.insert(format!("{index}PK"), s(pk));
             item.insert(
                 format!("{index}SK"),
-                s(format!("{}#{}#{}", keys::ms13(at), d.code, d.event_id)),
+                s(format!("{}#{name}", keys::ms13(at))),
             );
         }
     }
@@ -60,15 +73,15 @@ impl DeliveryLedger for DynamoStore {
     async fn get_delivery(
         &self,
         tenant: &TenantId,
-        code: &DossierCode,
-        event_id: &str,
+        subject: &Subject,
     ) -> StoreResult<Option<Delivery>> {
+        let (pk, sk) = record_keys(tenant, subject);
         let out = self
             .client
             .get_item()
             .table_name(&self.table)
-            .key("PK", s(keys::dossier(tenant, code)))
-            .key("SK", s(keys::delivery(event_id)))
+            .key("PK", s(pk))
+            .key("SK", s(sk))
             .consistent_read(true)
             .send()
             .await
@@ -108,8 +121,8 @@ impl DeliveryLedger for DynamoStore {
             .index_name(GSI3)
             .key_condition_expression("GSI3PK = :pk AND GSI3SK <= :to")
             .expression_attribute_values(":pk", s(keys::deliveries_to_sweep(tenant)))
-            // every code sorts before '~'
-            .expression_attribute_values(":to", s(format!("{}#~", keys::ms13(now))))
+            // every subject's name sorts before a part of two '~'
+            .expression_attribute_values(":to", s(format!("{}#~~", keys::ms13(now))))
             .limit(i32::try_from(limit).unwrap_or(i32::MAX))
             .send()
             .await

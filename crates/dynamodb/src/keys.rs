@@ -3,6 +3,7 @@
 
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use motcua_app::{Ticket, TicketStatus};
+use motcua_domain::delivery::Subject;
 use motcua_domain::{DossierCode, TenantId};
 
 pub const GSI1: &str = "GSI1";
@@ -40,6 +41,13 @@ pub fn timeline_entry(at: DateTime<Utc>, event_id: &str, kind: &str) -> String {
 /// Sort key of a notice's ledger record in its dossier's partition.
 pub fn delivery(event_id: &str) -> String {
     format!("{DELIVERY_PREFIX}{event_id}")
+}
+
+/// Partition of the ledger records of one subject other than a dossier (a ticket's answers,
+/// an announcement's copies, the phone codes): every part of its name but the last.
+pub fn ledger(tenant: &TenantId, subject: &Subject) -> String {
+    let parts = subject.parts();
+    format!("L#{tenant}#{}", parts[..parts.len() - 1].join("#"))
 }
 
 /// GSI3 partition of a tenant's notices the sweep must look at.

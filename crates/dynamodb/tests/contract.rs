@@ -184,8 +184,8 @@ async fn a_purge_leaves_nothing_of_the_citizen_in_the_table() {
     });
     assert_eq!(
         expired.len(),
-        2,
-        "the message reference and the day counter"
+        3,
+        "the message reference, the day counter and the answer's ledger record"
     );
     let dump = format!("{live:?}");
     let found: Vec<&String> = needles

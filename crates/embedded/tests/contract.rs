@@ -243,8 +243,10 @@ async fn the_sweep_deletes_expired_records_and_keeps_the_rest() {
     let day = |d: &str| d.parse::<chrono::NaiveDate>().unwrap();
     let r = MessageRef {
         tenant: tq.clone(),
-        code: contract::code("000.00.04.H60-230215-0028"),
-        event_id: "e1".into(),
+        subject: motcua_domain::delivery::Subject::Dossier {
+            code: contract::code("000.00.04.H60-230215-0028"),
+            event_id: "e1".into(),
+        },
         channel: "cs".into(),
     };
     s.put_message_ref("oa", "old", &r, at + chrono::Duration::days(1))

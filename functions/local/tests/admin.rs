@@ -819,6 +819,163 @@ async fn an_announcement_reaches_each_recent_user_once_however_often_send_is_pre
     assert_eq!(view["progress"]["done"], true);
 }
 
+/// A delivery receipt from Zalo for `msg_id`, sent to `to` (a user id, or a phone for a ZNS).
+fn receipt(event: &str, to: &str, msg_id: &str) -> Value {
+    let message = if event == "user_seen_message" {
+        json!({"msg_ids": [msg_id]})
+    } else {
+        json!({"msg_id": msg_id})
+    };
+    json!({"app_id": APP, "sender": {"id": OA_TQ}, "recipient": {"id": to}, "event_name": event,
+        "message": message, "timestamp": ts_ago(chrono::Duration::zero())})
+}
+
+/// Every message besides dossier notices is in the delivery ledger too: staff's answer, the
+/// phone-proving code, each copy of an announcement, priced by the window it went in. Zalo's
+/// receipts move them forward only, and no record holds a user id or a phone.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn answers_codes_and_announcement_copies_are_in_the_ledger_and_receipts_move_them() {
+    use motcua_domain::catalogue::version;
+    use motcua_domain::delivery::{Delivery, DeliveryState, Recipient, Subject};
+    let l = start().await;
+    let tq = motcua_domain::TenantId::parse("tuyen-quang").unwrap();
+    let store = l.state.store.clone();
+    let states = |d: &Delivery| d.history.iter().map(|t| t.state).collect::<Vec<_>>();
+    let message_to = |to: &str, pick: &dyn Fn(&Value) -> bool| -> String {
+        l.fake()
+            .delivered()
+            .into_iter()
+            .rev()
+            .find(|r| {
+                (r.recipient().as_deref() == Some(to) || r.body["phone"] == to) && pick(&r.body)
+            })
+            .and_then(|r| r.message_id())
+            .expect("Zalo accepted the message")
+    };
+
+    // staff's answer, 60 hours after the question: inside the window, billed
+    let ago = chrono::Duration::hours(60);
+    l.citizen(text_event(
+        "u-20",
+        "m-20",
+        "Hồ sơ đất đai cần giấy tờ gì?",
+        ago,
+    ))
+    .await;
+    let admin = l.login("admin-tq").await;
+    let assign = json!({"agency": "so-tu-phap"});
+    admin.call("POST", "tickets/1/assign", Some(assign)).await;
+    let staff = l.login("tuphap").await;
+    let answer = json!({"text": "Cần Giấy chứng nhận bản gốc.", "request_id": "req-20"});
+    assert_eq!(
+        staff.call("POST", "tickets/1/answer", Some(answer)).await.0,
+        200
+    );
+    let answer_id = message_to("u-20", &|b| b.to_string().contains("Giấy chứng nhận"));
+    let subject = Subject::Ticket {
+        ticket: 1,
+        answer: "req-20".into(),
+    };
+    let d = store.get_delivery(&tq, &subject).await.unwrap().unwrap();
+    assert_eq!(
+        (d.channel.as_str(), d.price_class.as_str(), states(&d)),
+        ("zalo_cs_paid", "cs_paid", vec![DeliveryState::Accepted])
+    );
+    assert_eq!(d.message_id.as_deref(), Some(answer_id.as_str()));
+    assert_eq!(d.text_version, version::ticket_answer());
+    assert_eq!(d.expires_at, Some(now() + chrono::Duration::days(30)));
+    assert!(matches!(&d.recipient, Recipient::ZaloUser(tag) if tag.len() == 16));
+    // seen, then a late and a repeated receipt: forward only
+    for event in [
+        "user_seen_message",
+        "user_received_message",
+        "user_seen_message",
+    ] {
+        l.citizen(receipt(event, "u-20", &answer_id)).await;
+    }
+    let d = store.get_delivery(&tq, &subject).await.unwrap().unwrap();
+    assert_eq!(states(&d), [DeliveryState::Accepted, DeliveryState::Seen]);
+    let mut records = vec![d];
+
+    // the phone-proving code, by ZNS, then its ZNS receipt (sent to the phone)
+    l.verified_phone("u-21", "0906591985", chrono::Duration::minutes(5))
+        .await;
+    let code_id = message_to("84906591985", &|b| b["template_data"]["otp"].is_string());
+    // accepted records await their receipt: the sweep index lists them
+    let later = now() + chrono::Duration::days(20);
+    let listed = store.deliveries_to_sweep(&tq, later, 100).await.unwrap();
+    let code = listed
+        .iter()
+        .find(|d| matches!(d.subject, Subject::PhoneCode { .. }))
+        .expect("the code is in the ledger")
+        .clone();
+    assert_eq!(code.message_id.as_deref(), Some(code_id.as_str()));
+    assert_eq!(
+        (code.channel.as_str(), code.price_class.as_str()),
+        ("zns", "zns")
+    );
+    assert!(matches!(&code.recipient, Recipient::Phone(_)));
+    l.citizen(receipt("user_received_message", "84906591985", &code_id))
+        .await;
+    let code = store
+        .get_delivery(&tq, &code.subject)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        states(&code),
+        [DeliveryState::Accepted, DeliveryState::Delivered]
+    );
+    records.push(code);
+
+    // an announcement to the 7-day window: u-21 wrote minutes ago (free), u-20 60 hours ago
+    let (s, created) = admin
+        .call(
+            "POST",
+            "announcements",
+            Some(json!({"title": "Lịch làm việc", "body": "Bộ phận Một cửa làm việc sáng thứ Bảy.",
+                "link": "https://dichvucong.example.gov.vn/tin/2", "audience": {"kind": "cs_window"}})),
+        )
+        .await;
+    assert_eq!(s, 201, "{created}");
+    let second = l.login("admin2-tq").await;
+    let path = format!("announcements/{}/send", created["id"].as_str().unwrap());
+    assert_eq!(second.call("POST", &path, None).await.0, 200);
+    l.run_announcements().await;
+    let copies: Vec<Delivery> = store
+        .deliveries_to_sweep(&tq, later, 100)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|d| matches!(d.subject, Subject::Announcement { .. }))
+        .collect();
+    let mut priced: Vec<&str> = copies.iter().map(|d| d.price_class.as_str()).collect();
+    priced.sort_unstable();
+    assert_eq!(priced, ["cs_paid", "free"], "one record per follower");
+    let paid = copies.iter().find(|d| d.price_class == "cs_paid").unwrap();
+    let to_u20 = message_to("u-20", &|b| b.to_string().contains("sáng thứ Bảy"));
+    assert_eq!(paid.message_id.as_deref(), Some(to_u20.as_str()));
+    assert_eq!(paid.text_version, version::announcement());
+    l.citizen(receipt("user_received_message", "u-20", &to_u20))
+        .await;
+    let paid = store
+        .get_delivery(&tq, &paid.subject)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        states(&paid),
+        [DeliveryState::Accepted, DeliveryState::Delivered]
+    );
+    records.extend(copies);
+
+    // none of it says who: no user id, no phone in any form
+    let stored = serde_json::to_string(&records).unwrap();
+    for secret in ["u-20", "u-21", "0906591985", "84906591985", "906591985"] {
+        assert!(!stored.contains(secret), "{secret} is in the ledger");
+    }
+}
+
 /// A staff answer's ZNS fallback counts against the tenant's daily ZNS cap like every ZNS:
 /// once today's budget is spent, the answer is recorded and the ticket flagged for a call.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

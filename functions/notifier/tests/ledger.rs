@@ -113,7 +113,7 @@ async fn every_transition_is_reported_once_in_order(h: Harness) {
     assert_eq!(d.message_id.as_deref(), Some(id.as_str()));
     assert_eq!(
         d.text_version,
-        motcua_domain::catalogue::text_version(d.kind)
+        motcua_domain::catalogue::text_version(d.kind.unwrap())
     );
     // the recipient is a keyed digest: neither the user id nor the phone is in the record
     assert!(matches!(&d.recipient, Recipient::ZaloUser(tag) if tag.len() == 16));
@@ -239,22 +239,25 @@ async fn the_sweep_reports_what_the_queue_refused_and_expires_silent_notices() {
 /// stopped: nothing is lost, nothing is swept twice.
 #[tokio::test]
 async fn a_sweep_out_of_time_leaves_the_rest_to_the_next() {
-    use motcua_domain::delivery::{Delivery, NewDelivery};
+    use motcua_domain::delivery::{Delivery, NewDelivery, Subject};
     let h = Harness::embedded().await;
     let t0 = h.clock.now();
     for i in 0..5 {
         let new = NewDelivery {
             tenant: h.tenant.clone(),
-            code: format!("000.00.04.H60-261110-{:04}", 100 + i)
-                .parse()
-                .unwrap(),
-            event_id: format!("e{i}"),
-            kind: motcua_domain::EventKind::Received,
+            subject: Subject::Dossier {
+                code: format!("000.00.04.H60-261110-{:04}", 100 + i)
+                    .parse()
+                    .unwrap(),
+                event_id: format!("e{i}"),
+            },
+            kind: Some(motcua_domain::EventKind::Received),
             recipient: Recipient::Phone("h".into()),
             channel: "zns".into(),
             price_class: "zns".into(),
             template: None,
             text_version: "v".into(),
+            expires_at: None,
         };
         let mut d = Delivery::accepted(new, format!("m{i}"), None, t0, chrono::Duration::hours(1));
         d.reported = 1;

@@ -4,6 +4,7 @@
 //! purged under the default retention, and nothing of them may be left to read or match.
 
 use chrono::Duration;
+use motcua_domain::delivery::{Delivery, NewDelivery, Recipient, Subject};
 use motcua_domain::ticket::{Author, NewTicket, TicketCategory, TicketMessage, TicketStatus};
 use motcua_domain::zalo::MessageRef;
 use motcua_domain::{NationalStatus, PhoneNumber, Retention};
@@ -40,8 +41,10 @@ pub async fn purge_a_citizens_records<S: Store + 'static>(s: &S) -> Vec<String> 
     let sent = t("2025-01-10T03:00:05Z");
     let r = MessageRef {
         tenant: tq.clone(),
-        code: code(CODE),
-        event_id: "e2".into(),
+        subject: Subject::Dossier {
+            code: code(CODE),
+            event_id: "e2".into(),
+        },
         channel: "zns".into(),
     };
     s.put_message_ref(
@@ -52,6 +55,28 @@ pub async fn purge_a_citizens_records<S: Store + 'static>(s: &S) -> Vec<String> 
     )
     .await
     .unwrap();
+    // staff's answer to the ticket, in the ledger until the message log's retention ends
+    let answer = Delivery::accepted(
+        NewDelivery {
+            tenant: tq.clone(),
+            subject: Subject::Ticket {
+                ticket: ticket.number,
+                answer: "compose-0777".into(),
+            },
+            kind: None,
+            recipient: Recipient::ZaloUser(keys.user_tag("citizen-7")),
+            channel: "zalo_cs_free".into(),
+            price_class: "free".into(),
+            template: None,
+            text_version: "0123456789ab".into(),
+            expires_at: Some(retention.message_ref_expires(sent)),
+        },
+        "msg-0777-answer".into(),
+        None,
+        sent,
+        Duration::days(7),
+    );
+    assert!(s.put_delivery(&answer, None).await.unwrap());
     let day = motcua_domain::time::to_vn(sent).date_naive();
     let metric = format!("lookup_user.{}", keys.user_tag("citizen-7"));
     s.incr_day_until(&tq, &metric, day, 1, retention.subject_counter_expires(day))
@@ -89,6 +114,9 @@ pub async fn purge_a_citizens_records<S: Store + 'static>(s: &S) -> Vec<String> 
         "Ký duyệt hồ sơ 0777".into(),
         "Trần Văn Khải".into(),
         "msg-0777-zalo".into(),
+        "msg-0777-answer".into(),
+        "compose-0777".into(),
+        keys.user_tag("citizen-7"),
         metric,
     ]
 }

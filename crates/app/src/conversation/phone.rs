@@ -7,10 +7,12 @@
 //! dossiers' notices (the notifier finds users by linked phones only).
 
 use motcua_domain::Protected;
-use motcua_domain::catalogue::{OTP, PHONE_RELINKED, otp_params, phone_relinked_params};
+use motcua_domain::catalogue::{OTP, PHONE_RELINKED, otp_params, phone_relinked_params, version};
+use motcua_domain::delivery::{Recipient, Subject};
 use motcua_domain::zalo::{CLAIM_VALID, OTP_PER_DAY, OTP_TRIES, OTP_VALID, PhoneClaim};
 
 use super::*;
+use crate::delivery::{Ledger, Sent};
 
 /// A uniformly drawn six-digit code.
 fn one_time_code() -> String {
@@ -130,17 +132,37 @@ impl Conversation {
             .chars()
             .take(48)
             .collect();
-        self.messenger
+        let params = otp_params(code);
+        let sent = self
+            .messenger
             .send_zns(
                 &e.oa_id,
                 phone,
                 template,
-                &otp_params(code),
+                &params,
                 &tracking,
                 tenant.zalo.zns_development,
             )
-            .await
-            .map(|_| ())
+            .await?;
+        // in the ledger by digests only: the user's tag and the time, the phone's hash
+        let keys = self.keys(&tenant.id);
+        let sent = Sent {
+            tenant,
+            oa_id: &e.oa_id,
+            subject: Subject::PhoneCode {
+                phone_code: format!("{}-{}", keys.user_tag(user), e.at.timestamp_millis()),
+            },
+            recipient: Recipient::Phone(keys.phone_hash(phone)),
+            channel: "zns",
+            price_class: "zns",
+            template: Some(template.to_string()),
+            text_version: version::zns(template, &params),
+            message_id: &sent.message_id,
+        };
+        Ledger::unreported(self.store.clone(), self.metrics.clone())
+            .record_sent(sent, self.clock.now())
+            .await;
+        Ok(())
     }
 
     /// Six digits typed while a claim is pending: the one-time code, checked in constant time.

@@ -7,7 +7,7 @@
 use chrono::{DateTime, Duration, Utc};
 use motcua_domain::catalogue::sms::sms_text_version;
 use motcua_domain::catalogue::text_version;
-use motcua_domain::delivery::{Delivery, NewDelivery, Recipient};
+use motcua_domain::delivery::{Delivery, NewDelivery, Recipient, Subject};
 use motcua_domain::{Dossier, DossierEvent, Protected, Tenant};
 
 use super::{Attempt, Decision, Notifier, tracking_id};
@@ -97,7 +97,7 @@ impl Notifier {
 
     async fn ledger_create(&self, d: Delivery) {
         if let Err(e) = self.ledger().create(&d).await {
-            tracing::error!(event_id = %d.event_id, error = %e, "notice sent but not in the delivery ledger");
+            tracing::error!(subject = ?d.subject.parts(), error = %e, "notice sent but not in the delivery ledger");
         }
     }
 
@@ -114,10 +114,7 @@ impl Notifier {
             return;
         }
         let ledger = self.ledger();
-        if let Err(e) = ledger
-            .flush(&tenant.id, &event.dossier.code, &event.event_id)
-            .await
-        {
+        if let Err(e) = ledger.flush(&tenant.id, &notice_of(event)).await {
             tracing::warn!(event_id = %event.event_id, error = %e, "notification status not sent; the sweep retries");
         }
     }
@@ -132,9 +129,8 @@ fn new_delivery(
 ) -> NewDelivery {
     NewDelivery {
         tenant: tenant.id.clone(),
-        code: event.dossier.code.clone(),
-        event_id: event.event_id.clone(),
-        kind: event.kind,
+        subject: notice_of(event),
+        kind: Some(event.kind),
         recipient,
         channel: decision.label().into(),
         price_class: decision.price_class().into(),
@@ -143,5 +139,14 @@ fn new_delivery(
             Decision::Sms => sms_text_version(event.kind),
             _ => text_version(event.kind),
         },
+        expires_at: None,
+    }
+}
+
+/// The ledger's subject of the notice of `event`.
+pub(super) fn notice_of(event: &DossierEvent) -> Subject {
+    Subject::Dossier {
+        code: event.dossier.code.clone(),
+        event_id: event.event_id.clone(),
     }
 }

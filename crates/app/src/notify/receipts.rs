@@ -1,10 +1,10 @@
 //! Delivery receipts: which event a sent message belongs to (the message log), and a receipt
-//! from Zalo (`user_received_message`, `user_seen_message`, ZNS receipts) shown in the
-//! dossier's timeline, counted, and moving the notice's ledger record.
+//! from Zalo (`user_received_message`, `user_seen_message`, ZNS receipts) moving the message's
+//! ledger record and, for a dossier notice, shown in the dossier's timeline and counted.
 
 use chrono::{DateTime, Utc};
-use motcua_domain::delivery::DeliveryState;
-use motcua_domain::{DossierEvent, Tenant, TimelineEntry, time};
+use motcua_domain::delivery::{DeliveryState, Subject};
+use motcua_domain::{DossierCode, DossierEvent, Tenant, TimelineEntry, time};
 
 use super::{Decision, Notifier, ReceiptKind};
 use crate::delivery::LedgerError;
@@ -22,8 +22,7 @@ impl Notifier {
     ) {
         let r = MessageRef {
             tenant: tenant.id.clone(),
-            code: event.dossier.code.clone(),
-            event_id: event.event_id.clone(),
+            subject: super::ledger::notice_of(event),
             channel: decision.label().to_string(),
         };
         let expires = tenant.retention.message_ref_expires(self.clock.now());
@@ -36,9 +35,10 @@ impl Notifier {
         }
     }
 
-    /// Shows a delivery receipt in the timeline of the dossier whose message it confirms.
-    /// Returns whether the message was ours and the entry is new (Zalo retries send the same
-    /// receipt again: it is recorded once).
+    /// Moves the ledger record of the message a delivery receipt confirms and, for a dossier
+    /// notice, shows the receipt in the dossier's timeline. Returns whether the message was
+    /// ours and the receipt is news (Zalo retries send the same receipt again: it is recorded
+    /// once).
     pub async fn record_receipt(
         &self,
         oa_id: &str,
@@ -49,7 +49,31 @@ impl Notifier {
         let Some(r) = self.store.get_message_ref(oa_id, message_id).await? else {
             return Ok(false);
         };
-        let Some(view) = self.store.load_dossier(&r.tenant, &r.code).await? else {
+        let state = match kind {
+            ReceiptKind::Delivered => DeliveryState::Delivered,
+            ReceiptKind::Seen => DeliveryState::Seen,
+        };
+        let news = match &r.subject {
+            Subject::Dossier { code, event_id } => {
+                let added = self.timeline_receipt(&r, code, event_id, kind, at).await?;
+                self.ledger_receipt(&r, state, at).await?;
+                added
+            }
+            _ => self.ledger_receipt(&r, state, at).await?,
+        };
+        Ok(news)
+    }
+
+    /// The receipt in the dossier's timeline, counted; whether the entry is new.
+    async fn timeline_receipt(
+        &self,
+        r: &MessageRef,
+        code: &DossierCode,
+        event_id: &str,
+        kind: ReceiptKind,
+        at: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        let Some(view) = self.store.load_dossier(&r.tenant, code).await? else {
             return Ok(false);
         };
         let (label, metric) = match kind {
@@ -59,7 +83,7 @@ impl Notifier {
         let entry = TimelineEntry {
             at,
             version: view.dossier.version,
-            event_id: r.event_id.clone(),
+            event_id: event_id.to_string(),
             kind: label.into(),
             status: view.dossier.status,
             step_label: None,
@@ -67,29 +91,35 @@ impl Notifier {
         };
         let added = self
             .store
-            .add_timeline_entry(&r.tenant, &r.code, &entry)
+            .add_timeline_entry(&r.tenant, code, &entry)
             .await?;
         if added {
             let day = time::to_vn(at).date_naive();
             self.store.incr(&r.tenant, metric, day, 1).await?;
         }
-        let state = match kind {
-            ReceiptKind::Delivered => DeliveryState::Delivered,
-            ReceiptKind::Seen => DeliveryState::Seen,
-        };
-        let ledger = self.ledger();
-        match ledger
-            .receipt(&r.tenant, &r.code, &r.event_id, state, at)
+        Ok(added)
+    }
+
+    /// Moves the message's record; whether it moved.
+    async fn ledger_receipt(
+        &self,
+        r: &MessageRef,
+        state: DeliveryState,
+        at: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        match self
+            .ledger()
+            .receipt(&r.tenant, &r.subject, state, at)
             .await
         {
-            Ok(_) => {}
-            Err(LedgerError::Store(e)) => return Err(e),
-            Err(LedgerError::Contended(why)) => return Err(StoreError::Conflict(why)),
+            Ok(moved) => Ok(moved),
+            Err(LedgerError::Store(e)) => Err(e),
+            Err(LedgerError::Contended(why)) => Err(StoreError::Conflict(why)),
             // The move is stored; its status waits in the sweep index.
             Err(e @ LedgerError::Queue(_)) => {
-                tracing::warn!(event_id = %r.event_id, error = %e, "receipt status not sent; the sweep retries");
+                tracing::warn!(subject = ?r.subject.parts(), error = %e, "receipt status not sent; the sweep retries");
+                Ok(true)
             }
         }
-        Ok(added)
     }
 }

@@ -1,9 +1,11 @@
-//! The delivery ledger: one record per notice, the sweep's index of records that still await a
-//! receipt or have a transition to report, and staff's index of notices that need a follow-up.
+//! The delivery ledger: one record per message (`Subject`), the sweep's index of records that
+//! still await a receipt or have a transition to report, and staff's index of notices that
+//! need a follow-up. A dossier's notices are deleted with the dossier; every other record at
+//! its `expires_at` (the stores' expiry, DynamoDB's TTL).
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use motcua_domain::delivery::Delivery;
+use motcua_domain::delivery::{Delivery, Subject};
 use motcua_domain::{DossierCode, TenantId};
 
 use super::StoreResult;
@@ -11,15 +13,14 @@ use super::StoreResult;
 #[async_trait]
 pub trait DeliveryLedger: Send + Sync {
     /// Writes `delivery` if the stored record's revision is `expected` (`None`: there is no
-    /// record of this event yet). Returns whether it was written. Both indexes follow the record
+    /// record of this subject yet). Returns whether it was written. Both indexes follow the record
     /// (`Delivery::sweep_at`, `Delivery::not_reached_since`) in the same write.
     async fn put_delivery(&self, delivery: &Delivery, expected: Option<u64>) -> StoreResult<bool>;
 
     async fn get_delivery(
         &self,
         tenant: &TenantId,
-        code: &DossierCode,
-        event_id: &str,
+        subject: &Subject,
     ) -> StoreResult<Option<Delivery>>;
 
     /// A dossier's notices, oldest first. They are deleted with the dossier.

@@ -3,7 +3,9 @@
 //! which is audited and takes the notice off the worklist.
 
 use motcua_domain::DossierCode;
-use motcua_domain::delivery::{Delivery, DeliveryState, FollowUp, FollowUpHow, Transition};
+use motcua_domain::delivery::{
+    Delivery, DeliveryState, FollowUp, FollowUpHow, Subject, Transition,
+};
 use motcua_domain::event::EventKind;
 use serde::Serialize;
 
@@ -17,7 +19,7 @@ pub const NOT_REACHED_PAGE: usize = 200;
 pub struct NoticeRow {
     pub code: String,
     pub event_id: String,
-    pub kind: EventKind,
+    pub kind: Option<EventKind>,
     pub channel: String,
     pub state: DeliveryState,
     /// Why it failed, for a failed notice.
@@ -27,11 +29,15 @@ pub struct NoticeRow {
     pub follow_up: Option<FollowUp>,
 }
 
+/// Only dossier notices are rows: the stores list nothing else for a dossier or the worklist.
 impl From<&Delivery> for NoticeRow {
     fn from(d: &Delivery) -> Self {
+        let (code, event_id) = d
+            .dossier()
+            .map_or_else(Default::default, |(c, e)| (c.to_string(), e.to_string()));
         NoticeRow {
-            code: d.code.to_string(),
-            event_id: d.event_id.clone(),
+            code,
+            event_id,
             kind: d.kind,
             channel: d.channel.clone(),
             state: d.state(),
@@ -88,9 +94,12 @@ impl StaffDesk {
         how: FollowUpHow,
     ) -> StaffResult<NoticeRow> {
         self.tenant(p)?;
-        let code = parse_code(code)?;
+        let subject = Subject::Dossier {
+            code: parse_code(code)?,
+            event_id: event_id.to_string(),
+        };
         for _ in 0..3 {
-            let Some(mut d) = self.store.get_delivery(&p.tenant, &code, event_id).await? else {
+            let Some(mut d) = self.store.get_delivery(&p.tenant, &subject).await? else {
                 return Err(StaffError::NotFound);
             };
             let expected = d.revision();

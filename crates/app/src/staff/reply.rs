@@ -1,7 +1,22 @@
 //! Answers to tickets: once per request (the console's request id), by consultation message
 //! inside Zalo's window, else by the tenant's fallback (`answer::outside_window_route`).
 
+use motcua_domain::catalogue::version;
+use motcua_domain::delivery::{Recipient, Subject};
+
 use super::*;
+use crate::delivery::{Ledger, Sent};
+
+/// How Zalo took an answer, for its ledger record.
+enum AnswerChannel<'a> {
+    /// A consultation message, free or billed by the window it went in.
+    Cs(motcua_domain::CsWindow),
+    Zns {
+        template: &'a str,
+        version: String,
+        phone_hash: String,
+    },
+}
 
 impl StaffDesk {
     /// Answers a ticket. `request_id` (one per compose in the console) makes a double click
@@ -101,7 +116,12 @@ impl StaffDesk {
             None
         };
         let (message_id, delivery) = match sent {
-            Some(message_id) => (message_id, "zalo_cs"),
+            Some(message_id) => {
+                let channel = AnswerChannel::Cs(motcua_domain::CsWindow::at(last, now));
+                self.ledger_answer(tenant, &oa_id, &ticket, request_id, channel, &message_id)
+                    .await;
+                (message_id, "zalo_cs")
+            }
             None => match answer::outside_window_route(fallback, tenant, last, phone.is_some())? {
                 Route::CallCitizen => {
                     ticket.call_citizen = true;
@@ -133,12 +153,76 @@ impl StaffDesk {
                         .send_zns(&oa_id, &phone, template, &params, &tracking, development)
                         .await
                         .map_err(zns_refusal)?;
+                    let hash = user
+                        .as_ref()
+                        .and_then(|u| u.phone.as_ref())
+                        .map(|p| &p.hash);
+                    let channel = AnswerChannel::Zns {
+                        template,
+                        version: version::zns(template, &params),
+                        phone_hash: hash.cloned().unwrap_or_default(),
+                    };
+                    let id = &sent.message_id;
+                    self.ledger_answer(tenant, &oa_id, &ticket, request_id, channel, id)
+                        .await;
                     (sent.message_id, "zns")
                 }
             },
         };
         self.record_answer(p, ticket, text, message_id, delivery, now)
             .await
+    }
+
+    /// The answer Zalo accepted, in the delivery ledger (its receipts move it).
+    async fn ledger_answer(
+        &self,
+        tenant: &Tenant,
+        oa_id: &str,
+        ticket: &Ticket,
+        request_id: &str,
+        channel: AnswerChannel<'_>,
+        message_id: &str,
+    ) {
+        let Some(keys) = self.tenancy.keys(&tenant.id) else {
+            return;
+        };
+        let subject = Subject::Ticket {
+            ticket: ticket.number,
+            answer: request_id.to_string(),
+        };
+        let sent = match channel {
+            AnswerChannel::Cs(window) => {
+                let paid = window == motcua_domain::CsWindow::Paid;
+                Sent {
+                    tenant,
+                    oa_id,
+                    subject,
+                    recipient: Recipient::ZaloUser(keys.user_tag(&ticket.user_id)),
+                    channel: if paid { "zalo_cs_paid" } else { "zalo_cs_free" },
+                    price_class: if paid { "cs_paid" } else { "free" },
+                    template: None,
+                    text_version: version::ticket_answer(),
+                    message_id,
+                }
+            }
+            AnswerChannel::Zns {
+                template,
+                version,
+                phone_hash,
+            } => Sent {
+                tenant,
+                oa_id,
+                subject,
+                recipient: Recipient::Phone(phone_hash),
+                channel: "zns",
+                price_class: "zns",
+                template: Some(template.to_string()),
+                text_version: version,
+                message_id,
+            },
+        };
+        let ledger = Ledger::unreported(self.store.clone(), self.metrics.clone());
+        ledger.record_sent(sent, self.clock.now()).await;
     }
 
     /// The answer as a consultation message; `None` when Zalo says the window is closed or

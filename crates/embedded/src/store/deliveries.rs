@@ -1,8 +1,12 @@
-//! The delivery ledger: `tenant/code/event` → the record, with two indexes written in the same
-//! transaction: `delivery_sweep` `tenant/{ms13 sweep_at}/code/event` and `not_reached`
-//! `tenant/{ms13 not_reached_since}/code/event`.
+//! The delivery ledger: `tenant/{subject parts}` → the record (a dossier notice's parts are
+//! `code/event`), with two indexes written in the same transaction: `delivery_sweep`
+//! `tenant/{ms13 sweep_at}/{subject parts}` and `not_reached`
+//! `tenant/{ms13 not_reached_since}/code/event`. A record with an `expires_at` (every subject
+//! but a dossier's) is listed in the store's expiry index and removed with its index entries.
 
-use motcua_domain::delivery::Delivery;
+use motcua_domain::delivery::{Delivery, Subject};
+
+use super::retention::{Expiring, expire_at};
 
 use super::*;
 
@@ -27,18 +31,39 @@ pub(super) fn create(txn: &redb::WriteTransaction) -> Result<(), redb::TableErro
     Ok(())
 }
 
-fn record_key(tenant: &TenantId, code: &DossierCode, event_id: &str) -> String {
-    key(&[tenant.as_str(), code.as_str(), event_id])
+fn record_key(tenant: &TenantId, subject: &Subject) -> String {
+    let parts = subject.parts();
+    let mut all = vec![tenant.as_str()];
+    all.extend(parts.iter().map(String::as_str));
+    key(&all)
 }
 
 fn index_key(d: &Delivery, at: Option<DateTime<Utc>>) -> Option<String> {
-    let at = at?;
-    Some(key(&[
-        d.tenant.as_str(),
-        &ms13(at),
-        d.code.as_str(),
-        &d.event_id,
-    ]))
+    let at = ms13(at?);
+    let parts = d.subject.parts();
+    let mut all = vec![d.tenant.as_str(), &at];
+    all.extend(parts.iter().map(String::as_str));
+    Some(key(&all))
+}
+
+/// Removes a record whose `expires_at` has come, with its index entries (the expiry sweep);
+/// whether it was removed.
+pub(super) fn remove_expired(
+    txn: &redb::WriteTransaction,
+    record: &str,
+    now: DateTime<Utc>,
+) -> StoreResult<bool> {
+    let mut records = txn.open_table(DELIVERIES).map_err(unavailable)?;
+    let Some(d) = get_json::<Delivery>(&records, record)? else {
+        return Ok(false);
+    };
+    if d.expires_at.is_none_or(|at| at > now) {
+        return Ok(false);
+    }
+    records.remove(record).map_err(unavailable)?;
+    drop(records);
+    reindex(txn, Some(&d), None)?;
+    Ok(true)
 }
 
 /// Deletes a dossier's notices and their sweep entries (the retention purge).
@@ -93,11 +118,9 @@ fn listed(
             break;
         }
         let entry = item.map_err(unavailable)?.0.value().to_string();
-        let mut parts = entry.split(SEP).skip(2);
-        let (Some(code), Some(event_id)) = (parts.next(), parts.next()) else {
-            continue;
-        };
-        let k = key(&[tenant.as_str(), code, event_id]);
+        let mut parts = vec![tenant.as_str()];
+        parts.extend(entry.split(SEP).skip(2));
+        let k = key(&parts);
         if let Some(d) = get_json::<Delivery>(&records, &k)? {
             out.push(d);
         }
@@ -108,7 +131,7 @@ fn listed(
 #[async_trait]
 impl DeliveryLedger for EmbeddedStore {
     async fn put_delivery(&self, delivery: &Delivery, expected: Option<u64>) -> StoreResult<bool> {
-        let k = record_key(&delivery.tenant, &delivery.code, &delivery.event_id);
+        let k = record_key(&delivery.tenant, &delivery.subject);
         let delivery = delivery.clone();
         self.db
             .write(move |txn| {
@@ -120,6 +143,10 @@ impl DeliveryLedger for EmbeddedStore {
                 put_json(&mut records, &k, &delivery)?;
                 drop(records);
                 reindex(txn, old.as_ref(), Some(&delivery))?;
+                let listed = old.as_ref().and_then(|d| d.expires_at);
+                if let Some(at) = delivery.expires_at.filter(|at| Some(*at) != listed) {
+                    expire_at(txn, at, Expiring::Delivery, &k)?;
+                }
                 Ok(true)
             })
             .await
@@ -128,10 +155,9 @@ impl DeliveryLedger for EmbeddedStore {
     async fn get_delivery(
         &self,
         tenant: &TenantId,
-        code: &DossierCode,
-        event_id: &str,
+        subject: &Subject,
     ) -> StoreResult<Option<Delivery>> {
-        let k = record_key(tenant, code, event_id);
+        let k = record_key(tenant, subject);
         self.db
             .read(move |txn| get_json(&txn.open_table(DELIVERIES).map_err(unavailable)?, &k))
             .await

@@ -14,6 +14,7 @@ pub(crate) enum Expiring {
     Budget,
     Counter,
     PendingAnswer,
+    Delivery,
 }
 
 impl Expiring {
@@ -25,6 +26,7 @@ impl Expiring {
             Expiring::Budget => "budget",
             Expiring::Counter => "counter",
             Expiring::PendingAnswer => "pending",
+            Expiring::Delivery => "delivery",
         }
     }
 
@@ -36,6 +38,7 @@ impl Expiring {
             Expiring::Budget,
             Expiring::Counter,
             Expiring::PendingAnswer,
+            Expiring::Delivery,
         ]
         .into_iter()
         .find(|e| e.tag() == tag)
@@ -251,6 +254,7 @@ fn remove_expired(
             .remove(record)
             .map_err(unavailable)?
             .is_some(),
+        Expiring::Delivery => super::deliveries::remove_expired(txn, record, now)?,
     };
     Ok(removed)
 }
