@@ -180,24 +180,27 @@ async fn enqueue(state: &WebhookState, envelope: Envelope, body: &[u8]) -> Respo
     }
 }
 
+/// Zalo's attachments as the conversation reads them: a link, a place as a `geo:` URI, or a
+/// sticker by its id.
+fn attachments(a: &[motcua_zalo::events::Attachment]) -> Vec<Attachment> {
+    a.iter()
+        .map(|a| Attachment {
+            kind: a.kind.clone(),
+            url: match (&a.url, &a.latitude, &a.longitude) {
+                (Some(u), _, _) => u.clone(),
+                (None, Some(lat), Some(lon)) => format!("geo:{lat},{lon}"),
+                _ => a
+                    .sticker_id
+                    .clone()
+                    .map(|s| format!("sticker:{s}"))
+                    .unwrap_or_default(),
+            },
+        })
+        .collect()
+}
+
 /// The conversation's view of a verified Zalo event.
 pub fn to_inbound(e: &WebhookEvent) -> InboundEvent {
-    let attachments = |a: &[motcua_zalo::events::Attachment]| -> Vec<Attachment> {
-        a.iter()
-            .map(|a| Attachment {
-                kind: a.kind.clone(),
-                url: match (&a.url, &a.latitude, &a.longitude) {
-                    (Some(u), _, _) => u.clone(),
-                    (None, Some(lat), Some(lon)) => format!("geo:{lat},{lon}"),
-                    _ => a
-                        .sticker_id
-                        .clone()
-                        .map(|s| format!("sticker:{s}"))
-                        .unwrap_or_default(),
-                },
-            })
-            .collect()
-    };
     let inbound = match &e.event {
         Event::Follow { user_id, .. } => Inbound::Follow {
             user_id: user_id.clone(),

@@ -49,21 +49,8 @@ impl Conversation {
             entries: found.iter().map(|f| f.procedure.guide_entry()).collect(),
         }
         .render();
-        for (id, author, text) in [
-            (msg_id.to_string(), Author::Citizen, body.to_string()),
-            (format!("guide-{msg_id}"), Author::Guide, answer.clone()),
-        ] {
-            let m = TicketMessage {
-                message_id: id,
-                at: e.at,
-                author,
-                text: Some(text),
-                attachments: Vec::new(),
-                delivery: None,
-                delivered_in_chat_at: None,
-            };
-            self.store.add_ticket_message(t, ticket.number, &m).await?;
-        }
+        self.record_exchange(t, ticket.number, e, msg_id, body, &answer)
+            .await?;
         ticket.status = TicketStatus::Closed;
         ticket.guide = Some(GuideAnswer {
             procedures: codes.clone(),
@@ -96,6 +83,34 @@ impl Conversation {
         };
         self.send(&e.oa_id, user, Some(msg_id), out).await?;
         Ok(Some("guide_answered"))
+    }
+
+    /// The citizen's question and the guide's answer, in the ticket's thread.
+    async fn record_exchange(
+        &self,
+        t: &TenantId,
+        number: u64,
+        e: &InboundEvent,
+        msg_id: &str,
+        body: &str,
+        answer: &str,
+    ) -> Result<(), ConversationError> {
+        for (id, author, text) in [
+            (msg_id.to_string(), Author::Citizen, body),
+            (format!("guide-{msg_id}"), Author::Guide, answer),
+        ] {
+            let m = TicketMessage {
+                message_id: id,
+                at: e.at,
+                author,
+                text: Some(text.to_string()),
+                attachments: Vec::new(),
+                delivery: None,
+                delivered_in_chat_at: None,
+            };
+            self.store.add_ticket_message(t, number, &m).await?;
+        }
+        Ok(())
     }
 
     /// "Hỏi cán bộ" under a guide answer: the ticket reopens for staff. Someone else's ticket,
