@@ -34,8 +34,11 @@ pub enum LedgerError {
 /// What one sweep did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
 pub struct Swept {
-    /// Notices that got no receipt in time.
+    /// Dossier notices that got no receipt in time.
     pub expired: usize,
+    /// Other messages (answers, phone codes, announcement copies) that got none: counted
+    /// apart, so the notices' expiry alarm means what it says.
+    pub messages_expired: usize,
     /// Statuses sent (expiries, and transitions an earlier send left behind).
     pub reported: usize,
     /// Records whose status could not be sent this time (they stay due).
@@ -241,8 +244,9 @@ impl Ledger {
             let mut progress = false;
             for one in results {
                 let one = one?;
-                progress |= one.expired + one.reported > 0;
+                progress |= one.expired + one.messages_expired + one.reported > 0;
                 swept.expired += one.expired;
+                swept.messages_expired += one.messages_expired;
                 swept.reported += one.reported;
                 swept.left += one.left;
             }
@@ -264,7 +268,11 @@ impl Ledger {
             if !self.store.put_delivery(&d, Some(stored.revision())).await? {
                 return Ok(one); // a receipt came meanwhile; the next sweep sees it
             }
-            one.expired = 1;
+            if d.subject.reports() {
+                one.expired = 1;
+            } else {
+                one.messages_expired = 1;
+            }
             self.count(&d).await;
         }
         let before = d.reported;
@@ -306,9 +314,10 @@ impl Ledger {
     }
 }
 
-/// A record's name for logs and errors: its subject's parts (no part names a person).
+/// A record's name for logs and errors: its subject's kind and last part (an event id, a
+/// request id, a user's tag: none names a person).
 fn label(subject: &Subject) -> String {
-    subject.parts().join("#")
+    format!("{}:{}", subject.name(), subject.item())
 }
 
 /// The scheduled sweep over every tenant (due-watch's `{"job": "sweep"}`).
@@ -347,8 +356,11 @@ impl Sweep {
             self.metrics
                 .count("NotificationsExpired", s.expired as f64, &dims);
             self.metrics
+                .count("MessagesExpired", s.messages_expired as f64, &dims);
+            self.metrics
                 .count("NotificationStatusesPending", s.left as f64, &dims);
             total.expired += s.expired;
+            total.messages_expired += s.messages_expired;
             total.reported += s.reported;
             total.left += s.left;
             total.unfinished |= s.unfinished;

@@ -92,7 +92,8 @@ pub enum Subject {
         announcement: String,
         follower: String,
     },
-    /// A phone-proving code sent by ZNS; `phone_code` digests the user's tag and the time.
+    /// A phone-proving code sent by ZNS; `phone_code` is `{user's tag}-{unix ms}` of the send
+    /// (never the phone or the code).
     PhoneCode { phone_code: String },
 }
 
@@ -134,7 +135,7 @@ impl Subject {
     }
 
     /// The last part of the record's name: the event id, the answer's request id, the
-    /// follower's tag or the code's digest (the record's key under its partition).
+    /// follower's tag or the phone code's tag and time (the record's key under its partition).
     pub fn item(&self) -> &str {
         match self {
             Subject::Dossier { event_id, .. } => event_id,
@@ -591,7 +592,10 @@ mod tests {
     }
 
     #[test]
-    fn no_subject_but_a_dossier_shares_a_prefix_with_a_dossier() {
+    fn no_other_subject_can_be_read_as_a_dossier_or_share_its_prefix() {
+        // the stores list a dossier's records by the prefix of its code's part: another
+        // subject's first part must be something the code grammar refuses, however the
+        // citizen-typed forms are normalised
         let code = "000.00.04.H60-230215-0028";
         let others = [
             Subject::Ticket {
@@ -600,16 +604,47 @@ mod tests {
             },
             Subject::Announcement {
                 announcement: code.into(),
-                follower: "f".into(),
+                follower: code.into(),
             },
             Subject::PhoneCode {
                 phone_code: code.into(),
             },
         ];
         for s in others {
-            assert!(s.parts()[0].starts_with('~'), "{s:?}");
+            let first = &s.parts()[0];
+            assert!(
+                DossierCode::parse(first).is_err(),
+                "{first} reads as a code"
+            );
             assert!(!s.reports());
+            let json = serde_json::to_string(&s).unwrap();
+            let back: Subject = serde_json::from_str(&json).unwrap();
+            assert_eq!(back, s, "{json} read back as another subject");
         }
+        let dossier = Subject::Dossier {
+            code: code.parse().unwrap(),
+            event_id: "e1".into(),
+        };
+        assert!(DossierCode::parse(&dossier.parts()[0]).is_ok());
+    }
+
+    #[test]
+    fn records_and_message_refs_written_before_subjects_existed_read_as_dossier_notices() {
+        // literal JSON as the stores held it before the ledger had other subjects
+        let record = r#"{"tenant":"tuyenquang","code":"000.00.04.H60-230215-0028",
+            "event_id":"e1","kind":"received","recipient":{"kind":"zalo_user","digest":"ab12"},
+            "channel":"zalo_cs_free","price_class":"free","template":null,"text_version":"v1",
+            "message_id":"m1","history":[{"state":"accepted","at":"2026-03-03T02:12:00Z"}],
+            "reported":1,"receipt_due":"2026-03-06T02:12:00Z"}"#;
+        let d: Delivery = serde_json::from_str(record).unwrap();
+        assert_eq!(d.kind, Some(EventKind::Received));
+        let (code, event) = d.dossier().expect("a dossier notice");
+        assert_eq!((code.as_str(), event), ("000.00.04.H60-230215-0028", "e1"));
+        assert_eq!(d.expires_at, None);
+        let r = r#"{"tenant":"tuyenquang","code":"000.00.04.H60-230215-0028","event_id":"e1",
+            "channel":"zns"}"#;
+        let r: crate::zalo::MessageRef = serde_json::from_str(r).unwrap();
+        assert!(matches!(r.subject, Subject::Dossier { .. }));
     }
 
     fn arb_state() -> impl Strategy<Value = DeliveryState> {

@@ -1,4 +1,5 @@
-//! The sent-message log: `MSG#{oa}#{message id}` → the dossier event it belongs to, with `ttl`.
+//! The sent-message log: `MSG#{oa}#{message id}` → the subject of the ledger record it
+//! belongs to (a dossier event, a ticket answer, a phone code, an announcement copy), with `ttl`.
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};

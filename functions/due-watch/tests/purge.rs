@@ -208,7 +208,7 @@ async fn the_schedule_input_names_the_job() {
     assert_eq!(jobs.run(&json!({"job": "due_watch"})).await.unwrap(), watch);
     assert_eq!(
         jobs.run(&json!({"job": "sweep"})).await.unwrap(),
-        json!({"expired": 0, "reported": 0, "left": 0, "unfinished": false})
+        json!({"expired": 0, "messages_expired": 0, "reported": 0, "left": 0, "unfinished": false})
     );
     assert_eq!(
         jobs.run(&json!({"job": "announcements"})).await.unwrap(),

@@ -976,6 +976,54 @@ async fn answers_codes_and_announcement_copies_are_in_the_ledger_and_receipts_mo
     }
 }
 
+/// A 48-hour announcement's copy is priced by the window at the time it goes: a follower who
+/// was inside 48 hours when sending began but is past them when the run reaches them (a run
+/// that waited, or went on later) is billed, and the ledger says so.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_announcement_copy_is_priced_by_the_window_when_it_goes() {
+    use motcua_domain::delivery::{Delivery, Subject};
+    let l = start().await;
+    let tq = motcua_domain::TenantId::parse("tuyen-quang").unwrap();
+    l.citizen(text_event(
+        "u-40",
+        "m-40",
+        "Cho hỏi giờ làm việc",
+        chrono::Duration::hours(47),
+    ))
+    .await;
+    let admin = l.login("admin-tq").await;
+    let (s, created) = admin
+        .call(
+            "POST",
+            "announcements",
+            Some(json!({"title": "Lịch làm việc", "body": "Bộ phận Một cửa nghỉ chiều thứ Sáu.",
+                "link": "https://dichvucong.example.gov.vn/tin/3", "audience": {"kind": "cs_free"}})),
+        )
+        .await;
+    assert_eq!(s, 201, "{created}");
+    let path = format!("announcements/{}/send", created["id"].as_str().unwrap());
+    let second = l.login("admin2-tq").await;
+    assert_eq!(second.call("POST", &path, None).await.0, 200);
+    // the run reaches u-40 two hours after sending began: 49 hours after they wrote
+    l.clock.set(now() + chrono::Duration::hours(2));
+    l.run_announcements().await;
+    l.clock.set(now());
+    let copies: Vec<Delivery> = l
+        .state
+        .store
+        .deliveries_to_sweep(&tq, now() + chrono::Duration::days(20), 100)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|d| matches!(d.subject, Subject::Announcement { .. }))
+        .collect();
+    assert_eq!(copies.len(), 1, "{copies:?}");
+    assert_eq!(
+        (copies[0].channel.as_str(), copies[0].price_class.as_str()),
+        ("zalo_cs_paid", "cs_paid")
+    );
+}
+
 /// A staff answer's ZNS fallback counts against the tenant's daily ZNS cap like every ZNS:
 /// once today's budget is spent, the answer is recorded and the ticket flagged for a call.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

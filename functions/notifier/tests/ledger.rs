@@ -277,3 +277,73 @@ async fn a_sweep_out_of_time_leaves_the_rest_to_the_next() {
     );
     assert_eq!(states(&h).len(), 5, "one expiry status per notice");
 }
+
+/// Staff's answers, phone codes and announcement copies expire like notices, but apart: the
+/// notices' expiry count (and its alarm) stays about dossiers, and nothing of theirs goes to
+/// the one-stop system.
+#[tokio::test]
+async fn the_sweep_counts_other_messages_apart_from_dossier_notices() {
+    use motcua_domain::delivery::{Delivery, NewDelivery, Subject};
+    let h = Harness::embedded().await;
+    let t0 = h.clock.now();
+    let record = |subject: Subject, kind| {
+        let new = NewDelivery {
+            tenant: h.tenant.clone(),
+            subject,
+            kind,
+            recipient: Recipient::ZaloUser("0123456789abcdef".into()),
+            channel: "zalo_cs_free".into(),
+            price_class: "free".into(),
+            template: None,
+            text_version: "v".into(),
+            expires_at: None,
+        };
+        let mut d = Delivery::accepted(new, "m".into(), None, t0, chrono::Duration::hours(1));
+        d.reported = d.history.len();
+        d
+    };
+    let notice = record(
+        Subject::Dossier {
+            code: CODE.parse().unwrap(),
+            event_id: "e1".into(),
+        },
+        Some(motcua_domain::EventKind::Received),
+    );
+    let answer = record(
+        Subject::Ticket {
+            ticket: 4,
+            answer: "r-1".into(),
+        },
+        None,
+    );
+    let code = record(
+        Subject::PhoneCode {
+            phone_code: "0123456789abcdef-1".into(),
+        },
+        None,
+    );
+    for d in [&notice, &answer, &code] {
+        assert!(h.store.put_delivery(d, None).await.unwrap());
+    }
+    let later = t0 + chrono::Duration::hours(2);
+    let swept = h
+        .notifier
+        .ledger()
+        .sweep(&h.tenant, later, 10, BUDGET)
+        .await
+        .unwrap();
+    assert_eq!(
+        (swept.expired, swept.messages_expired, swept.reported),
+        (1, 2, 1)
+    );
+    assert_eq!(states(&h), [("expired".to_string(), 1)]);
+    let day = motcua_domain::time::to_vn(later).date_naive();
+    for (counter, n) in [
+        ("delivery.expired", 1),
+        ("ticket_answer.expired", 1),
+        ("phone_code.expired", 1),
+    ] {
+        let got = h.store.daily(&h.tenant, counter, day, day).await.unwrap();
+        assert_eq!(got.iter().map(|(_, n)| n).sum::<i64>(), n, "{counter}");
+    }
+}

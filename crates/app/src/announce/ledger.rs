@@ -13,9 +13,10 @@ use crate::ports::{Announcement, Audience, StoreError};
 
 /// Whom a consultation copy reaches free of charge.
 pub(super) enum Free {
-    /// Everyone (an audience inside 48 hours, or a broadcast, which has no per-user price).
+    /// Everyone: a broadcast, which has no per-user price.
     All,
-    /// These users, inside 48 hours now; the others of a 7-day audience are billed.
+    /// These users, inside 48 hours now; a copy to anyone else is billed (the others of a
+    /// 7-day audience, or a 48-hour recipient whose window closed while the run went on).
     Only(BTreeSet<String>),
 }
 
@@ -31,7 +32,7 @@ impl Free {
 impl Announcements {
     /// Who a run's copies reach free of charge, read once per run.
     pub(super) async fn free_now(&self, a: &Announcement) -> Result<Free, StoreError> {
-        if !matches!(a.audience, Audience::CsWindow) {
+        if matches!(a.audience, Audience::Broadcast { .. }) {
             return Ok(Free::All);
         }
         let from = window::earliest_inside(window::FREE_CS_WINDOW, self.desk.clock.now());

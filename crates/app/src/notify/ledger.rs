@@ -97,7 +97,7 @@ impl Notifier {
 
     async fn ledger_create(&self, d: Delivery) {
         if let Err(e) = self.ledger().create(&d).await {
-            tracing::error!(subject = ?d.subject.parts(), error = %e, "notice sent but not in the delivery ledger");
+            tracing::error!(subject = d.subject.name(), item = d.subject.item(), error = %e, "notice sent but not in the delivery ledger");
         }
     }
 

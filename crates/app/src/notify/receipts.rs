@@ -117,7 +117,7 @@ impl Notifier {
             Err(LedgerError::Contended(why)) => Err(StoreError::Conflict(why)),
             // The move is stored; its status waits in the sweep index.
             Err(e @ LedgerError::Queue(_)) => {
-                tracing::warn!(subject = ?r.subject.parts(), error = %e, "receipt status not sent; the sweep retries");
+                tracing::warn!(subject = r.subject.name(), item = r.subject.item(), error = %e, "receipt status not sent; the sweep retries");
                 Ok(true)
             }
         }

@@ -7,6 +7,14 @@ use motcua_domain::delivery::{Recipient, Subject};
 use super::*;
 use crate::delivery::{Ledger, Sent};
 
+/// An answer going by ZNS: the approved template, the citizen's stored phone, the agency
+/// named in it.
+struct ZnsAnswer<'a> {
+    template: &'a str,
+    phone: &'a motcua_domain::Protected,
+    agency: &'a str,
+}
+
 /// How Zalo took an answer, for its ledger record.
 enum AnswerChannel<'a> {
     /// A consultation message, free or billed by the window it went in.
@@ -138,39 +146,60 @@ impl StaffDesk {
                     (format!("staff-{request_id}"), "call_citizen")
                 }
                 Route::Zns { template } => {
-                    let phone = self.open_phone(p, phone.expect("the route checked it"))?;
-                    let params = ticket_answered_params(
-                        ticket.number,
-                        agency_name.as_deref().unwrap_or(&tenant.name),
-                    );
-                    let tracking: String = format!("tk-{}-{request_id}", ticket.number)
-                        .chars()
-                        .take(48)
-                        .collect();
-                    let development = tenant.zalo.zns_development;
-                    let sent = self
-                        .messenger
-                        .send_zns(&oa_id, &phone, template, &params, &tracking, development)
-                        .await
-                        .map_err(zns_refusal)?;
-                    let hash = user
-                        .as_ref()
-                        .and_then(|u| u.phone.as_ref())
-                        .map(|p| &p.hash);
-                    let channel = AnswerChannel::Zns {
+                    let stored = phone.expect("the route checked it");
+                    let agency = agency_name.as_deref().unwrap_or(&tenant.name);
+                    let zns = ZnsAnswer {
                         template,
-                        version: version::zns(template, &params),
-                        phone_hash: hash.cloned().unwrap_or_default(),
+                        phone: stored,
+                        agency,
                     };
-                    let id = &sent.message_id;
-                    self.ledger_answer(tenant, &oa_id, &ticket, request_id, channel, id)
-                        .await;
-                    (sent.message_id, "zns")
+                    let id = self
+                        .answer_by_zns(p, tenant, &oa_id, &ticket, request_id, zns)
+                        .await?;
+                    (id, "zns")
                 }
             },
         };
         self.record_answer(p, ticket, text, message_id, delivery, now)
             .await
+    }
+
+    /// The answer's ZNS (`ticket_answered`) to the citizen's proven phone, in the ledger;
+    /// Zalo's message id.
+    async fn answer_by_zns(
+        &self,
+        p: &Principal,
+        tenant: &Tenant,
+        oa_id: &str,
+        ticket: &Ticket,
+        request_id: &str,
+        zns: ZnsAnswer<'_>,
+    ) -> StaffResult<String> {
+        let ZnsAnswer {
+            template,
+            phone: stored,
+            agency,
+        } = zns;
+        let phone = self.open_phone(p, stored)?;
+        let params = ticket_answered_params(ticket.number, agency);
+        let tracking: String = format!("tk-{}-{request_id}", ticket.number)
+            .chars()
+            .take(48)
+            .collect();
+        let development = tenant.zalo.zns_development;
+        let sent = self
+            .messenger
+            .send_zns(oa_id, &phone, template, &params, &tracking, development)
+            .await
+            .map_err(zns_refusal)?;
+        let channel = AnswerChannel::Zns {
+            template,
+            version: version::zns(template, &params),
+            phone_hash: stored.hash.clone(),
+        };
+        self.ledger_answer(tenant, oa_id, ticket, request_id, channel, &sent.message_id)
+            .await;
+        Ok(sent.message_id)
     }
 
     /// The answer Zalo accepted, in the delivery ledger (its receipts move it).
