@@ -53,6 +53,9 @@ step "event fixtures against the JSON Schema"
 step "template: every log group has a retention, every queue its retention and encryption"
 "$venv/bin/python" infra/scripts/check-template.py
 
+step "architecture rules: file and function sizes, wiring (infra/ARCHITECTURE.md)"
+python3 infra/scripts/check-architecture.py .
+
 step "start moto"
 trap 'infra/scripts/moto.sh stop' EXIT
 endpoint=$(infra/scripts/moto.sh start)
