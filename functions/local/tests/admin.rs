@@ -174,6 +174,17 @@ impl Local {
             .collect()
     }
 
+    /// An announcement written by `author` and sent by a second admin (four eyes); its id.
+    async fn announce_approved(&self, author: &Session, body: Value) -> String {
+        let (s, created) = author.call("POST", "announcements", Some(body)).await;
+        assert_eq!(s, 201, "{created}");
+        let id = created["id"].as_str().unwrap().to_string();
+        let second = self.login("admin2-tq").await;
+        let path = format!("announcements/{id}/send");
+        assert_eq!(second.call("POST", &path, None).await.0, 200);
+        id
+    }
+
     async fn run_announcements(&self) {
         let q = &self.state.announcements;
         for _ in 0..20 {
@@ -929,18 +940,12 @@ async fn answers_codes_and_announcement_copies_are_in_the_ledger_and_receipts_mo
     records.push(code);
 
     // an announcement to the 7-day window: u-21 wrote minutes ago (free), u-20 60 hours ago
-    let (s, created) = admin
-        .call(
-            "POST",
-            "announcements",
-            Some(json!({"title": "Lịch làm việc", "body": "Bộ phận Một cửa làm việc sáng thứ Bảy.",
-                "link": "https://dichvucong.example.gov.vn/tin/2", "audience": {"kind": "cs_window"}})),
-        )
-        .await;
-    assert_eq!(s, 201, "{created}");
-    let second = l.login("admin2-tq").await;
-    let path = format!("announcements/{}/send", created["id"].as_str().unwrap());
-    assert_eq!(second.call("POST", &path, None).await.0, 200);
+    l.announce_approved(
+        &admin,
+        json!({"title": "Lịch làm việc", "body": "Bộ phận Một cửa làm việc sáng thứ Bảy.",
+            "link": "https://dichvucong.example.gov.vn/tin/2", "audience": {"kind": "cs_window"}}),
+    )
+    .await;
     l.run_announcements().await;
     let copies: Vec<Delivery> = store
         .deliveries_to_sweep(&tq, later, 100)
@@ -992,18 +997,12 @@ async fn an_announcement_copy_is_priced_by_the_window_when_it_goes() {
     ))
     .await;
     let admin = l.login("admin-tq").await;
-    let (s, created) = admin
-        .call(
-            "POST",
-            "announcements",
-            Some(json!({"title": "Lịch làm việc", "body": "Bộ phận Một cửa nghỉ chiều thứ Sáu.",
-                "link": "https://dichvucong.example.gov.vn/tin/3", "audience": {"kind": "cs_free"}})),
-        )
-        .await;
-    assert_eq!(s, 201, "{created}");
-    let path = format!("announcements/{}/send", created["id"].as_str().unwrap());
-    let second = l.login("admin2-tq").await;
-    assert_eq!(second.call("POST", &path, None).await.0, 200);
+    l.announce_approved(
+        &admin,
+        json!({"title": "Lịch làm việc", "body": "Bộ phận Một cửa nghỉ chiều thứ Sáu.",
+            "link": "https://dichvucong.example.gov.vn/tin/3", "audience": {"kind": "cs_free"}}),
+    )
+    .await;
     // the run reaches u-40 two hours after sending began: 49 hours after they wrote
     l.clock.set(now() + chrono::Duration::hours(2));
     l.run_announcements().await;
@@ -1204,21 +1203,13 @@ async fn an_announcement_in_trial_mode_reaches_only_the_testers() {
         broadcast["recipients"], 0,
         "a broadcast waits for the end of the trial"
     );
-    let (s, created) = author
-        .call(
-            "POST",
-            "announcements",
-            Some(
-                json!({"title": "Thử nghiệm", "body": "Tin thử nghiệm của tỉnh.",
+    let id = l
+        .announce_approved(
+            &author,
+            json!({"title": "Thử nghiệm", "body": "Tin thử nghiệm của tỉnh.",
                 "audience": {"kind": "cs_free"}}),
-            ),
         )
         .await;
-    assert_eq!(s, 201, "{created}");
-    let id = created["id"].as_str().unwrap();
-    let second = l.login("admin2-tq").await;
-    let path = format!("announcements/{id}/send");
-    assert_eq!(second.call("POST", &path, None).await.0, 200);
     l.run_announcements().await;
     let got = |u: &str| {
         l.texts_to(u)
