@@ -1,5 +1,7 @@
-//! Shared call budgets: one counter per key and fixed window, taken in one write transaction.
-//! Windows before the current one are removed as the key moves on, so a key keeps one record.
+//! Shared call budgets: one counter per key and fixed window, taken in one write transaction,
+//! removed by the expiry sweep after its window as DynamoDB's TTL removes the item. A window
+//! keeps its count while callers that read the clock before it ended are still taking from it:
+//! dropping it when the next window began gave such a straggler a fresh count, one call over.
 
 use super::*;
 
@@ -12,20 +14,10 @@ impl BudgetStore for EmbeddedStore {
         limit: u64,
         expires_at: DateTime<Utc>,
     ) -> StoreResult<bool> {
-        let prefix = key(&[budget, ""]);
         let current = key(&[budget, &ms13(window_start)]);
         self.db
             .write(move |txn| {
                 let mut t = txn.open_table(BUDGETS).map_err(unavailable)?;
-                let old: Vec<String> = t
-                    .range(prefix.as_str()..current.as_str())
-                    .map_err(unavailable)?
-                    .map(|item| item.map(|(k, _)| k.value().to_string()))
-                    .collect::<Result<_, _>>()
-                    .map_err(unavailable)?;
-                for k in &old {
-                    t.remove(k.as_str()).map_err(unavailable)?;
-                }
                 let taken = t
                     .get(current.as_str())
                     .map_err(unavailable)?

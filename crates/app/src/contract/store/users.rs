@@ -195,7 +195,8 @@ pub async fn users_active_since_lists_recent_users<S: Store + 'static>(s: Arc<S>
 }
 
 /// A budget is taken atomically: 20 concurrent takers of a 7-unit window get exactly 7; the
-/// next window starts afresh; keys do not share.
+/// next window starts afresh; keys do not share; a window spent stays spent for a caller that
+/// still takes from it after the next one began (it read the clock before the boundary).
 pub async fn budgets_are_taken_atomically_per_window<S: Store + 'static>(s: Arc<S>) {
     let w1 = t("2026-11-20T10:00:00Z");
     let w2 = t("2026-11-20T10:01:00Z");
@@ -216,5 +217,9 @@ pub async fn budgets_are_taken_atomically_per_window<S: Store + 'static>(s: Arc<
     assert!(
         s.take_budget("zalo-calls", w2, 7, w2).await.unwrap(),
         "a new window"
+    );
+    assert!(
+        !s.take_budget("zalo-calls", w1, 7, w2).await.unwrap(),
+        "a late taker of the spent window is refused"
     );
 }
