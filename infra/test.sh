@@ -78,17 +78,49 @@ if cargo tree -p local -e normal --locked | grep -E "aws-sdk-|aws-config"; then
   exit 1
 fi
 
-step "cargo test"
-cargo test --workspace --locked
+step "cargo test: build every test"
+cargo test --workspace --locked --no-run
 
-# No test may depend on today's date: every decision takes its time from an injected Clock and
-# every test builds its timestamps from the clock it injects. The same test binaries run again
-# with the wall clock 400 days ahead and 30 days back (libfaketime; nothing is rebuilt). Doc
-# tests are left out here: rustdoc hangs under libfaketime, and no doc comment holds a test.
-for clock_shift in +400d -30d; do
-  step "cargo test with the clock shifted $clock_shift (faketime)"
-  faketime -f "$clock_shift" cargo test --workspace --locked --lib --bins --tests
+# The suite runs three times, at once: with today's clock, and with the wall clock 400 days
+# ahead and 30 days back (libfaketime; nothing is rebuilt). No test may depend on today's date:
+# every decision takes its time from an injected Clock and every test builds its timestamps from
+# the clock it injects. The passes run side by side because one pass leaves half the machine idle
+# (its tests wait on moto, on fakes and on timeouts); each has its own moto, since moto applies
+# DynamoDB requests one at a time. Doc tests run in the first pass only: rustdoc hangs under
+# libfaketime, and no doc comment holds a test. Each log is printed whole once all are done.
+step "cargo test, three passes at once: today, the clock shifted +400d and -30d (faketime)"
+logs=target/test-logs
+mkdir -p "$logs"
+for name in today plus-400d minus-30d; do echo "1 0" >"$logs/$name.rc"; done # until it ends
+pass() { # NAME CLOCK-SHIFT CARGO-TEST-ARGS...
+  local name=$1 shift_by=$2 endpoint
+  shift 2
+  endpoint=$(infra/scripts/moto.sh start "$name")
+  local began=$(date +%s) rc=0
+  if [ "$shift_by" = none ]; then
+    AWS_ENDPOINT_URL="$endpoint" cargo test "$@" >"$logs/$name.log" 2>&1 || rc=$?
+  else
+    AWS_ENDPOINT_URL="$endpoint" faketime -f "$shift_by" cargo test "$@" >"$logs/$name.log" 2>&1 \
+      || rc=$?
+  fi
+  infra/scripts/moto.sh stop "$name"
+  echo "$rc $(( $(date +%s) - began ))" >"$logs/$name.rc"
+}
+pass today none --workspace --locked &
+pass plus-400d +400d --workspace --locked --lib --bins --tests &
+pass minus-30d -30d --workspace --locked --lib --bins --tests &
+wait
+failed=""
+for name in today plus-400d minus-30d; do
+  read -r rc secs <"$logs/$name.rc"
+  printf '\n==> pass %s: exit %s after %ss (%s)\n' "$name" "$rc" "$secs" "$logs/$name.log"
+  cat "$logs/$name.log"
+  [ "$rc" = 0 ] || failed="$failed $name"
 done
+if [ -n "$failed" ]; then
+  echo "the suite failed in:$failed (logs in $logs/)" >&2
+  exit 1
+fi
 
 # The Lambda binaries as cargo test built them (dev profile): each starts against moto and
 # answers a fixture. The release build that `sam build` deploys takes 12-16 min on 2 cores and is

@@ -133,10 +133,9 @@ async fn the_page_shows_the_status_on_a_phone() {
         );
     }
 
-    let out_dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../test-output");
-    std::fs::create_dir_all(&out_dir).unwrap();
-    let shot = out_dir.join("lookup-page-phone.png");
-    let _ = std::fs::remove_file(&shot);
+    // taken in this test's own directory (infra/test.sh runs the suite three times at once),
+    // then kept under test-output/ for a person to look at
+    let shot = dir.path().join("lookup-page-phone.png");
     let (profile, arg) = (
         dir.path().join("profile2"),
         format!("--screenshot={}", shot.display()),
@@ -145,6 +144,11 @@ async fn the_page_shows_the_status_on_a_phone() {
         .await
         .unwrap();
     let png = std::fs::read(&shot).expect("a screenshot was saved");
+    let out_dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../test-output");
+    std::fs::create_dir_all(&out_dir).unwrap();
+    let part = out_dir.join(format!("lookup-page-phone.png.{}", std::process::id()));
+    std::fs::write(&part, &png).unwrap();
+    std::fs::rename(&part, out_dir.join("lookup-page-phone.png")).unwrap();
     let img = image::load_from_memory(&png).unwrap();
     assert_eq!(
         (img.width(), img.height()),
