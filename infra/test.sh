@@ -78,8 +78,11 @@ if cargo tree -p local -e normal --locked | grep -E "aws-sdk-|aws-config"; then
   exit 1
 fi
 
+# Both selections the passes below run are built here: cargo under libfaketime would hang on
+# anything left to compile.
 step "cargo test: build every test"
 cargo test --workspace --locked --no-run
+cargo test --workspace --locked --lib --tests --no-run
 
 # The suite runs three times, at once: with today's clock, and with the wall clock 400 days
 # ahead and 30 days back (libfaketime; nothing is rebuilt). No test may depend on today's date:
@@ -107,8 +110,8 @@ pass() { # NAME CLOCK-SHIFT CARGO-TEST-ARGS...
   echo "$rc $(( $(date +%s) - began ))" >"$logs/$name.rc"
 }
 pass today none --workspace --locked &
-pass plus-400d +400d --workspace --locked --lib --bins --tests &
-pass minus-30d -30d --workspace --locked --lib --bins --tests &
+pass plus-400d +400d --workspace --locked --lib --tests &
+pass minus-30d -30d --workspace --locked --lib --tests &
 wait
 failed=""
 for name in today plus-400d minus-30d; do

@@ -4,7 +4,8 @@ checks"), checked on the source tree without building it:
 
 - no non-test Rust source file over 700 lines (a file's test module, from its first
   `#[cfg(test)]` line, does not count), and no non-test function over 80 lines;
-- every `functions/*/src/main.rs` at most 60 lines (wiring only);
+- every `functions/*/src/main.rs` at most 60 lines (wiring only) and without tests (their
+  Cargo.toml says `test = false`: no harness is built for them);
 - `ZaloClient::new(` in at most two non-test source files outside crates/zalo;
 - crates/zalo does not depend on motcua-config; crates/domain on no adapter.
 
@@ -106,6 +107,8 @@ def main():
             n = text.count("\n")
             if n > MAX_MAIN:
                 breaches.append(f"{key}: {n} lines; main.rs is wiring only (at most {MAX_MAIN})")
+            if "#[test]" in text or "cfg(test)" in text or "#[tokio::test" in text:
+                breaches.append(f"{key}: holds tests, which `test = false` never runs; move them to lib.rs")
         if "ZaloClient::new(" in "\n".join(lines) and not key.startswith("crates/zalo/"):
             zalo_new.append(key)
     if len(zalo_new) > 2:

@@ -3,9 +3,7 @@
 //! once, in the template the province registered; other notices never do; a tenant without
 //! `[tenant.sms]` sends none; an SMS the gateway refuses leaves the notice on the worklist.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use motcua_app::Clock;
 use motcua_app::notify::{Decision, Disposition};
 use motcua_domain::DossierCode;

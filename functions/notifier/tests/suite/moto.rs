@@ -3,13 +3,11 @@
 //! nothing, and poison records dead-lettered with their reason. Skipped without moto, except
 //! under CI.
 
-mod common;
-
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::common::*;
 use aws_lambda_events::event::sqs::SqsEvent;
-use common::*;
 use motcua_app::Queue;
 use motcua_app::contract::moto_endpoint;
 use motcua_domain::{DossierCode, NationalStatus};

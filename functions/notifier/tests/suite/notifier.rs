@@ -1,12 +1,10 @@
 //! The notifier against the Zalo fake on the embedded store (the same life replay runs on
 //! DynamoDB + SQS on moto in moto.rs).
 
-mod common;
-
 use std::sync::Arc;
 use std::time::Duration;
 
-use common::*;
+use crate::common::*;
 use motcua_app::Queue;
 use motcua_app::notify::{Decision, Disposition};
 use motcua_domain::{DossierCode, NationalStatus, TenantId};

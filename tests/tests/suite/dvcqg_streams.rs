@@ -388,6 +388,7 @@ async fn embedded_with_resends_swaps_and_poison_the_final_state_is_the_truth() {
     }
 }
 
+#[path = "../moto/mod.rs"]
 mod moto;
 
 async fn dynamo() -> Option<Arc<dyn Store>> {

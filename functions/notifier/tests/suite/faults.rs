@@ -3,12 +3,10 @@
 //! poison messages. Every event must end sent, decided (stale/undeliverable) or dead-lettered
 //! with a reason, and no message may reach Zalo twice.
 
-mod common;
-
 use std::collections::HashMap;
 use std::time::Duration;
 
-use common::*;
+use crate::common::*;
 use motcua_app::{Claim, Clock, Queue};
 use motcua_embedded::{EmbeddedDb, QueueSettings};
 use motcua_zalo_fake::{Endpoint, Fault};

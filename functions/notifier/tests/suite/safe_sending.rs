@@ -1,9 +1,7 @@
 //! Safe sending: a tenant in trial mode reaches only its staff testers, and records every other
 //! notice as withheld.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use motcua_app::notify::Decision;
 
 /// Tuyên Quang in trial mode with one tester phone and one tester Zalo user.

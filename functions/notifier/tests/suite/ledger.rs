@@ -3,12 +3,10 @@
 //! redelivery, on redb and on DynamoDB (moto); the sweep's expiry and its retry of statuses the
 //! queue refused.
 
-mod common;
-
 use std::collections::BTreeSet;
 use std::time::Duration;
 
-use common::*;
+use crate::common::*;
 use motcua_app::Clock;
 use motcua_app::contract::moto_endpoint;
 use motcua_app::notify::ReceiptKind;

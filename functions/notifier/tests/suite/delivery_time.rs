@@ -3,9 +3,7 @@
 //! that was not sent, nothing again for a redelivery, nothing for an event that arrived in the
 //! quiet hours (it waits on purpose).
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use motcua_app::Clock;
 use motcua_app::notify::{Decision, Disposition};
 

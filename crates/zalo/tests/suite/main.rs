@@ -1,0 +1,8 @@
+//! The integration tests of `crates/zalo` in one binary: a file below is a module, where it was a
+//! binary of its own (one link in every build instead of one per file, and one process whose
+//! test threads run every file's tests side by side).
+
+mod client;
+mod events;
+mod samples;
+mod tokens;

@@ -1,0 +1,8 @@
+//! The integration tests of `functions/local` in one binary: a file below is a module, where it was a
+//! binary of its own (one link in every build instead of one per file, and one process whose
+//! test threads run every file's tests side by side).
+
+mod admin;
+mod conversation;
+mod server;
+mod worker;

@@ -1,0 +1,7 @@
+//! The integration tests of `functions/ops` in one binary: a file below is a module, where it was a
+//! binary of its own (one link in every build instead of one per file, and one process whose
+//! test threads run every file's tests side by side).
+
+mod citizen;
+mod dlq_and_config;
+mod tokens;

@@ -1,0 +1,6 @@
+//! The end-to-end tests (package `e2e`) in one binary: a file below is a module, where it was a
+//! binary of its own (one link in every build instead of one per file, and one process whose
+//! test threads run every file's tests side by side).
+
+mod announcements;
+mod dvcqg_streams;
