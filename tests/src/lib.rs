@@ -83,6 +83,21 @@ pub fn kind_of_template(id: &str) -> Option<&'static str> {
         .map(|(_, k, _)| *k)
 }
 
+/// How many seeds each generated-stream test runs: `MOTCUA_STREAM_SEEDS`, 8 where it is unset
+/// (the DynamoDB test runs at most its two). The test command's plain pass runs them all; its
+/// two date-shifted passes run 1, since they look for a decision taken from the wall clock,
+/// which every seed shows (infra/test.sh). A soak run sets more.
+pub fn stream_seeds() -> u64 {
+    match std::env::var("MOTCUA_STREAM_SEEDS") {
+        Err(_) => 8,
+        Ok(v) => {
+            v.parse().ok().filter(|n| *n > 0).unwrap_or_else(|| {
+                panic!("MOTCUA_STREAM_SEEDS must be a positive integer, not {v:?}")
+            })
+        }
+    }
+}
+
 /// A scratch directory for a test store: in memory (`/dev/shm`) where the machine has it, so
 /// that the many small commits of a long stream do not each wait for a disk flush.
 pub fn scratch() -> tempfile::TempDir {
