@@ -8,6 +8,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 use std::num::NonZeroU32;
+use std::sync::LazyLock;
 use std::time::Duration;
 
 use argon2::Argon2;
@@ -184,9 +185,11 @@ pub struct LocalAuth {
     /// Attempts per known username (successful or not), against password guessing; every
     /// unknown username shares one key, so that sprayed names cannot grow this map.
     attempts: DefaultKeyedRateLimiter<String>,
-    /// Verified against when the username is unknown, so that timing does not tell.
-    dummy_hash: String,
 }
+
+/// Verified against when the username is unknown, so that timing does not tell. One per
+/// process: Argon2 is slow on purpose, and every `LocalAuth` can share it.
+static DUMMY_HASH: LazyLock<String> = LazyLock::new(|| hash_password("not a real password"));
 
 impl LocalAuth {
     pub fn new(users: Vec<LocalUser>, session_key: &[u8]) -> Result<Self, UserFileError> {
@@ -207,7 +210,6 @@ impl LocalAuth {
                 Quota::per_minute(NonZeroU32::new(5).expect("non-zero"))
                     .allow_burst(NonZeroU32::new(5).expect("non-zero")),
             ),
-            dummy_hash: hash_password("not a real password"),
         })
     }
 
@@ -229,7 +231,7 @@ impl LocalAuth {
         }
         let (hash, principal) = match self.users.get(username) {
             Some((u, p)) => (u.password_hash.as_str(), Some(p)),
-            None => (self.dummy_hash.as_str(), None),
+            None => (DUMMY_HASH.as_str(), None),
         };
         let ok = PasswordHash::new(hash).ok().is_some_and(|h| {
             Argon2::default()

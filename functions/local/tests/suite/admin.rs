@@ -39,18 +39,28 @@ pub async fn start() -> Local {
     start_with(|t| t).await
 }
 
+/// Writes the staff file of `STAFF` into a data directory. The passwords are hashed once per
+/// test process: Argon2 is slow on purpose, and every server of every test would hash them again
+/// (the console's tests, and the others, which would otherwise have first-start accounts made).
+pub fn write_staff(dir: &Path) {
+    static FILE: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+        let mut toml = String::new();
+        for (user, tenant, role, agency) in STAFF {
+            toml.push_str(&format!(
+                "[[staff]]\nusername = \"{user}\"\nname = \"Cán bộ {user}\"\ntenant = \"{tenant}\"\nrole = \"{role}\"\n{}password_hash = \"{}\"\n\n",
+                agency.map_or(String::new(), |a| format!("agency = \"{a}\"\n")),
+                admin::auth::hash_password(&password(user))
+            ));
+        }
+        toml
+    });
+    std::fs::write(dir.join(local::staff::STAFF_FILE), FILE.as_str()).unwrap();
+}
+
 /// The server on the demo tenants edited by `edit`.
 pub async fn start_with(edit: impl FnOnce(String) -> String) -> Local {
     let dir = tempfile::tempdir().unwrap();
-    let mut toml = String::new();
-    for (user, tenant, role, agency) in STAFF {
-        toml.push_str(&format!(
-            "[[staff]]\nusername = \"{user}\"\nname = \"Cán bộ {user}\"\ntenant = \"{tenant}\"\nrole = \"{role}\"\n{}password_hash = \"{}\"\n\n",
-            agency.map_or(String::new(), |a| format!("agency = \"{a}\"\n")),
-            admin::auth::hash_password(&password(user))
-        ));
-    }
-    std::fs::write(dir.path().join(local::staff::STAFF_FILE), toml).unwrap();
+    write_staff(dir.path());
     let demo = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../infra/local/tenants.toml");
     let config = dir.path().join("tenants.toml");
     std::fs::write(&config, edit(std::fs::read_to_string(demo).unwrap())).unwrap();

@@ -42,6 +42,7 @@ async fn start_with(edit: impl FnOnce(String) -> String) -> Local {
     let demo = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../infra/local/tenants.toml");
     let config = dir.path().join("tenants.toml");
     std::fs::write(&config, edit(std::fs::read_to_string(demo).unwrap())).unwrap();
+    crate::admin::write_staff(dir.path());
     let state = local::open(dir.path(), &config, None, 100_000, clock())
         .await
         .unwrap();

@@ -19,6 +19,7 @@ async fn state() -> (tempfile::TempDir, std::sync::Arc<local::AppState>) {
     let config = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../infra/local/tenants.toml");
     // half an hour after the fixture's reception (2026-11-10 08:30 in Vietnam)
     let clock = std::sync::Arc::new(motcua_app::ManualClock::at("2026-11-10T02:00:00Z"));
+    crate::admin::write_staff(dir.path());
     let state = local::open(dir.path(), &config, None, local::LOOKUPS_PER_MINUTE, clock)
         .await
         .unwrap();
