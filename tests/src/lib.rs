@@ -83,10 +83,11 @@ pub fn kind_of_template(id: &str) -> Option<&'static str> {
         .map(|(_, k, _)| *k)
 }
 
-/// How many seeds each generated-stream test runs: `MOTCUA_STREAM_SEEDS`, 8 where it is unset
-/// (the DynamoDB test runs at most its two). The test command's plain pass runs them all; its
-/// two date-shifted passes run 1, since they look for a decision taken from the wall clock,
-/// which every seed shows (infra/test.sh). A soak run sets more.
+/// How many seeds each generated-stream test on redb runs: `MOTCUA_STREAM_SEEDS`, 8 where it
+/// is unset (the DynamoDB tests run one stream each, the swapped one only from 2). The test
+/// command's plain pass runs them all; its two date-shifted passes run 1, since they look for a
+/// decision taken from the wall clock, which every seed shows (infra/test.sh). A soak run sets
+/// more.
 pub fn stream_seeds() -> u64 {
     match std::env::var("MOTCUA_STREAM_SEEDS") {
         Err(_) => 8,
