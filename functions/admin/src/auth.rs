@@ -203,6 +203,8 @@ impl LocalAuth {
                 });
             }
         }
+        // hashed now, not at the first unknown name: that login would take two hashes' time
+        LazyLock::force(&DUMMY_HASH);
         Ok(LocalAuth {
             users: map,
             session_key: session_key.to_vec(),
