@@ -27,11 +27,22 @@ pub struct Aws {
     pub metrics: Arc<dyn Metrics>,
 }
 
-/// The SDK's HTTPS client: rustls on ring (the SDK's own default is aws-lc).
+/// The SDK's HTTPS client: rustls on ring (the SDK's own default is aws-lc), trusting the
+/// system's roots as read once for the process's every client (motcua-tls).
 pub fn https_client() -> aws_sdk_dynamodb::config::SharedHttpClient {
-    use aws_smithy_http_client::tls::{Provider, rustls_provider::CryptoMode};
+    use aws_smithy_http_client::tls::{
+        Provider, TlsContext, TrustStore, rustls_provider::CryptoMode,
+    };
+    let roots = TrustStore::empty()
+        .with_native_roots(false)
+        .with_pem_certificate(motcua_tls::roots_pem());
+    let context = TlsContext::builder()
+        .with_trust_store(roots)
+        .build()
+        .expect("a TLS context of PEM roots");
     aws_smithy_http_client::Builder::new()
         .tls_provider(Provider::Rustls(CryptoMode::Ring))
+        .tls_context(context)
         .build_https()
 }
 

@@ -43,9 +43,9 @@ pub struct EsmsGateway {
 
 impl EsmsGateway {
     pub fn new(base: impl Into<String>, accounts: HashMap<TenantId, Credentials>) -> Self {
-        // the one TLS provider of the binaries (see motcua-zalo's use_ring)
-        let _ = rustls::crypto::ring::default_provider().install_default();
+        // ring and the system's roots, read once per process (motcua-tls)
         let http = reqwest::Client::builder()
+            .tls_backend_preconfigured(motcua_tls::client_config())
             .timeout(Duration::from_secs(10))
             .connect_timeout(Duration::from_secs(3))
             .build()

@@ -280,9 +280,7 @@ impl ZaloFake {
         h.update(body);
         h.update(timestamp.as_bytes());
         h.update(oa_secret.as_bytes());
-        // reqwest has no TLS crypto of its own here (see motcua_zalo::use_ring)
-        let _ = rustls::crypto::ring::default_provider().install_default();
-        let mut request = reqwest::Client::new()
+        let mut request = http()
             .post(url)
             .header("content-type", "application/json")
             .header(
@@ -664,4 +662,13 @@ async fn quota(State(state): State<Shared>, headers: HeaderMap, bytes: Bytes) ->
 async fn records(State(state): State<Shared>) -> Response {
     let records = state.lock().expect("fake state lock").records.clone();
     axum::Json(records).into_response()
+}
+
+/// A client for one post (not kept: a pooled connection would outlive the test's runtime), on
+/// ring and the system's roots, read once per process (motcua-tls).
+fn http() -> reqwest::Client {
+    reqwest::Client::builder()
+        .tls_backend_preconfigured(motcua_tls::client_config())
+        .build()
+        .expect("reqwest client with static settings")
 }

@@ -236,14 +236,6 @@ fn int_field(v: &Value, key: &str) -> Option<i64> {
     }
 }
 
-/// Makes ring the process's TLS crypto (reqwest is built without a provider of its own, so that
-/// the binaries carry one crypto library: the AWS SDK's client uses ring too). Idempotent; call
-/// it before building any other reqwest client.
-pub fn use_ring() {
-    // an error means a provider is already installed: ring, by an earlier call
-    let _ = rustls::crypto::ring::default_provider().install_default();
-}
-
 impl ZaloClient {
     pub fn new(urls: BaseUrls, limiter: Arc<dyn RateLimiter>) -> Self {
         Self::with_timeout(urls, limiter, Duration::from_secs(10))
@@ -251,8 +243,9 @@ impl ZaloClient {
 
     /// `timeout` bounds a whole call; keep it well under the refresh lease and the Lambda timeout.
     pub fn with_timeout(urls: BaseUrls, limiter: Arc<dyn RateLimiter>, timeout: Duration) -> Self {
-        use_ring();
+        // ring and the system's roots, read once per process (motcua-tls)
         let http = reqwest::Client::builder()
+            .tls_backend_preconfigured(motcua_tls::client_config())
             .timeout(timeout)
             .connect_timeout(Duration::from_secs(3))
             .build()

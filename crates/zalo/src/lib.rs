@@ -11,7 +11,7 @@ pub mod signature;
 pub mod tokens;
 
 pub use client::{
-    AppCredentials, BaseUrls, Button, Recipient, Sent, TokenPair, ZaloClient, ZnsSent, use_ring,
+    AppCredentials, BaseUrls, Button, Recipient, Sent, TokenPair, ZaloClient, ZnsSent,
 };
 pub use error::{ErrorClass, ZaloError};
 pub use events::{Event, WebhookEvent};

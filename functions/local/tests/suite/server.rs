@@ -117,8 +117,10 @@ impl Drop for Server {
 
 /// A client for the server under test (TLS crypto: ring, as the server's).
 fn http_client() -> reqwest::Client {
-    motcua_zalo::use_ring();
-    reqwest::Client::new()
+    reqwest::Client::builder()
+        .tls_backend_preconfigured(motcua_tls::client_config())
+        .build()
+        .unwrap()
 }
 
 async fn wait_for_status(client: &reqwest::Client, url: &str, want: u16) -> reqwest::Response {
