@@ -358,9 +358,10 @@ async fn a_thousand_concurrent_sends_stay_under_the_budget() {
     // the first burst opens 200 connections on one thread and its calls reach the fake up to
     // ~160 ms after they were admitted (measured on 2 cores), while later bursts reuse pooled
     // connections and arrive at once. A 10 % margin (110 ms) let ~100 calls into the fake's
-    // second window; 500 ms covers the set-up three times over. In production the margin is
-    // 1 s on a 60 s window.
-    let limiter = Arc::new(SlidingWindowLimiter::new(200, Duration::from_millis(1500)));
+    // second window. 500 ms covered the set-up three times over on an idle machine, yet let 8
+    // calls in once in the -30 d pass of infra/test.sh, beside three other suites on 2 cores;
+    // 1 s doubles that. In production the margin is 1 s on a 60 s window.
+    let limiter = Arc::new(SlidingWindowLimiter::new(200, Duration::from_millis(2000)));
     let client = ZaloClient::new(BaseUrls::all(&fake.base_url), limiter);
     let mut tasks = Vec::new();
     for i in 0..1000 {
