@@ -103,9 +103,10 @@ fi
 # The suite runs three times, at once: with today's clock, and with the wall clock 400 days
 # ahead and 30 days back (libfaketime; nothing is rebuilt). No test may depend on today's date:
 # every decision takes its time from an injected Clock and every test builds its timestamps from
-# the clock it injects. The date-shifted passes run each generated DVCQG stream test over one
-# seed instead of 8 (MOTCUA_STREAM_SEEDS): a decision taken from the wall clock shows in every
-# seed, and the plain pass runs them all. Doc tests run in the plain pass only: rustdoc hangs
+# the clock it injects. The date-shifted passes run each generated DVCQG stream test on the
+# embedded store over one seed instead of 8, and none on moto (MOTCUA_STREAM_SEEDS): a decision
+# taken from the wall clock shows in every seed, the DynamoDB store's contract suite runs in
+# every pass, and the plain pass runs them all. Doc tests run in the plain pass only: rustdoc hangs
 # under libfaketime, and no doc comment holds a test.
 #
 # Beside them, the Lambda binaries as cargo built them (dev profile) each start against moto and

@@ -84,7 +84,7 @@ pub fn kind_of_template(id: &str) -> Option<&'static str> {
 }
 
 /// How many seeds each generated-stream test on redb runs: `MOTCUA_STREAM_SEEDS`, 8 where it
-/// is unset (the DynamoDB tests run one stream each, the swapped one only from 2). The test
+/// is unset (the DynamoDB tests on moto run one stream each, and none below 2). The test
 /// command's plain pass runs them all; its two date-shifted passes run 1, since they look for a
 /// decision taken from the wall clock, which every seed shows (infra/test.sh). A soak run sets
 /// more.
