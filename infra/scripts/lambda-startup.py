@@ -83,6 +83,10 @@ env = dict(os.environ, AWS_LAMBDA_RUNTIME_API=f"127.0.0.1:{server.server_port}",
            AWS_LAMBDA_FUNCTION_MEMORY_SIZE="256", AWS_LAMBDA_FUNCTION_VERSION="1", AWS_REGION="ap-southeast-1",
            AWS_ACCESS_KEY_ID="test", AWS_SECRET_ACCESS_KEY="test", AWS_EC2_METADATA_DISABLED="true",
            MOTCUA_TENANTS_PARAMETER=f"/{name}", MOTCUA_SECRETS_ARN=arn, TABLE_NAME=table)
+# Lambda sets no SSL_CERT_FILE / SSL_CERT_DIR; a host that does (this one sets both) would make
+# the bootstrap read its whole certificate directory, which it does not do on Lambda.
+for var in ("SSL_CERT_FILE", "SSL_CERT_DIR"):
+    env.pop(var, None)
 env.update((k, v.format(**queues)) for k, v in (kv.split("=", 1) for kv in extra))
 start = time.perf_counter()
 proc = subprocess.Popen([bootstrap], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)

@@ -8,6 +8,11 @@
 //!   certificate directory each time it is called (292 files in Debian's `/etc/ssl/certs`), and
 //!   each reqwest client called it when built, as did the SDK's client once: a Lambda read
 //!   them two or three times at start, and the test suites once per client.
+//! - The system's bundle file alone when there is one ([`load_system_roots`]): the directory
+//!   beside it is the same certificates again (Debian's and Alpine's `update-ca-certificates`
+//!   and Red Hat's `update-ca-trust` write both from one source), and reading it as well cost a
+//!   Lambda 6-16 ms of its start (BENCHMARKS.md). `SSL_CERT_FILE` / `SSL_CERT_DIR`, when set,
+//!   are obeyed as given, directory included.
 //!
 //! Behaviour is what the platform verifier gave: the system's roots, standard WebPKI checks of
 //! chain and host name, TLS 1.2 and 1.3.
@@ -27,12 +32,27 @@ struct Roots {
 }
 
 static ROOTS: LazyLock<Roots> = LazyLock::new(|| {
-    let found = rustls_native_certs::load_native_certs();
+    let found = load_system_roots();
     for error in &found.errors {
         tracing::warn!(%error, "a system root certificate could not be read");
     }
     Roots::from_certs(found.certs)
 });
+
+/// The bundle file OpenSSL would use, if this host has one and it holds certificates;
+/// otherwise (or when `SSL_CERT_FILE` / `SSL_CERT_DIR` say where to look) what
+/// rustls-native-certs finds in the bundle and the directories together.
+fn load_system_roots() -> rustls_native_certs::CertificateResult {
+    if !openssl_probe::has_ssl_cert_env_vars()
+        && let Some(bundle) = openssl_probe::probe().cert_file
+    {
+        let found = rustls_native_certs::load_certs_from_paths(Some(&bundle), None);
+        if !found.certs.is_empty() {
+            return found;
+        }
+    }
+    rustls_native_certs::load_native_certs()
+}
 
 impl Roots {
     fn from_certs(found: Vec<CertificateDer<'static>>) -> Roots {
@@ -133,10 +153,12 @@ mod tests {
 
     #[test]
     fn every_distinct_system_root_is_trusted() {
+        // `system()` is the bundle and the directory together: reading the bundle alone must
+        // lose none of them, and the host's roots all parse as anchors
         let distinct: HashSet<Vec<u8>> = system().iter().map(|c| c.to_vec()).collect();
+        let ours: HashSet<Vec<u8>> = ROOTS.certs.iter().map(|c| c.to_vec()).collect();
         assert_eq!(ROOTS.store.len(), ROOTS.certs.len());
-        // the host's roots all parse, so nothing of the platform verifier's store is lost
-        assert_eq!(ROOTS.certs.len(), distinct.len());
+        assert_eq!(ours, distinct);
         let config = client_config();
         assert!(
             config.alpn_protocols.is_empty(),
